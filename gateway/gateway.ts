@@ -1,0 +1,93 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { formatClientError } from '../shared/errors/index.js';
+import {
+  buildHealthReport,
+  closeServer,
+  listen,
+  type RunningServer,
+} from '../shared/http/index.js';
+import type { Logger } from '../shared/logging/index.js';
+import { createServiceMetrics } from '../shared/telemetry/index.js';
+import type { GatewayContext } from './context.js';
+import { AuthorizingDataSource } from './data-source.js';
+import { depthLimit } from './depth-limit.js';
+import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** The composed supergraph SDL (see shared/supergraph). */
+  readonly supergraphSdl: string;
+  /** Where each subgraph is reached; overrides the routing URLs inside the SDL. */
+  readonly subgraphs: readonly SubgraphEndpoint[];
+  /** Deepest field nesting a client may ask for; default 12. */
+  readonly maxQueryDepth?: number;
+}
+
+/** The public endpoint: `POST /graphql` through @apollo/gateway, `GET /health`, `GET /metrics`. */
+export async function startGateway(options: GatewayOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const urls = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new AuthorizingDataSource({ url: urls.get(name) ?? url }),
+    logger,
+  });
+  const metrics = createServiceMetrics('gateway');
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', async (_request, response) => {
+    const report = await buildHealthReport('gateway', () => checkSubgraphs(options.subgraphs));
+    response.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const listening = await listen(app, options.host, options.port);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [depthLimit(options.maxQueryDepth ?? 12)],
+    logger,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
+      metrics.graphqlPlugin,
+    ],
+    formatError: (formatted, error) =>
+      formatClientError(formatted, error, (hidden) =>
+        logger.error({ err: hidden }, 'request failed'),
+      ),
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '16mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({
+        authorization: req.headers.authorization,
+        // Our own view of the peer, never a client-supplied X-Forwarded-For.
+        clientAddress: req.socket.remoteAddress,
+      }),
+    }),
+  );
+
+  logger.info({ url: `${listening.origin}/graphql` }, 'gateway listening');
+  return {
+    name: 'gateway',
+    port: listening.port,
+    origin: listening.origin,
+    url: `${listening.origin}/graphql`,
+    async stop() {
+      await apollo.stop();
+      await closeServer(listening.server);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { startGateway, type GatewayOptions } from './gateway.js';
+export type { SubgraphEndpoint } from './subgraph-health.js';

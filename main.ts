@@ -1,0 +1,220 @@
+/**
+ * The composition root: reads the configuration, then starts one service
+ * (GUARDYN_SERVICE_NAME) or all six in one process (embedded, the default).
+ * The only module that imports every service.
+ */
+import { pathToFileURL } from 'node:url';
+import type { JSONWebKeySet } from 'jose';
+import { startGateway } from './gateway/index.js';
+import {
+  createTokenVerifier,
+  followSessionRevocations,
+  RevokedSessions,
+  type TokenVerifier,
+} from './shared/auth/index.js';
+import { createEventBus, type EventBus } from './shared/bus/index.js';
+import {
+  ConfigError,
+  defaultPorts,
+  loadConfig,
+  subgraphNames,
+  type GuardynConfig,
+  type SubgraphName,
+} from './shared/config/index.js';
+import type { RunningServer, SubgraphDependencies } from './shared/http/index.js';
+import { createLogger, type Logger } from './shared/logging/index.js';
+import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
+import * as auth from './subgraphs/auth/index.js';
+import type { AuthServiceOptions } from './subgraphs/auth/service.js';
+import * as media from './subgraphs/media/index.js';
+import * as messaging from './subgraphs/messaging/index.js';
+import * as notification from './subgraphs/notification/index.js';
+import * as presence from './subgraphs/presence/index.js';
+
+/** Everything a running Guardyn process serves. */
+export interface Guardyn {
+  /** The gateway, when this process runs it. */
+  readonly gateway: RunningServer | undefined;
+  /** The subgraphs this process runs, by name. */
+  readonly subgraphs: Readonly<Partial<Record<SubgraphName, RunningServer>>>;
+  /** Graceful: the gateway first, then the subgraphs, then the bus. */
+  stop(): Promise<void>;
+}
+
+/** Knobs for tests: free ports instead of 4000..4005, and service rule overrides. */
+export interface StartOptions {
+  readonly ephemeralPorts?: boolean;
+  readonly logger?: Logger;
+  readonly auth?: Partial<AuthServiceOptions>;
+}
+
+/** Access tokens live at most this long, so revocations are remembered this long. */
+const revocationMemoryMs = (auth.accessTokenLifetimeSeconds + 60) * 1000;
+
+type OtherSubgraph = Exclude<SubgraphName, 'auth'>;
+const otherSubgraphs: Record<
+  OtherSubgraph,
+  (config: GuardynConfig, deps: SubgraphDependencies) => Promise<RunningServer>
+> = {
+  messaging: messaging.createSubgraph,
+  presence: presence.createSubgraph,
+  media: media.createSubgraph,
+  notification: notification.createSubgraph,
+};
+
+/** A verifier that also refuses sessions revoked elsewhere (announced on the bus). */
+function createVerifier(keys: JSONWebKeySet | URL, bus: EventBus): TokenVerifier {
+  const revocations = new RevokedSessions(revocationMemoryMs);
+  followSessionRevocations(bus, revocations);
+  return createTokenVerifier({ keys, revocations });
+}
+
+export async function startGuardyn(
+  config: GuardynConfig,
+  options: StartOptions = {},
+): Promise<Guardyn> {
+  const logger = options.logger ?? createLogger(config.observability.logLevel, config.service);
+  const bus = await createEventBus({
+    natsUrl: config.messaging.natsUrl,
+    onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
+  });
+  const portOf = (service: keyof typeof defaultPorts): number => {
+    if (options.ephemeralPorts) return 0;
+    if (config.service !== 'embedded') return config.port ?? defaultPorts[service];
+    // Embedded: GUARDYN_PORT moves the gateway; the subgraphs follow on the next five ports.
+    return config.port === undefined
+      ? defaultPorts[service]
+      : config.port + defaultPorts[service] - defaultPorts.gateway;
+  };
+  const started: RunningServer[] = [];
+  const subgraphs: Partial<Record<SubgraphName, RunningServer>> = {};
+  let gateway: RunningServer | undefined;
+
+  const stop = async () => {
+    for (const server of [...started].reverse()) await server.stop();
+    started.length = 0;
+    await bus.close();
+  };
+
+  try {
+    const wanted: SubgraphName[] = subgraphNames.filter(
+      (name) => config.service === 'embedded' || config.service === name,
+    );
+    let signer: Awaited<ReturnType<typeof auth.loadSigningKeys>> | undefined;
+    if (wanted.includes('auth')) {
+      signer = await auth.loadSigningKeys(config);
+      subgraphs.auth = await auth.createSubgraph(config, {
+        logger: logger.child({ subgraph: 'auth' }),
+        bus,
+        signer,
+        port: portOf('auth'),
+        ...(options.auth ? { serviceOptions: options.auth } : {}),
+      });
+      started.push(subgraphs.auth);
+    }
+    const others = wanted.filter((name): name is OtherSubgraph => name !== 'auth');
+    if (others.length > 0) {
+      const verifier = createVerifier(signer?.publicJwks ?? (await jwksUrl(config)), bus);
+      for (const name of others) {
+        const server = await otherSubgraphs[name](config, {
+          logger: logger.child({ subgraph: name }),
+          bus,
+          verifier,
+          port: portOf(name),
+        });
+        subgraphs[name] = server;
+        started.push(server);
+      }
+    }
+    if (config.service === 'embedded' || config.service === 'gateway') {
+      gateway = await startGatewayService(config, logger, portOf('gateway'), subgraphs);
+      started.push(gateway);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { gateway, subgraphs, stop };
+}
+
+/** Where a service without the signing keys finds the auth subgraph's public keys. */
+async function jwksUrl(config: GuardynConfig): Promise<URL> {
+  if (config.auth.jwksUrl) return new URL(config.auth.jwksUrl);
+  const entries = await readSupergraphConfig();
+  const authEntry = entries.find((entry) => entry.name === 'auth');
+  const authUrl = config.gateway.subgraphUrls.auth ?? authEntry?.routingUrl;
+  if (!authUrl)
+    throw new Error('supergraph.yaml lists no auth subgraph and GUARDYN_AUTH__JWKS_URL is unset');
+  return new URL('/.well-known/jwks.json', authUrl);
+}
+
+async function startGatewayService(
+  config: GuardynConfig,
+  logger: Logger,
+  port: number,
+  local: Partial<Record<SubgraphName, RunningServer>>,
+): Promise<RunningServer> {
+  const entries = await readSupergraphConfig();
+  const composition = await composeSupergraph(entries);
+  if (!composition.ok)
+    throw new Error(`Supergraph composition failed:\n${composition.errors.join('\n')}`);
+  // Routing: a subgraph in this process, else GUARDYN_GATEWAY__<NAME>_URL, else supergraph.yaml.
+  const subgraphs = entries.map((entry) => ({
+    name: entry.name,
+    url: local[entry.name]?.url ?? config.gateway.subgraphUrls[entry.name] ?? entry.routingUrl,
+  }));
+  return startGateway({
+    host: config.host,
+    port,
+    logger: logger.child({ service: 'gateway' }),
+    supergraphSdl: composition.supergraphSdl,
+    subgraphs,
+  });
+}
+
+/** Runs as a program: config errors exit 2 with one line; SIGTERM/SIGINT stop gracefully (exit 0). */
+async function main(): Promise<void> {
+  let config: GuardynConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`guardyn: invalid configuration: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.observability.logLevel, config.service);
+  let guardyn: Guardyn;
+  try {
+    guardyn = await startGuardyn(config, { logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+  const urls = [guardyn.gateway, ...Object.values(guardyn.subgraphs)].flatMap((server) =>
+    server ? [`  ${server.name.padEnd(12)} ${server.url}`] : [],
+  );
+  process.stdout.write(`Guardyn (${config.service}) is running:\n${urls.join('\n')}\n`);
+  if (guardyn.gateway) process.stdout.write(`  health       ${guardyn.gateway.origin}/health\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    guardyn.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

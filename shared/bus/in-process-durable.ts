@@ -1,0 +1,238 @@
+import type {
+  BusErrorHandler,
+  BusHandler,
+  BusMessage,
+  BusSubscription,
+  RetryBackoff,
+} from './event-bus.js';
+import { reportBusError, retryDelayMs } from './dispatch.js';
+import { decodePayload } from './payload.js';
+import { subjectMatches } from './subjects.js';
+
+/** One message in the durable log. */
+export interface StoredMessage {
+  readonly seq: number;
+  readonly subject: string;
+  readonly json: string;
+  readonly msgId: string | undefined;
+}
+
+/**
+ * An in-memory stand-in for a JetStream stream: a bounded log (the oldest messages are dropped
+ * past `maxMessages`) with msgId deduplication inside a time window.
+ */
+export class DurableLog {
+  readonly #messages: StoredMessage[] = [];
+  /** msgId → when it was stored; insertion order is time order, so expiry prunes from the front. */
+  readonly #recentMsgIds = new Map<string, number>();
+  readonly #maxMessages: number;
+  readonly #duplicateWindowMs: number;
+  #nextSeq = 1;
+
+  constructor(options: { maxMessages: number; duplicateWindowMs: number }) {
+    this.#maxMessages = options.maxMessages;
+    this.#duplicateWindowMs = options.duplicateWindowMs;
+  }
+
+  /** Stores a message unless its msgId was stored within the window; returns whether it was. */
+  append(subject: string, json: string, msgId: string | undefined): boolean {
+    const now = Date.now();
+    for (const [id, storedAt] of this.#recentMsgIds) {
+      if (now - storedAt < this.#duplicateWindowMs) break;
+      this.#recentMsgIds.delete(id);
+    }
+    if (msgId !== undefined) {
+      if (this.#recentMsgIds.has(msgId)) return false;
+      this.#recentMsgIds.set(msgId, now);
+    }
+    this.#messages.push({ seq: this.#nextSeq, subject, json, msgId });
+    this.#nextSeq += 1;
+    if (this.#messages.length > this.#maxMessages) {
+      this.#messages.splice(0, this.#messages.length - this.#maxMessages);
+    }
+    return true;
+  }
+
+  /** The message with this sequence number, if still retained. */
+  get(seq: number): StoredMessage | undefined {
+    const first = this.#messages[0];
+    return first === undefined ? undefined : this.#messages[seq - first.seq];
+  }
+
+  /** The first retained message at or after `fromSeq` whose subject matches the pattern. */
+  next(fromSeq: number, pattern: string): StoredMessage | undefined {
+    const first = this.#messages[0];
+    if (first === undefined) return undefined;
+    for (let index = Math.max(0, fromSeq - first.seq); index < this.#messages.length; index++) {
+      const message = this.#messages[index];
+      if (message !== undefined && subjectMatches(pattern, message.subject)) return message;
+    }
+    return undefined;
+  }
+}
+
+/** How an in-process durable consumer delivers and retries. */
+export interface DurableConsumerOptions {
+  readonly name: string;
+  readonly pattern: string;
+  readonly log: DurableLog;
+  readonly retry: RetryBackoff;
+  readonly maxDeliver: number;
+  readonly onError: BusErrorHandler;
+}
+
+interface Attachment {
+  readonly handler: BusHandler;
+}
+
+interface PendingRetry {
+  readonly deliveries: number;
+  readonly dueAt: number;
+}
+
+/**
+ * One named durable consumer. Its position (the next new message and the failed ones awaiting
+ * redelivery) outlives its attachments, so re-attaching with the same name resumes. One runner
+ * delivers one message at a time, to the attached handlers in turn.
+ */
+export class DurableConsumer {
+  readonly name: string;
+  readonly pattern: string;
+  readonly #options: DurableConsumerOptions;
+  readonly #attachments: Attachment[] = [];
+  readonly #retries = new Map<number, PendingRetry>();
+  readonly #wakeup = new Wakeup();
+  #nextSeq = 1;
+  #turn = 0;
+  #running = false;
+  #runner: Promise<void> = Promise.resolve();
+
+  constructor(options: DurableConsumerOptions) {
+    this.#options = options;
+    this.name = options.name;
+    this.pattern = options.pattern;
+  }
+
+  /** Attaches a handler; delivery starts on a later tick, never inside this call. */
+  attach(handler: BusHandler): BusSubscription {
+    const attachment: Attachment = { handler };
+    this.#attachments.push(attachment);
+    if (!this.#running) {
+      this.#running = true;
+      this.#runner = this.#run();
+    }
+    return {
+      unsubscribe: () => {
+        const index = this.#attachments.indexOf(attachment);
+        if (index === -1) return;
+        this.#attachments.splice(index, 1);
+        this.#wakeup.wake();
+      },
+    };
+  }
+
+  /** Tells an idle runner that the log has grown. */
+  wake(): void {
+    this.#wakeup.wake();
+  }
+
+  /** Detaches every handler and resolves once the running handler (if any) has settled. */
+  async stop(): Promise<void> {
+    this.#attachments.length = 0;
+    this.#wakeup.wake();
+    await this.#runner;
+  }
+
+  async #run(): Promise<void> {
+    // Start on a later tick so that no handler runs inside consumeDurable().
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.#attachments.length > 0) {
+        const attachment = this.#attachments[this.#turn % this.#attachments.length];
+        const now = Date.now();
+        const next = attachment && (this.#takeDueRetry(now) ?? this.#takeNew());
+        if (attachment === undefined || next === undefined) {
+          await this.#wakeup.wait(this.#nextDueInMs(now));
+          continue;
+        }
+        this.#turn += 1;
+        await this.#deliver(attachment, next.message, next.deliveries + 1);
+      }
+    } finally {
+      // Synchronous with the loop's last check, so attach() never sees a runner that is leaving.
+      this.#running = false;
+    }
+  }
+
+  #takeDueRetry(now: number): { message: StoredMessage; deliveries: number } | undefined {
+    for (const [seq, retry] of [...this.#retries].sort(([a], [b]) => a - b)) {
+      const message = this.#options.log.get(seq);
+      if (message === undefined) {
+        this.#retries.delete(seq); // dropped from the bounded log meanwhile
+        continue;
+      }
+      if (retry.dueAt <= now) {
+        this.#retries.delete(seq);
+        return { message, deliveries: retry.deliveries };
+      }
+    }
+    return undefined;
+  }
+
+  #takeNew(): { message: StoredMessage; deliveries: number } | undefined {
+    const message = this.#options.log.next(this.#nextSeq, this.pattern);
+    if (message === undefined) return undefined;
+    this.#nextSeq = message.seq + 1;
+    return { message, deliveries: 0 };
+  }
+
+  #nextDueInMs(now: number): number | undefined {
+    let earliest: number | undefined;
+    for (const { dueAt } of this.#retries.values()) {
+      earliest = earliest === undefined ? dueAt : Math.min(earliest, dueAt);
+    }
+    return earliest === undefined ? undefined : Math.max(0, earliest - now);
+  }
+
+  async #deliver(attachment: Attachment, stored: StoredMessage, deliveryCount: number) {
+    const { maxDeliver, retry, onError } = this.#options;
+    const message: BusMessage =
+      stored.msgId === undefined
+        ? { subject: stored.subject, data: decodePayload(stored.json) }
+        : { subject: stored.subject, data: decodePayload(stored.json), msgId: stored.msgId };
+    try {
+      await attachment.handler(message);
+    } catch (error) {
+      const context = { subject: stored.subject, durableName: this.name, deliveryCount };
+      if (deliveryCount >= maxDeliver) {
+        reportBusError(onError, error, { kind: 'durable-gave-up', ...context });
+        return;
+      }
+      const dueAt = Date.now() + retryDelayMs(retry, deliveryCount);
+      this.#retries.set(stored.seq, { deliveries: deliveryCount, dueAt });
+      reportBusError(onError, error, { kind: 'durable-handler', ...context });
+    }
+  }
+}
+
+/** A one-shot alarm: `wait` resolves on `wake()` or after the timeout, whichever comes first. */
+class Wakeup {
+  #wake: (() => void) | undefined;
+
+  wait(timeoutMs: number | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      if (timeoutMs !== undefined) timer = setTimeout(done, timeoutMs);
+      this.#wake = done;
+    });
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+}

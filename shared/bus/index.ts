@@ -1,0 +1,59 @@
+/** The event bus: one interface, two implementations (in-process, NATS). See DESIGN.md "Events (the bus)". */
+import type { BusErrorHandler, EventBus } from './event-bus.js';
+import { createInProcessBus } from './in-process.js';
+import { createNatsBus } from './nats.js';
+
+export {
+  BusClosedError,
+  DurableConsumerConflictError,
+  NotDurableSubjectError,
+  type BusErrorContext,
+  type BusErrorHandler,
+  type BusErrorKind,
+  type BusHandler,
+  type BusMessage,
+  type BusOptions,
+  type BusSubscription,
+  type EventBus,
+  type RetryBackoff,
+} from './event-bus.js';
+export {
+  InvalidSubjectError,
+  assertSubject,
+  assertSubjectPattern,
+  connectionSubject,
+  deviceRevokedSubject,
+  durableSubjectPatterns,
+  mailboxSubject,
+  presenceSubject,
+  pushSubject,
+  sessionRevokedPattern,
+  sessionRevokedSubject,
+  subjectMatches,
+  subjectPatternCovers,
+  subjectToken,
+  typingSubject,
+} from './subjects.js';
+export { createInProcessBus, type InProcessBusOptions } from './in-process.js';
+export { createNatsBus, type NatsBusOptions } from './nats.js';
+
+/** What `createEventBus` needs from the config. */
+export interface EventBusConfig {
+  /** Set: NATS (JetStream for durable subjects). Unset: the in-process bus. */
+  readonly natsUrl: string | undefined;
+  /** Connection name for the server's monitoring, e.g. the service name. */
+  readonly name?: string;
+  /** Receives errors the bus cannot throw to a caller; log them. */
+  readonly onError?: BusErrorHandler;
+}
+
+/**
+ * The one place the bus implementation is chosen: NATS when a URL is configured, else the
+ * in-process bus (which only reaches subscribers in this process). Rejects when NATS is
+ * configured but cannot be reached.
+ */
+export async function createEventBus(config: EventBusConfig): Promise<EventBus> {
+  const { natsUrl, name, onError } = config;
+  if (natsUrl === undefined || natsUrl === '') return createInProcessBus({ onError });
+  return createNatsBus({ url: natsUrl, name, onError });
+}

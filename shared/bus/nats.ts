@@ -1,0 +1,204 @@
+import { connect, Events, type JetStreamManager, type NatsConnection } from 'nats';
+import {
+  BusClosedError,
+  NotDurableSubjectError,
+  type BusErrorHandler,
+  type BusOptions,
+  type BusSubscription,
+  type EventBus,
+  type RetryBackoff,
+} from './event-bus.js';
+import { ignoreBusError, invokeCoreHandler, reportBusError } from './dispatch.js';
+import { attachDurableConsumer, msgIdHeader, type DurableAttachment } from './nats-consumer.js';
+import { ensureConsumer, ensureStream } from './nats-jetstream.js';
+import { assertMsgId, decodePayload, encodePayload } from './payload.js';
+import {
+  assertDurableName,
+  assertSubject,
+  assertSubjectPattern,
+  durableSubjectPatterns,
+  isDurableSubject,
+} from './subjects.js';
+
+/** Options of the NATS bus. */
+export interface NatsBusOptions extends BusOptions {
+  /** Server URL(s), e.g. `nats://nats:4222`. */
+  readonly url: string;
+  /** The JetStream stream holding `durableSubjects`. @default 'GUARDYN' */
+  readonly streamName?: string;
+  /** Connection name shown by the server's monitoring (e.g. the service name). */
+  readonly name?: string;
+  /** How long a delivered durable message may stay unacked before redelivery. @default 30_000 */
+  readonly ackWaitMs?: number;
+  /** Durable messages older than this are dropped from the stream. @default 86_400_000 (a day) */
+  readonly maxAgeMs?: number;
+  /** Durable messages pulled ahead of the handler per consumer. @default 16 */
+  readonly prefetch?: number;
+  /** Connect timeout. @default 20_000 */
+  readonly connectTimeoutMs?: number;
+}
+
+const defaultRetry: RetryBackoff = { initialMs: 1_000, maxMs: 60_000 };
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Connects to NATS and makes sure the stream exists (idempotently, so that several processes may
+ * start at once); rejects when the server cannot be reached or refuses the stream. Core messages
+ * use core NATS; durable ones JetStream, with `msgId` sent as `Nats-Msg-Id`. The client
+ * reconnects forever; errors it cannot throw go to `onError`.
+ */
+export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
+  const streamName = options.streamName ?? 'GUARDYN';
+  const durableSubjects = options.durableSubjects ?? durableSubjectPatterns;
+  const onError = options.onError ?? ignoreBusError;
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+
+  const nc = await connect({
+    servers: options.url,
+    maxReconnectAttempts: -1,
+    timeout: options.connectTimeoutMs ?? 20_000,
+    ...(options.name === undefined ? {} : { name: options.name }),
+  });
+  let jsm: JetStreamManager;
+  try {
+    jsm = await nc.jetstreamManager();
+    await ensureStream(jsm, {
+      name: streamName,
+      subjects: durableSubjects,
+      duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
+      maxAgeMs: options.maxAgeMs ?? 86_400_000,
+    });
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+  watchConnection(nc, onError);
+
+  const js = nc.jetstream();
+  /** `unsubscribe` of every live core subscription. */
+  const subscriptionStops = new Set<() => void>();
+  const attachments = new Set<DurableAttachment>();
+  let closing: Promise<void> | undefined;
+
+  function assertOpen(): void {
+    if (closing !== undefined || nc.isClosed()) throw new BusClosedError();
+  }
+
+  async function shutdown(): Promise<void> {
+    for (const stop of subscriptionStops) stop();
+    await Promise.all([...attachments].map((attachment) => attachment.stop()));
+    attachments.clear();
+    if (!nc.isClosed()) await nc.drain();
+  }
+
+  return {
+    async publish(subject, data) {
+      assertOpen();
+      assertSubject(subject);
+      nc.publish(subject, encoder.encode(encodePayload(data)));
+    },
+
+    subscribe(subjectPattern, handler): BusSubscription {
+      assertOpen();
+      assertSubjectPattern(subjectPattern);
+      let active = true;
+      const subscription = nc.subscribe(subjectPattern, {
+        callback: (error, message) => {
+          if (error !== null) {
+            reportBusError(onError, error, { kind: 'connection', subject: subjectPattern });
+            return;
+          }
+          if (!active) return;
+          let data: unknown;
+          try {
+            data = decodePayload(decoder.decode(message.data));
+          } catch (decodeError) {
+            reportBusError(onError, decodeError, { kind: 'decode', subject: message.subject });
+            return;
+          }
+          const msgId = message.headers?.get(msgIdHeader) || undefined;
+          invokeCoreHandler(
+            handler,
+            msgId === undefined
+              ? { subject: message.subject, data }
+              : { subject: message.subject, data, msgId },
+            onError,
+          );
+        },
+      });
+      const unsubscribe = (): void => {
+        if (!active) return;
+        active = false;
+        subscriptionStops.delete(unsubscribe);
+        if (!subscription.isClosed()) subscription.unsubscribe();
+      };
+      subscriptionStops.add(unsubscribe);
+      return { unsubscribe };
+    },
+
+    async publishDurable(subject, data, { msgId }) {
+      assertOpen();
+      assertSubject(subject);
+      assertMsgId(msgId);
+      if (!isDurableSubject(durableSubjects, subject)) {
+        throw new NotDurableSubjectError(subject, durableSubjects);
+      }
+      // A duplicate is acknowledged (`duplicate: true`) without being stored again.
+      await js.publish(subject, encoder.encode(encodePayload(data)), { msgID: msgId });
+    },
+
+    async consumeDurable(subjectPattern, durableName, handler) {
+      assertOpen();
+      assertSubjectPattern(subjectPattern);
+      assertDurableName(durableName);
+      if (!isDurableSubject(durableSubjects, subjectPattern)) {
+        throw new NotDurableSubjectError(subjectPattern, durableSubjects);
+      }
+      await ensureConsumer(jsm, {
+        stream: streamName,
+        durableName,
+        filterSubject: subjectPattern,
+        ackWaitMs,
+        maxDeliver: options.maxDeliver ?? 10,
+      });
+      const consumer = await js.consumers.get(streamName, durableName);
+      assertOpen(); // close() may have started while we were talking to the server
+      const attachment = await attachDurableConsumer(consumer, {
+        durableName,
+        handler,
+        ackWaitMs,
+        maxDeliver: options.maxDeliver ?? 10,
+        retry: options.retry ?? defaultRetry,
+        prefetch: options.prefetch ?? 16,
+        onError,
+      });
+      attachments.add(attachment);
+      return {
+        unsubscribe() {
+          // Stops delivery now; close() still waits for a handler that is running.
+          void attachment.stop().then(() => attachments.delete(attachment));
+        },
+      };
+    },
+
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
+
+/** Reports asynchronous server errors (e.g. a permissions violation) and an abnormal close. */
+function watchConnection(nc: NatsConnection, onError: BusErrorHandler): void {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Error) {
+        reportBusError(onError, status.data, { kind: 'connection' });
+      }
+    }
+  })();
+  void nc.closed().then((error) => {
+    if (error) reportBusError(onError, error, { kind: 'connection' });
+  });
+}

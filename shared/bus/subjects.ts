@@ -1,0 +1,148 @@
+/**
+ * Subjects of DESIGN.md "Events (the bus)" and the NATS subject grammar: tokens separated by
+ * `.`; in patterns `*` matches one token and `>` (last only) one or more.
+ */
+
+const root = 'guardyn';
+
+/** Subjects stored durably (the JetStream stream's subjects); everything else is core. */
+export const durableSubjectPatterns: readonly string[] = [
+  `${root}.push.>`,
+  `${root}.device.revoked.>`,
+];
+
+/** A malformed subject, pattern, token or durable name. */
+export class InvalidSubjectError extends Error {
+  readonly value: string;
+  readonly reason: string;
+
+  constructor(value: string, reason: string) {
+    super(`Invalid subject ${JSON.stringify(value)}: ${reason}`);
+    this.name = new.target.name;
+    this.value = value;
+    this.reason = reason;
+  }
+}
+
+const forbiddenInToken = /[.*>\s]/u;
+
+/**
+ * Checks that a value can be one subject token (an id): not empty, no `.`, `*`, `>` or
+ * whitespace. Returns it; throws `InvalidSubjectError` otherwise.
+ */
+export function subjectToken(value: string): string {
+  if (value.length === 0) throw new InvalidSubjectError(value, 'empty token');
+  if (forbiddenInToken.test(value)) {
+    throw new InvalidSubjectError(value, 'a token may not contain ".", "*", ">" or whitespace');
+  }
+  return value;
+}
+
+/** `guardyn.mailbox.<userId>.<deviceId>`: core, a hint to read the mailbox. */
+export function mailboxSubject(userId: string, deviceId: string | number): string {
+  return `${root}.mailbox.${subjectToken(userId)}.${subjectToken(String(deviceId))}`;
+}
+
+/** `guardyn.push.<userId>.<deviceId>`: durable, for the notification service. */
+export function pushSubject(userId: string, deviceId: string | number): string {
+  return `${root}.push.${subjectToken(userId)}.${subjectToken(String(deviceId))}`;
+}
+
+/** `guardyn.typing.<conversationId>`: core, ephemeral. */
+export function typingSubject(conversationId: string): string {
+  return `${root}.typing.${subjectToken(conversationId)}`;
+}
+
+/** `guardyn.presence.<userId>`: core, ephemeral. */
+export function presenceSubject(userId: string): string {
+  return `${root}.presence.${subjectToken(userId)}`;
+}
+
+/** `guardyn.connection.<userId>.<deviceId>`: core, a device went online or offline. */
+export function connectionSubject(userId: string, deviceId: string | number): string {
+  return `${root}.connection.${subjectToken(userId)}.${subjectToken(String(deviceId))}`;
+}
+
+/**
+ * `guardyn.session.revoked.<userId>`: core. Sessions ended by logout, revocation, refresh-token
+ * reuse or device removal; every service's token verifier refuses them from then on (tokens
+ * expire within 15 minutes anyway, so a missed event costs at most that).
+ */
+export function sessionRevokedSubject(userId: string): string {
+  return `${root}.session.revoked.${subjectToken(userId)}`;
+}
+
+/** Every user's session revocations. */
+export const sessionRevokedPattern = `${root}.session.revoked.*`;
+
+/** `guardyn.device.revoked.<userId>`: durable. */
+export function deviceRevokedSubject(userId: string): string {
+  return `${root}.device.revoked.${subjectToken(userId)}`;
+}
+
+/** Checks a concrete subject (for publishing): non-empty tokens, no wildcards, no whitespace. */
+export function assertSubject(subject: string): void {
+  for (const token of subject.split('.')) {
+    if (token.length === 0) throw new InvalidSubjectError(subject, 'empty token');
+    if (forbiddenInToken.test(token)) {
+      throw new InvalidSubjectError(subject, 'a subject may not contain "*", ">" or whitespace');
+    }
+  }
+}
+
+/** Checks a subscription pattern: like a subject, but `*` and `>` may be whole tokens, `>` last. */
+export function assertSubjectPattern(pattern: string): void {
+  const tokens = pattern.split('.');
+  tokens.forEach((token, index) => {
+    if (token === '*') return;
+    if (token === '>') {
+      if (index === tokens.length - 1) return;
+      throw new InvalidSubjectError(pattern, '">" must be the last token');
+    }
+    if (token.length === 0) throw new InvalidSubjectError(pattern, 'empty token');
+    if (forbiddenInToken.test(token)) {
+      throw new InvalidSubjectError(pattern, 'wildcards must be whole tokens; no whitespace');
+    }
+  });
+}
+
+/** Checks a durable consumer name: one token, also without `/` or `\` (NATS rules). */
+export function assertDurableName(name: string): void {
+  subjectToken(name);
+  if (/[/\\]/u.test(name))
+    throw new InvalidSubjectError(name, 'a durable name may not contain "/" or "\\"');
+}
+
+/** Whether a concrete subject matches a pattern, with NATS semantics (`>` needs one token or more). */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const patternTokens = pattern.split('.');
+  const subjectTokens = subject.split('.');
+  for (const [index, token] of patternTokens.entries()) {
+    if (token === '>') return subjectTokens.length > index;
+    const other = subjectTokens[index];
+    if (other === undefined) return false;
+    if (token !== '*' && token !== other) return false;
+  }
+  return patternTokens.length === subjectTokens.length;
+}
+
+/** Whether every subject matching `inner` also matches `outer` (both patterns). */
+export function subjectPatternCovers(outer: string, inner: string): boolean {
+  const outerTokens = outer.split('.');
+  const innerTokens = inner.split('.');
+  for (const [index, token] of outerTokens.entries()) {
+    if (token === '>') return innerTokens.length > index;
+    const other = innerTokens[index];
+    if (other === undefined || other === '>') return false;
+    if (token !== '*' && token !== other) return false;
+  }
+  return outerTokens.length === innerTokens.length;
+}
+
+/** Whether a subject or pattern lies inside one of the durable subject patterns. */
+export function isDurableSubject(
+  durableSubjects: readonly string[],
+  subjectOrPattern: string,
+): boolean {
+  return durableSubjects.some((pattern) => subjectPatternCovers(pattern, subjectOrPattern));
+}

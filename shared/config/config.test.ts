@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './index.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to embedded mode with SQLite, the in-process bus and ./data', () => {
+    const config = loadConfig({});
+    expect(config.service).toBe('embedded');
+    expect(config.port).toBeUndefined();
+    expect(config.dataDir).toBe(path.resolve('data'));
+    expect(config.database.scyllaNodes).toEqual([]);
+    expect(config.messaging.natsUrl).toBeUndefined();
+    expect(config.observability.logLevel).toBe('info');
+  });
+
+  it('reads every documented variable, with __ as the nesting separator', () => {
+    const config = loadConfig({
+      GUARDYN_SERVICE_NAME: 'messaging',
+      GUARDYN_HOST: '0.0.0.0',
+      GUARDYN_PORT: '8080',
+      GUARDYN_DATA_DIR: '/tmp/guardyn',
+      GUARDYN_DATABASE__SCYLLADB_NODES: 'scylla-0:9042, scylla-1',
+      GUARDYN_MESSAGING__NATS_URL: 'nats://nats:4222',
+      GUARDYN_OBSERVABILITY__OTLP_ENDPOINT: 'http://otel:4318',
+      GUARDYN_OBSERVABILITY__LOG_LEVEL: 'debug',
+      GUARDYN_GATEWAY__AUTH_URL: 'http://auth:4001/graphql',
+      GUARDYN_AUTH__JWKS_URL: 'http://auth:4001/.well-known/jwks.json',
+      PATH: '/usr/bin',
+    });
+    expect(config).toMatchObject({
+      service: 'messaging',
+      host: '0.0.0.0',
+      port: 8080,
+      dataDir: '/tmp/guardyn',
+      database: { scyllaNodes: ['scylla-0:9042', 'scylla-1:9042'] },
+      messaging: { natsUrl: 'nats://nats:4222' },
+      observability: { otlpEndpoint: 'http://otel:4318', logLevel: 'debug' },
+      gateway: { subgraphUrls: { auth: 'http://auth:4001/graphql' } },
+      auth: { jwksUrl: 'http://auth:4001/.well-known/jwks.json' },
+    });
+  });
+
+  it.each([
+    [{ GUARDYN_PORT: 'abc' }, 'GUARDYN_PORT', 'not a port number'],
+    [{ GUARDYN_PORT: '70000' }, 'GUARDYN_PORT', 'not a port number'],
+    [{ GUARDYN_SERVICE_NAME: 'billing' }, 'GUARDYN_SERVICE_NAME', 'not one of gateway, auth'],
+    [
+      { GUARDYN_OBSERVABILITY__LOG_LEVEL: 'loud' },
+      'GUARDYN_OBSERVABILITY__LOG_LEVEL',
+      'not one of',
+    ],
+    [
+      { GUARDYN_MESSAGING__NATS_URL: 'http://nats:4222' },
+      'GUARDYN_MESSAGING__NATS_URL',
+      'must use nats',
+    ],
+    [
+      { GUARDYN_OBSERVABILITY__OTLP_ENDPOINT: 'not a url' },
+      'GUARDYN_OBSERVABILITY__OTLP_ENDPOINT',
+      'not a URL',
+    ],
+    [
+      { GUARDYN_DATABASE__SCYLLADB_NODES: 'a:1,b c' },
+      'GUARDYN_DATABASE__SCYLLADB_NODES',
+      'not host or host:port',
+    ],
+    [{ GUARDYN_MESSAGING_NATS_URL: 'nats://x' }, 'GUARDYN_MESSAGING_NATS_URL', 'unknown setting'],
+  ])('refuses %j naming the variable', (env, variable, problem) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(problem);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('refuses TiKV and says that ScyllaDB takes its place', () => {
+    const error = configError({ GUARDYN_DATABASE__TIKV_PD_ENDPOINTS: 'pd-0:2379' });
+    expect(error.variable).toBe('GUARDYN_DATABASE__TIKV_PD_ENDPOINTS');
+    expect(error.message).toMatch(/TiKV is not supported.*GUARDYN_DATABASE__SCYLLADB_NODES/);
+  });
+});

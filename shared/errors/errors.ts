@@ -1,0 +1,108 @@
+import type { ErrorCode } from './codes.js';
+
+/** Extra data a refusal carries to the client in `extensions` (beside `code`). */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+/**
+ * A refusal with a code from the registry. Services throw these; they know nothing of GraphQL.
+ * The formatter turns them into GraphQL errors with `extensions.code` and `details`.
+ */
+export class GuardynError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: ErrorDetails = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export class UnauthenticatedError extends GuardynError {
+  constructor(message = 'Authentication required', options?: ErrorOptions) {
+    super('UNAUTHENTICATED', message, {}, options);
+  }
+}
+
+export class ForbiddenError extends GuardynError {
+  constructor(message = 'Not allowed', options?: ErrorOptions) {
+    super('FORBIDDEN', message, {}, options);
+  }
+}
+
+export class BadUserInputError extends GuardynError {
+  constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super('BAD_USER_INPUT', message, details, options);
+  }
+}
+
+export class NotFoundError extends GuardynError {
+  constructor(message = 'Not found', options?: ErrorOptions) {
+    super('NOT_FOUND', message, {}, options);
+  }
+}
+
+export class ConflictError extends GuardynError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CONFLICT', message, {}, options);
+  }
+}
+
+export class RateLimitedError extends GuardynError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, message = 'Too many attempts, try again later') {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super('RATE_LIMITED', message, { retryAfterSeconds: seconds });
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+export class PayloadTooLargeError extends GuardynError {
+  constructor(message: string, limitBytes?: number) {
+    super('PAYLOAD_TOO_LARGE', message, limitBytes === undefined ? {} : { limitBytes });
+  }
+}
+
+export class MismatchedDevicesError extends GuardynError {
+  constructor(
+    readonly missingDevices: readonly number[],
+    readonly extraDevices: readonly number[],
+  ) {
+    super('MISMATCHED_DEVICES', 'The envelopes do not match the current devices', {
+      missingDevices,
+      extraDevices,
+    });
+  }
+}
+
+export class StaleDevicesError extends GuardynError {
+  constructor(readonly staleDevices: readonly number[]) {
+    super('STALE_DEVICES', 'Some devices were re-registered', { staleDevices });
+  }
+}
+
+export class StaleEpochError extends GuardynError {
+  constructor(readonly currentEpoch: number) {
+    super('STALE_EPOCH', 'The group has moved to another epoch', { currentEpoch });
+  }
+}
+
+/** A failure whose details must not reach clients; the cause is logged, not shown. */
+export class InternalError extends GuardynError {
+  constructor(message = 'Internal server error', options?: ErrorOptions) {
+    super('INTERNAL', message, {}, options);
+  }
+}
+
+/** An operation that is in the schema but whose subgraph does not serve it yet. */
+export class NotImplementedError extends GuardynError {
+  constructor(operation: string) {
+    super('NOT_IMPLEMENTED', `${operation} is not available yet`);
+  }
+}

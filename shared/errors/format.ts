@@ -1,0 +1,69 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { errorCodes, isErrorCode, type ErrorCode } from './codes.js';
+import { GuardynError } from './errors.js';
+
+/** Apollo's own codes for requests that never reached a resolver; clients see BAD_USER_INPUT. */
+const requestErrorCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+const internalMessage = 'Internal server error';
+
+/** Called with errors that are hidden from the client, so they can be logged with their cause. */
+export type HiddenErrorSink = (error: unknown) => void;
+
+function findGuardynError(error: unknown): GuardynError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof GuardynError) return current;
+    current = (current as { originalError?: unknown }).originalError ?? current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Maps any error to what a client may see: a registry code in `extensions.code`, the error's
+ * details, and never a stack trace or an internal message.
+ *
+ * Errors that arrive already formatted from a subgraph (through the gateway) keep their code.
+ */
+export function formatClientError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  onHidden: HiddenErrorSink,
+): GraphQLFormattedError {
+  const guardynError = findGuardynError(error);
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+
+  if (guardynError) {
+    if (!errorCodes[guardynError.code].safe) {
+      onHidden(error);
+      return { ...base, message: internalMessage, extensions: { code: 'INTERNAL' } };
+    }
+    return { ...base, extensions: { ...guardynError.details, code: guardynError.code } };
+  }
+
+  const code = formatted.extensions?.['code'];
+  if (isErrorCode(code)) {
+    if (!errorCodes[code].safe) return { ...base, message: internalMessage, extensions: { code } };
+    return { ...base, extensions: { ...withoutStack(formatted.extensions), code } };
+  }
+  if (typeof code === 'string' && requestErrorCodes.has(code)) {
+    const badInput: ErrorCode = 'BAD_USER_INPUT';
+    return { ...base, extensions: { code: badInput, reason: code } };
+  }
+  onHidden(error);
+  return { ...base, message: internalMessage, extensions: { code: 'INTERNAL' } };
+}
+
+function withoutStack(extensions: Readonly<Record<string, unknown>> | undefined) {
+  if (!extensions) return {};
+  const { stacktrace: _stacktrace, exception: _exception, ...rest } = extensions;
+  return rest;
+}

@@ -1,0 +1,3 @@
+export { Base64Scalar, DateTimeScalar } from './scalars.js';
+export { loadTypeDefs } from './load-schema.js';
+export { notImplementedResolvers } from './not-implemented.js';

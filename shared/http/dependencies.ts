@@ -1,0 +1,13 @@
+import type { TokenVerifier } from '../auth/index.js';
+import type { EventBus } from '../bus/index.js';
+import type { Logger } from '../logging/index.js';
+
+/** What the composition root hands every subgraph's `createSubgraph`. */
+export interface SubgraphDependencies {
+  readonly logger: Logger;
+  readonly bus: EventBus;
+  /** Verifies access tokens with the auth subgraph's public keys. */
+  readonly verifier: TokenVerifier;
+  /** Port to listen on (0 picks a free one). */
+  readonly port: number;
+}

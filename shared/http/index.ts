@@ -1,0 +1,9 @@
+export {
+  startSubgraphServer,
+  type RequestContext,
+  type RunningServer,
+  type SubgraphServerOptions,
+} from './subgraph-server.js';
+export { listen, closeServer, type ListeningServer } from './listen.js';
+export { buildHealthReport, type HealthCheck, type HealthReport } from './health.js';
+export type { SubgraphDependencies } from './dependencies.js';

@@ -1,0 +1,138 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
+import { formatClientError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import { createServiceMetrics } from '../telemetry/index.js';
+import { buildHealthReport, type HealthCheck } from './health.js';
+import { closeServer, listen } from './listen.js';
+
+/** What every subgraph resolver receives as its context. */
+export interface RequestContext {
+  readonly caller: Caller;
+  /** The client's address as the first proxy saw it (for rate limits). */
+  readonly clientAddress: string;
+  readonly logger: Logger;
+}
+
+export interface SubgraphServerOptions {
+  readonly name: string;
+  readonly schema: GraphQLSchema;
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly verifier: TokenVerifier;
+  /** Extra readiness checks beside the store's. */
+  readonly health?: HealthCheck;
+  /** The subgraph's store: pinged by /health, closed after the server stops. */
+  readonly store?: { ping(): Promise<void>; close(): Promise<void> };
+  /** Extra HTTP routes (e.g. JWKS, media downloads), mounted before /graphql. */
+  readonly routes?: (app: Express) => void;
+  /** Largest JSON request body; default 16 MiB (a fan-out of large envelopes). */
+  readonly bodyLimit?: string;
+}
+
+export interface RunningServer {
+  readonly name: string;
+  readonly port: number;
+  readonly origin: string;
+  /** The GraphQL endpoint. */
+  readonly url: string;
+  /** Graceful: stop accepting, finish in-flight requests, then close. */
+  stop(): Promise<void>;
+}
+
+/** Serves one Apollo subgraph with `/graphql`, `/health` and `/metrics`. */
+export async function startSubgraphServer(options: SubgraphServerOptions): Promise<RunningServer> {
+  const { name, logger } = options;
+  const metrics = createServiceMetrics(name);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.get('/health', async (_request, response) => {
+    const report = await buildHealthReport(name, async () => ({
+      ...(options.store ? { store: await storeHealth(options.store) } : {}),
+      ...(await options.health?.()),
+    }));
+    response.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  options.routes?.(app);
+
+  // The HTTP server must exist before Apollo starts, for the drain plugin.
+  const listening = await listen(app, options.host, options.port);
+  const apollo = new ApolloServer<RequestContext>({
+    schema: options.schema,
+    includeStacktraceInErrorResponses: false,
+    // Bad variables must reach the client as BAD_USER_INPUT: the gateway turns a subgraph's
+    // HTTP 400 into an opaque failure, but passes on a 200 with errors unchanged.
+    status400ForVariableCoercionErrors: false,
+    logger,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
+      // Federated tracing is for Apollo's hosted reporting, which we do not use.
+      ApolloServerPluginInlineTraceDisabled(),
+      metrics.graphqlPlugin,
+    ],
+    formatError: (formatted, error) =>
+      formatClientError(formatted, error, (hidden) =>
+        logger.error({ err: hidden }, 'request failed'),
+      ),
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: options.bodyLimit ?? '16mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({
+        caller: await callerFromAuthorization(options.verifier, req.headers.authorization),
+        clientAddress:
+          forwardedClientAddress(req.headers['x-forwarded-for']) ?? req.ip ?? 'unknown',
+        logger,
+      }),
+    }),
+  );
+
+  logger.info({ url: `${listening.origin}/graphql` }, `${name} subgraph listening`);
+  return {
+    name,
+    port: listening.port,
+    origin: listening.origin,
+    url: `${listening.origin}/graphql`,
+    async stop() {
+      await apollo.stop();
+      await closeServer(listening.server);
+      await options.store?.close();
+    },
+  };
+}
+
+async function storeHealth(store: { ping(): Promise<void> }) {
+  try {
+    await store.ping();
+    return { status: 'ok' as const };
+  } catch (error) {
+    return {
+      status: 'down' as const,
+      detail: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+/**
+ * The gateway forwards the client's address in X-Forwarded-For; subgraphs listen on private
+ * addresses only, so the first entry is the one the gateway saw.
+ */
+function forwardedClientAddress(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const first = value?.split(',')[0]?.trim();
+  return first === '' ? undefined : first;
+}

@@ -1,0 +1,1 @@
+export { SlidingWindowLimiter, type RateLimit } from './sliding-window.js';

@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * Opens (creating if needed) one subgraph's SQLite file and brings its schema up to date.
+ * `migrations[i]` moves the schema from version i to i + 1; the version lives in `user_version`,
+ * so a migration runs once, inside a transaction with the version bump.
+ *
+ * `file` may be ':memory:' for unit tests.
+ */
+export function openSqlite(file: string, migrations: readonly string[]): SqliteDatabase {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL with WAL is durable across process crashes (not power loss): a committed write survives kill -9.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    db.close();
+    throw new Error(
+      `${file} has schema version ${current}, newer than this build knows (${migrations.length})`,
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return db;
+}

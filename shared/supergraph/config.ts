@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { isSubgraphName, type SubgraphName } from '../config/index.js';
+
+/** One subgraph as supergraph.yaml (Rover's format) lists it. */
+export interface SubgraphEntry {
+  readonly name: SubgraphName;
+  readonly routingUrl: string;
+  /** Absolute path of the subgraph's SDL file. */
+  readonly schemaFile: string;
+}
+
+/** The repository root: supergraph.yaml, schema/ and subgraphs/ live here. */
+export const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads and checks supergraph.yaml; throws with the offending key on a malformed file. */
+export async function readSupergraphConfig(
+  file = path.join(projectRoot, 'supergraph.yaml'),
+): Promise<SubgraphEntry[]> {
+  const document: unknown = parseYaml(await readFile(file, 'utf8'));
+  const subgraphs = isRecord(document) ? document['subgraphs'] : undefined;
+  if (!isRecord(subgraphs)) throw new Error(`${file}: no "subgraphs" map`);
+
+  return Object.entries(subgraphs).map(([name, entry]) => {
+    if (!isSubgraphName(name)) throw new Error(`${file}: unknown subgraph "${name}"`);
+    const routingUrl = isRecord(entry) ? entry['routing_url'] : undefined;
+    const schema = isRecord(entry) ? entry['schema'] : undefined;
+    const schemaFile = isRecord(schema) ? schema['file'] : undefined;
+    if (typeof routingUrl !== 'string' || typeof schemaFile !== 'string') {
+      throw new Error(`${file}: subgraph "${name}" needs routing_url and schema.file`);
+    }
+    return { name, routingUrl, schemaFile: path.resolve(path.dirname(file), schemaFile) };
+  });
+}

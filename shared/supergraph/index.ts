@@ -1,0 +1,2 @@
+export { readSupergraphConfig, projectRoot, type SubgraphEntry } from './config.js';
+export { composeSupergraph, type CompositionResult } from './compose.js';

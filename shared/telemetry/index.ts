@@ -1,0 +1,1 @@
+export { createServiceMetrics, type ServiceMetrics } from './metrics.js';

@@ -1,0 +1,158 @@
+import { requirePrincipal, type Caller } from '../../shared/auth/index.js';
+import { Base64Scalar, DateTimeScalar } from '../../shared/graphql/index.js';
+import type { RequestContext } from '../../shared/http/index.js';
+import type {
+  AuthResult,
+  AuthService,
+  DeviceKeysInput,
+  LoginInput,
+  UploadPreKeysInput,
+} from './service.js';
+import type { ClaimedBundle, DeviceRecord, SessionRecord, UserRecord } from './store.js';
+
+/** A device as the schema shows it; `id` is global, `<userId>:<deviceId>`. */
+interface DeviceView {
+  readonly id: string;
+  readonly userId: string;
+  readonly deviceId: number;
+  readonly registrationId: number;
+  readonly name: string | null;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date | null;
+}
+
+export function deviceGlobalId(userId: string, deviceId: number): string {
+  return `${userId}:${deviceId}`;
+}
+
+function parseDeviceGlobalId(id: string): { userId: string; deviceId: number } | null {
+  const match = /^([^:]+):(\d{1,3})$/.exec(id);
+  return match?.[1] && match[2] ? { userId: match[1], deviceId: Number(match[2]) } : null;
+}
+
+function viewerOf(caller: Caller): string | null {
+  return caller.kind === 'authenticated' ? caller.principal.userId : null;
+}
+
+/** Names and last-seen times are for the account's owner; others see what fan-out needs. */
+function toDeviceView(device: DeviceRecord, viewerId: string | null): DeviceView {
+  const own = viewerId === device.userId;
+  return {
+    id: deviceGlobalId(device.userId, device.deviceId),
+    userId: device.userId,
+    deviceId: device.deviceId,
+    registrationId: device.registrationId,
+    name: own ? device.name : null,
+    createdAt: device.createdAt,
+    lastSeenAt: own ? device.lastSeenAt : null,
+  };
+}
+
+/** The payload is for whoever just signed in, although the request carried no token. */
+function toAuthPayload(result: AuthResult) {
+  return { ...result, device: toDeviceView(result.device, result.user.id) };
+}
+
+function toSessionView(session: SessionRecord, currentSessionId: string) {
+  return { ...session, current: session.id === currentSessionId };
+}
+
+function toBundleView(bundle: ClaimedBundle) {
+  return {
+    userId: bundle.device.userId,
+    deviceId: bundle.device.deviceId,
+    registrationId: bundle.device.registrationId,
+    identityKey: bundle.device.identityKey,
+    signedPreKey: bundle.signedPreKey,
+    preKey: bundle.preKey,
+    kyberPreKey: bundle.kyberPreKey,
+  };
+}
+
+/** Thin: parse arguments, call the service, shape the result. */
+export function createResolvers(service: AuthService) {
+  return {
+    DateTime: DateTimeScalar,
+    Base64: Base64Scalar,
+
+    Query: {
+      me: (_: unknown, __: unknown, { caller }: RequestContext) =>
+        service.findUser(requirePrincipal(caller).userId),
+      user: (_: unknown, args: { id: string }, { caller }: RequestContext) => {
+        requirePrincipal(caller);
+        return service.findUser(args.id);
+      },
+      userByUsername: (_: unknown, args: { username: string }, { caller }: RequestContext) => {
+        requirePrincipal(caller);
+        return service.findUserByUsername(args.username);
+      },
+      sessions: async (_: unknown, __: unknown, { caller }: RequestContext) => {
+        const principal = requirePrincipal(caller);
+        const sessions = await service.sessions(principal);
+        return sessions.map((session) => toSessionView(session, principal.sessionId));
+      },
+      preKeyCount: (_: unknown, __: unknown, { caller }: RequestContext) =>
+        service.preKeyCount(requirePrincipal(caller)),
+    },
+
+    Mutation: {
+      register: async (
+        _: unknown,
+        args: { input: { username: string; password: string; device: DeviceKeysInput } },
+        { clientAddress }: RequestContext,
+      ) => toAuthPayload(await service.register(args.input, clientAddress)),
+      login: async (_: unknown, args: { input: LoginInput }, { clientAddress }: RequestContext) =>
+        toAuthPayload(await service.login(args.input, clientAddress)),
+      refreshSession: async (_: unknown, args: { refreshToken: string }) =>
+        toAuthPayload(await service.refreshSession(args.refreshToken)),
+      logout: (_: unknown, __: unknown, { caller }: RequestContext) =>
+        service.logout(requirePrincipal(caller)),
+      revokeSession: (_: unknown, args: { id: string }, { caller }: RequestContext) =>
+        service.revokeSession(requirePrincipal(caller), args.id),
+      removeDevice: (_: unknown, args: { deviceId: number }, { caller }: RequestContext) =>
+        service.removeDevice(requirePrincipal(caller), args.deviceId),
+      uploadPreKeys: (
+        _: unknown,
+        args: { input: UploadPreKeysInput },
+        { caller }: RequestContext,
+      ) => service.uploadPreKeys(requirePrincipal(caller), args.input),
+      claimPreKeyBundles: async (
+        _: unknown,
+        args: { userId: string; deviceIds?: number[] | null },
+        { caller }: RequestContext,
+      ) =>
+        (
+          await service.claimPreKeyBundles(
+            requirePrincipal(caller),
+            args.userId,
+            args.deviceIds ?? null,
+          )
+        ).map(toBundleView),
+      uploadKeyPackages: (
+        _: unknown,
+        args: { keyPackages: Uint8Array[] },
+        { caller }: RequestContext,
+      ) => service.uploadKeyPackages(requirePrincipal(caller), args.keyPackages),
+      claimKeyPackages: (_: unknown, args: { userIds: string[] }, { caller }: RequestContext) =>
+        service.claimKeyPackages(requirePrincipal(caller), args.userIds),
+    },
+
+    User: {
+      __resolveReference: (reference: { id: string }) => service.findUser(reference.id),
+      devices: async (user: UserRecord, _: unknown, { caller }: RequestContext) => {
+        requirePrincipal(caller);
+        return (await service.devices(user.id)).map((device) =>
+          toDeviceView(device, viewerOf(caller)),
+        );
+      },
+    },
+
+    Device: {
+      __resolveReference: async (reference: { id: string }, { caller }: RequestContext) => {
+        const parsed = parseDeviceGlobalId(reference.id);
+        const device = parsed ? await service.findDevice(parsed.userId, parsed.deviceId) : null;
+        return device ? toDeviceView(device, viewerOf(caller)) : null;
+      },
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  DeviceLimitError,
+  UsernameTakenError,
+  type AuthStore,
+  type NewDevice,
+  type UserRecord,
+} from './store.js';
+
+const bytes = (length: number) => new Uint8Array(randomBytes(length));
+
+function newDevice(keys: { preKeys?: number; kyberPreKeys?: number } = {}): NewDevice {
+  return {
+    registrationId: 1 + Math.floor(Math.random() * 0x3ffe),
+    name: null,
+    identityKey: bytes(33),
+    signedPreKey: { keyId: 1, publicKey: bytes(33), signature: bytes(64) },
+    kyberLastResortPreKey: { keyId: 1, publicKey: bytes(1569), signature: bytes(64) },
+    preKeys: Array.from({ length: keys.preKeys ?? 0 }, (_, i) => ({
+      keyId: i + 1,
+      publicKey: bytes(33),
+    })),
+    kyberPreKeys: Array.from({ length: keys.kyberPreKeys ?? 0 }, (_, i) => ({
+      keyId: i + 2,
+      publicKey: bytes(1569),
+      signature: bytes(64),
+    })),
+  };
+}
+
+function newUser(username = `u${randomBytes(6).toString('hex')}`): UserRecord {
+  return {
+    id: randomUUID(),
+    username,
+    passwordHash: '$argon2id$fake',
+    createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
+  };
+}
+
+/**
+ * The AuthStore contract: every adapter must pass it. The claims are raced to prove each key is
+ * handed out once.
+ */
+export function describeAuthStoreContract(
+  adapter: string,
+  openStore: () => Promise<AuthStore>,
+): void {
+  describe(`AuthStore contract: ${adapter}`, () => {
+    let store: AuthStore;
+    beforeEach(async () => {
+      store = await openStore();
+    });
+    afterEach(() => store.close());
+
+    it('creates users with device 1 and finds them by id and username', async () => {
+      const user = newUser();
+      const device = await store.createUser(user, newDevice());
+      expect(device.deviceId).toBe(1);
+      expect(await store.findUserById(user.id)).toEqual(user);
+      expect(await store.findUserByUsername(user.username)).toEqual(user);
+      expect(await store.findUserByUsername('nobody_here')).toBeNull();
+    });
+
+    it('gives a username to exactly one of concurrent creators', async () => {
+      const username = `race${randomBytes(4).toString('hex')}`;
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => store.createUser(newUser(username), newDevice())),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(UsernameTakenError);
+      }
+    });
+
+    it('adds devices with the lowest free id, up to the limit, and removes them with their sessions', async () => {
+      const user = newUser();
+      await store.createUser(user, newDevice());
+      const now = new Date();
+      expect((await store.addDevice(user.id, newDevice(), 3, now)).deviceId).toBe(2);
+      expect((await store.addDevice(user.id, newDevice(), 3, now)).deviceId).toBe(3);
+      await expect(store.addDevice(user.id, newDevice(), 3, now)).rejects.toBeInstanceOf(
+        DeviceLimitError,
+      );
+
+      const session = {
+        id: randomUUID(),
+        userId: user.id,
+        deviceId: 2,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: new Date(now.getTime() + 60_000),
+      };
+      await store.createSession(session, bytes(32));
+      expect(await store.removeDevice(user.id, 2)).toEqual([session.id]);
+      expect(await store.findSession(session.id)).toBeNull();
+      expect((await store.addDevice(user.id, newDevice(), 3, now)).deviceId).toBe(2);
+      expect((await store.listDevices(user.id)).map((device) => device.deviceId)).toEqual([
+        1, 2, 3,
+      ]);
+    });
+
+    it('hands each one-time prekey to exactly one of many concurrent claims', async () => {
+      const user = newUser();
+      await store.createUser(user, newDevice({ preKeys: 5, kyberPreKeys: 3 }));
+      const bundles = (
+        await Promise.all(Array.from({ length: 20 }, () => store.claimBundles(user.id, null)))
+      ).flat();
+      const ecIds = bundles.flatMap((bundle) => (bundle.preKey ? [bundle.preKey.keyId] : []));
+      const kyberIds = bundles.map((bundle) => bundle.kyberPreKey.keyId);
+      expect(ecIds.sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(kyberIds.filter((id) => id !== 1).sort()).toEqual([2, 3, 4]);
+      expect(kyberIds.filter((id) => id === 1)).toHaveLength(17);
+      expect(await store.countPreKeys(user.id, 1)).toEqual({ ecOneTime: 0, kyberOneTime: 0 });
+    });
+
+    it('stores uploaded keys, replaces signed ones, and reports existing one-time key ids', async () => {
+      const user = newUser();
+      await store.createUser(user, newDevice({ preKeys: 2 }));
+      await store.storeDeviceKeys(user.id, 1, {
+        signedPreKey: { keyId: 7, publicKey: bytes(33), signature: bytes(64) },
+        preKeys: [{ keyId: 10, publicKey: bytes(33) }],
+        kyberPreKeys: [],
+      });
+      expect(await store.existingOneTimeKeyIds(user.id, 1, 'ec', [1, 3, 10])).toEqual([1, 10]);
+      expect(await store.existingOneTimeKeyIds(user.id, 1, 'kyber', [1])).toEqual([]);
+      const [bundle] = await store.claimBundles(user.id, [1]);
+      expect(bundle?.signedPreKey.keyId).toBe(7);
+    });
+
+    it('deduplicates KeyPackages and hands each to one claimant, skipping expired ones', async () => {
+      const user = newUser();
+      await store.createUser(user, newDevice());
+      const now = new Date();
+      const later = new Date(now.getTime() + 3600_000);
+      const packages = [1, 2, 3].map(() => ({
+        reference: bytes(32),
+        keyPackage: bytes(200),
+        notAfter: later,
+      }));
+      const expired = {
+        reference: bytes(32),
+        keyPackage: bytes(200),
+        notAfter: new Date(now.getTime() - 1000),
+      };
+      expect(await store.storeKeyPackages(user.id, 1, [...packages, expired])).toBe(4);
+      expect(await store.storeKeyPackages(user.id, 1, [packages[0]!])).toBe(0);
+      expect(await store.countKeyPackages(user.id, 1, now)).toBe(3);
+      const claims = (
+        await Promise.all(Array.from({ length: 6 }, () => store.claimKeyPackages(user.id, now)))
+      ).flat();
+      expect(claims).toHaveLength(3);
+      expect(
+        new Set(claims.map((claim) => Buffer.from(claim.keyPackage).toString('hex'))).size,
+      ).toBe(3);
+    });
+
+    it('rotates refresh tokens once and detects reuse, revoking the session', async () => {
+      const user = newUser();
+      await store.createUser(user, newDevice());
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + 60_000);
+      const session = {
+        id: randomUUID(),
+        userId: user.id,
+        deviceId: 1,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt,
+      };
+      const first = bytes(32);
+      await store.createSession(session, first);
+      const second = bytes(32);
+      const outcomes = await Promise.all([
+        store.rotateRefreshToken(first, second, now, expiresAt),
+        store.rotateRefreshToken(first, bytes(32), now, expiresAt),
+      ]);
+      expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['reused', 'rotated']);
+      expect(await store.findSession(session.id)).toBeNull();
+      expect((await store.rotateRefreshToken(second, bytes(32), now, expiresAt)).kind).toBe(
+        'unknown',
+      );
+    });
+
+    it('lists live sessions and deletes only the owner’s', async () => {
+      const user = newUser();
+      const other = newUser();
+      await store.createUser(user, newDevice());
+      await store.createUser(other, newDevice());
+      const now = new Date();
+      const live = {
+        id: randomUUID(),
+        userId: user.id,
+        deviceId: 1,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: new Date(now.getTime() + 60_000),
+      };
+      const expired = { ...live, id: randomUUID(), expiresAt: new Date(now.getTime() - 1) };
+      await store.createSession(live, bytes(32));
+      await store.createSession(expired, bytes(32));
+      expect((await store.listSessions(user.id, now)).map((session) => session.id)).toEqual([
+        live.id,
+      ]);
+      expect(await store.deleteSession(other.id, live.id)).toBe(false);
+      expect(await store.deleteSession(user.id, live.id)).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { describeAuthStoreContract } from './store.contract.js';
+import { SqliteAuthStore } from './store.sqlite.js';
+
+describeAuthStoreContract('SQLite', async () => new SqliteAuthStore(':memory:'));

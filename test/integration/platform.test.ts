@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { subgraphNames } from '../../shared/config/index.js';
+import { registerAccount } from '../support/accounts.js';
+import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
+import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+
+let guardyn: TestGuardyn;
+beforeAll(async () => {
+  guardyn = await startTestGuardyn();
+});
+afterAll(() => guardyn.dispose());
+
+describe('embedded supergraph', () => {
+  it('runs the five subgraphs and the gateway; /health reports each subgraph', async () => {
+    expect(Object.keys(guardyn.subgraphs).sort()).toEqual([...subgraphNames].sort());
+    const response = await fetch(`${guardyn.gateway?.origin}/health`);
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as {
+      status: string;
+      checks: Record<string, { status: string }>;
+    };
+    expect(report.status).toBe('ok');
+    expect(Object.keys(report.checks).sort()).toEqual([...subgraphNames].sort());
+    for (const server of Object.values(guardyn.subgraphs)) {
+      const health = await fetch(`${server?.origin}/health`);
+      expect(health.status).toBe(200);
+      const metrics = await fetch(`${server?.origin}/metrics`);
+      expect(await metrics.text()).toContain('guardyn_graphql_operations_total');
+    }
+  });
+
+  it('resolves a query across subgraphs through entity references (auth user + presence)', async () => {
+    const alice = await registerAccount(guardyn.url);
+    const bob = await registerAccount(guardyn.url);
+    await expectData(
+      guardyn.url,
+      'mutation { setPresence(status: AWAY) { status } }',
+      {},
+      alice.accessToken,
+    );
+    const { user } = await expectData<{ user: unknown }>(
+      guardyn.url,
+      'query ($id: ID!) { user(id: $id) { username presence { status lastSeenAt } } }',
+      { id: alice.userId },
+      bob.accessToken,
+    );
+    expect(user).toEqual({
+      username: alice.username,
+      presence: { status: 'AWAY', lastSeenAt: expect.any(String) },
+    });
+  });
+
+  it('forwards Authorization to every subgraph: presence refuses a missing token', async () => {
+    const { code } = await expectErrorCode(
+      guardyn.url,
+      'mutation { setPresence(status: ONLINE) { status } }',
+    );
+    expect(code).toBe('UNAUTHENTICATED');
+  });
+
+  it('maps requests that never reach a resolver to BAD_USER_INPUT', async () => {
+    expect((await expectErrorCode(guardyn.url, '{ nope }')).code).toBe('BAD_USER_INPUT');
+    expect((await expectErrorCode(guardyn.url, '{ me { id ')).code).toBe('BAD_USER_INPUT');
+    const badVariable = await postGraphQL(
+      guardyn.url,
+      'query ($id: ID!) { user(id: $id) { id } }',
+      { id: { x: 1 } },
+    );
+    expect(badVariable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers operations that are not built yet with NOT_IMPLEMENTED', async () => {
+    const alice = await registerAccount(guardyn.url);
+    const { code } = await expectErrorCode(
+      guardyn.url,
+      'mutation { registerPushToken(platform: FCM, token: "t") }',
+      {},
+      alice.accessToken,
+    );
+    expect(code).toBe('NOT_IMPLEMENTED');
+  });
+});

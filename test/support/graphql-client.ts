@@ -1,0 +1,58 @@
+/** A GraphQL error as clients see it. */
+export interface ClientError {
+  readonly message: string;
+  readonly path?: readonly (string | number)[];
+  readonly extensions?: Record<string, unknown> & { code?: string };
+}
+
+export interface GraphQLResponse<TData> {
+  readonly status: number;
+  readonly data?: TData | null;
+  readonly errors?: readonly ClientError[];
+}
+
+/** POSTs one operation, optionally with a bearer token; never throws on GraphQL errors. */
+export async function postGraphQL<TData = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GraphQLResponse<TData>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: TData | null; errors?: ClientError[] };
+  return { status: response.status, ...body };
+}
+
+/** The data of a response that must have succeeded; throws with the errors otherwise. */
+export async function expectData<TData = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<TData> {
+  const response = await postGraphQL<TData>(url, query, variables, token);
+  if (response.errors?.length || !response.data) {
+    throw new Error(`GraphQL errors: ${JSON.stringify(response.errors ?? response)}`);
+  }
+  return response.data;
+}
+
+/** The first error code of a response that must have failed. */
+export async function expectErrorCode(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<{ code: string | undefined; error: ClientError }> {
+  const response = await postGraphQL(url, query, variables, token);
+  const error = response.errors?.[0];
+  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.data)}`);
+  return { code: error.extensions?.code, error };
+}

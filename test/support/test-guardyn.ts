@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startGuardyn, type Guardyn, type StartOptions } from '../../main.js';
+import { loadConfig, type GuardynConfig } from '../../shared/config/index.js';
+
+/** An embedded Guardyn on free ports with its own data folder, for one test file. */
+export interface TestGuardyn extends Guardyn {
+  readonly config: GuardynConfig;
+  readonly dataDir: string;
+  /** The gateway's GraphQL endpoint. */
+  readonly url: string;
+  /** Stops everything and removes the data folder. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts the whole supergraph in this process. Uses the real NATS when
+ * GUARDYN_MESSAGING__NATS_URL is set (as CI does), else the in-process bus.
+ */
+export async function startTestGuardyn(
+  options: StartOptions & { env?: Record<string, string> } = {},
+): Promise<TestGuardyn> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-test-'));
+  const env: Record<string, string> = {
+    GUARDYN_DATA_DIR: dataDir,
+    GUARDYN_OBSERVABILITY__LOG_LEVEL: process.env['GUARDYN_TEST_LOG_LEVEL'] ?? 'silent',
+    ...(process.env['GUARDYN_MESSAGING__NATS_URL']
+      ? { GUARDYN_MESSAGING__NATS_URL: process.env['GUARDYN_MESSAGING__NATS_URL'] }
+      : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const guardyn = await startGuardyn(config, { ephemeralPorts: true, ...options });
+  if (!guardyn.gateway) throw new Error('embedded mode starts a gateway');
+  return {
+    ...guardyn,
+    config,
+    dataDir,
+    url: guardyn.gateway.url,
+    async dispose() {
+      await guardyn.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
