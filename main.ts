@@ -23,7 +23,11 @@ import {
 } from './shared/config/index.js';
 import type { RunningServer, SubgraphDependencies } from './shared/http/index.js';
 import { createLogger, type Logger } from './shared/logging/index.js';
-import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
+import {
+  composeSupergraph,
+  readSupergraphConfig,
+  type SubgraphEntry,
+} from './shared/supergraph/index.js';
 import * as auth from './subgraphs/auth/index.js';
 import type { AuthServiceOptions } from './subgraphs/auth/service.js';
 import * as media from './subgraphs/media/index.js';
@@ -96,6 +100,14 @@ export async function startGuardyn(
     await bus.close();
   };
 
+  const routing = await readSupergraphConfig();
+  // A subgraph in this process, else GUARDYN_GATEWAY__<NAME>_URL, else supergraph.yaml.
+  const subgraphUrl = (name: SubgraphName): string =>
+    subgraphs[name]?.url ??
+    config.gateway.subgraphUrls[name] ??
+    routing.find((entry) => entry.name === name)?.routingUrl ??
+    `http://localhost:${defaultPorts[name]}/graphql`;
+
   try {
     const wanted: SubgraphName[] = subgraphNames.filter(
       (name) => config.service === 'embedded' || config.service === name,
@@ -114,20 +126,29 @@ export async function startGuardyn(
     }
     const others = wanted.filter((name): name is OtherSubgraph => name !== 'auth');
     if (others.length > 0) {
-      const verifier = createVerifier(signer?.publicJwks ?? (await jwksUrl(config)), bus);
+      const jwks =
+        config.auth.jwksUrl ?? new URL('/.well-known/jwks.json', subgraphUrl('auth')).href;
+      const verifier = createVerifier(signer?.publicJwks ?? new URL(jwks), bus);
       for (const name of others) {
         const server = await otherSubgraphs[name](config, {
           logger: logger.child({ subgraph: name }),
           bus,
           verifier,
           port: portOf(name),
+          subgraphUrl,
         });
         subgraphs[name] = server;
         started.push(server);
       }
     }
     if (config.service === 'embedded' || config.service === 'gateway') {
-      gateway = await startGatewayService(config, logger, portOf('gateway'), subgraphs);
+      gateway = await startGatewayService(
+        logger,
+        config.host,
+        portOf('gateway'),
+        routing,
+        subgraphUrl,
+      );
       started.push(gateway);
     }
   } catch (error) {
@@ -137,34 +158,19 @@ export async function startGuardyn(
   return { gateway, subgraphs, stop };
 }
 
-/** Where a service without the signing keys finds the auth subgraph's public keys. */
-async function jwksUrl(config: GuardynConfig): Promise<URL> {
-  if (config.auth.jwksUrl) return new URL(config.auth.jwksUrl);
-  const entries = await readSupergraphConfig();
-  const authEntry = entries.find((entry) => entry.name === 'auth');
-  const authUrl = config.gateway.subgraphUrls.auth ?? authEntry?.routingUrl;
-  if (!authUrl)
-    throw new Error('supergraph.yaml lists no auth subgraph and GUARDYN_AUTH__JWKS_URL is unset');
-  return new URL('/.well-known/jwks.json', authUrl);
-}
-
 async function startGatewayService(
-  config: GuardynConfig,
   logger: Logger,
+  host: string,
   port: number,
-  local: Partial<Record<SubgraphName, RunningServer>>,
+  routing: readonly SubgraphEntry[],
+  subgraphUrl: (name: SubgraphName) => string,
 ): Promise<RunningServer> {
-  const entries = await readSupergraphConfig();
-  const composition = await composeSupergraph(entries);
+  const composition = await composeSupergraph(routing);
   if (!composition.ok)
     throw new Error(`Supergraph composition failed:\n${composition.errors.join('\n')}`);
-  // Routing: a subgraph in this process, else GUARDYN_GATEWAY__<NAME>_URL, else supergraph.yaml.
-  const subgraphs = entries.map((entry) => ({
-    name: entry.name,
-    url: local[entry.name]?.url ?? config.gateway.subgraphUrls[entry.name] ?? entry.routingUrl,
-  }));
+  const subgraphs = routing.map((entry) => ({ name: entry.name, url: subgraphUrl(entry.name) }));
   return startGateway({
-    host: config.host,
+    host,
     port,
     logger: logger.child({ service: 'gateway' }),
     supergraphSdl: composition.supergraphSdl,

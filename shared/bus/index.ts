@@ -22,6 +22,7 @@ export {
   assertSubject,
   assertSubjectPattern,
   connectionSubject,
+  deviceRevokedPattern,
   deviceRevokedSubject,
   durableSubjectPatterns,
   mailboxSubject,

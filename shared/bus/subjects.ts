@@ -75,6 +75,9 @@ export function sessionRevokedSubject(userId: string): string {
 /** Every user's session revocations. */
 export const sessionRevokedPattern = `${root}.session.revoked.*`;
 
+/** Every user's device revocations. */
+export const deviceRevokedPattern = `${root}.device.revoked.*`;
+
 /** `guardyn.device.revoked.<userId>`: durable. */
 export function deviceRevokedSubject(userId: string): string {
   return `${root}.device.revoked.${subjectToken(userId)}`;

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       GUARDYN_DATA_DIR: '/tmp/guardyn',
       GUARDYN_DATABASE__SCYLLADB_NODES: 'scylla-0:9042, scylla-1',
       GUARDYN_MESSAGING__NATS_URL: 'nats://nats:4222',
+      GUARDYN_MESSAGING__RETENTION_DAYS: '7',
       GUARDYN_OBSERVABILITY__OTLP_ENDPOINT: 'http://otel:4318',
       GUARDYN_OBSERVABILITY__LOG_LEVEL: 'debug',
       GUARDYN_GATEWAY__AUTH_URL: 'http://auth:4001/graphql',
@@ -43,7 +44,7 @@ describe('loadConfig', () => {
       port: 8080,
       dataDir: '/tmp/guardyn',
       database: { scyllaNodes: ['scylla-0:9042', 'scylla-1:9042'] },
-      messaging: { natsUrl: 'nats://nats:4222' },
+      messaging: { natsUrl: 'nats://nats:4222', retentionDays: 7 },
       observability: { otlpEndpoint: 'http://otel:4318', logLevel: 'debug' },
       gateway: { subgraphUrls: { auth: 'http://auth:4001/graphql' } },
       auth: { jwksUrl: 'http://auth:4001/.well-known/jwks.json' },
@@ -73,6 +74,11 @@ describe('loadConfig', () => {
       { GUARDYN_DATABASE__SCYLLADB_NODES: 'a:1,b c' },
       'GUARDYN_DATABASE__SCYLLADB_NODES',
       'not host or host:port',
+    ],
+    [
+      { GUARDYN_MESSAGING__RETENTION_DAYS: '0' },
+      'GUARDYN_MESSAGING__RETENTION_DAYS',
+      'from 1 to 3650',
     ],
     [{ GUARDYN_MESSAGING_NATS_URL: 'nats://x' }, 'GUARDYN_MESSAGING_NATS_URL', 'unknown setting'],
   ])('refuses %j naming the variable', (env, variable, problem) => {

@@ -18,6 +18,8 @@ export interface GuardynConfig {
   readonly messaging: {
     /** Set switches the event bus to NATS (JetStream for durable subjects). */
     readonly natsUrl: string | undefined;
+    /** Days an unacknowledged envelope is kept in a mailbox. */
+    readonly retentionDays: number;
   };
   readonly observability: {
     readonly otlpEndpoint: string | undefined;
@@ -75,6 +77,15 @@ class EnvReader {
     if (value === undefined) return undefined;
     if (!/^\d+$/.test(value) || Number(value) > 65535) {
       throw new ConfigError(name, `"${value}" is not a port number (0 to 65535)`);
+    }
+    return Number(value);
+  }
+
+  integer(name: string, min: number, max: number): number | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new ConfigError(name, `"${value}" is not a whole number from ${min} to ${max}`);
     }
     return Number(value);
   }
@@ -152,7 +163,10 @@ export function loadConfig(env: Env): GuardynConfig {
       scyllaNodes: read.hostPorts('GUARDYN_DATABASE__SCYLLADB_NODES', 9042),
       scyllaLocalDataCenter: read.raw('GUARDYN_DATABASE__SCYLLADB_LOCAL_DC') ?? 'datacenter1',
     },
-    messaging: { natsUrl: read.url('GUARDYN_MESSAGING__NATS_URL', ['nats', 'tls']) },
+    messaging: {
+      natsUrl: read.url('GUARDYN_MESSAGING__NATS_URL', ['nats', 'tls']),
+      retentionDays: read.integer('GUARDYN_MESSAGING__RETENTION_DAYS', 1, 3650) ?? 30,
+    },
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',

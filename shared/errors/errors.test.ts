@@ -27,6 +27,8 @@ describe('formatClientError', () => {
       code: 'MISMATCHED_DEVICES',
       missingDevices: [2],
       extraDevices: [3],
+      missingOwnDevices: [],
+      extraOwnDevices: [],
     });
     expect(format(new StaleEpochError(7)).extensions).toEqual({
       code: 'STALE_EPOCH',

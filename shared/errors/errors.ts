@@ -69,21 +69,33 @@ export class PayloadTooLargeError extends GuardynError {
   }
 }
 
+/**
+ * The envelopes do not cover exactly the recipient's current devices. The `*OwnDevices` lists
+ * say the same of the sender's other devices, which every send must also cover.
+ */
 export class MismatchedDevicesError extends GuardynError {
   constructor(
     readonly missingDevices: readonly number[],
     readonly extraDevices: readonly number[],
+    readonly missingOwnDevices: readonly number[] = [],
+    readonly extraOwnDevices: readonly number[] = [],
   ) {
     super('MISMATCHED_DEVICES', 'The envelopes do not match the current devices', {
       missingDevices,
       extraDevices,
+      missingOwnDevices,
+      extraOwnDevices,
     });
   }
 }
 
+/** Some devices were re-registered (their registration id changed): fetch new bundles. */
 export class StaleDevicesError extends GuardynError {
-  constructor(readonly staleDevices: readonly number[]) {
-    super('STALE_DEVICES', 'Some devices were re-registered', { staleDevices });
+  constructor(
+    readonly staleDevices: readonly number[],
+    readonly staleOwnDevices: readonly number[] = [],
+  ) {
+    super('STALE_DEVICES', 'Some devices were re-registered', { staleDevices, staleOwnDevices });
   }
 }
 

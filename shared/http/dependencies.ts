@@ -1,5 +1,6 @@
 import type { TokenVerifier } from '../auth/index.js';
 import type { EventBus } from '../bus/index.js';
+import type { SubgraphName } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 
 /** What the composition root hands every subgraph's `createSubgraph`. */
@@ -10,4 +11,9 @@ export interface SubgraphDependencies {
   readonly verifier: TokenVerifier;
   /** Port to listen on (0 picks a free one). */
   readonly port: number;
+  /**
+   * Another subgraph's GraphQL URL, for entity lookups on a caller's behalf. A function: in
+   * embedded mode the URLs are known only once every subgraph listens.
+   */
+  readonly subgraphUrl: (name: SubgraphName) => string;
 }

@@ -14,6 +14,8 @@ import { closeServer, listen } from './listen.js';
 /** What every subgraph resolver receives as its context. */
 export interface RequestContext {
   readonly caller: Caller;
+  /** The raw Authorization header, to call other subgraphs on the caller's behalf. */
+  readonly authorization: string | undefined;
   /** The client's address as the first proxy saw it (for rate limits). */
   readonly clientAddress: string;
   readonly logger: Logger;
@@ -94,6 +96,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         caller: await callerFromAuthorization(options.verifier, req.headers.authorization),
+        authorization: req.headers.authorization,
         clientAddress:
           forwardedClientAddress(req.headers['x-forwarded-for']) ?? req.ip ?? 'unknown',
         logger,

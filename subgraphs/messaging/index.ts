@@ -1,49 +1,116 @@
+import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GuardynConfig } from '../../shared/config/index.js';
 import {
-  Base64Scalar,
-  DateTimeScalar,
-  loadTypeDefs,
-  notImplementedResolvers,
-} from '../../shared/graphql/index.js';
+  deviceRevokedPattern,
+  mailboxSubject,
+  pushSubject,
+  type EventBus,
+} from '../../shared/bus/index.js';
+import type { GuardynConfig } from '../../shared/config/index.js';
+import { EntityClient } from '../../shared/federation/index.js';
+import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import { entityDeviceDirectory } from './device-directory.js';
+import type { MessagingEvents } from './events.js';
+import { createResolvers } from './resolvers.js';
+import { MessagingService, type MessagingServiceOptions } from './service.js';
+import type { MessagingStore } from './store.js';
+import { SqliteMessagingStore } from './store.sqlite.js';
 
 export const name = 'messaging';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
+export { createResolvers };
 
-/** The schema is the real one; the operations refuse with NOT_IMPLEMENTED until their issue lands. */
-export function createResolvers() {
+/** How often expired envelopes are swept. */
+const expirySweepMs = 10 * 60_000;
+
+export interface MessagingDependencies extends SubgraphDependencies {
+  readonly store?: MessagingStore;
+  readonly serviceOptions?: Partial<MessagingServiceOptions>;
+}
+
+function createStore(config: GuardynConfig): MessagingStore {
+  if (config.database.scyllaNodes.length > 0) {
+    throw new Error(
+      'The ScyllaDB messaging store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
+    );
+  }
+  return new SqliteMessagingStore(path.join(config.dataDir, 'messaging.sqlite'));
+}
+
+function busEvents(bus: EventBus): MessagingEvents {
   return {
-    DateTime: DateTimeScalar,
-    Base64: Base64Scalar,
-    Query: notImplementedResolvers(['conversations', 'conversation', 'inbox']),
-    Conversation: { __resolveReference: () => null },
-    Envelope: { __resolveReference: () => null },
-    Mutation: notImplementedResolvers([
-      'sendMessage',
-      'ackEnvelopes',
-      'createGroup',
-      'commitGroup',
-      'sendGroupMessage',
-      'leaveGroup',
-    ]),
+    async envelopesStored(envelopes) {
+      await Promise.all(
+        envelopes.flatMap((envelope) => {
+          const { recipientUserId: userId, recipientDeviceId: deviceId, id: envelopeId } = envelope;
+          return [
+            bus.publish(mailboxSubject(userId, deviceId), { userId, deviceId, envelopeId }),
+            bus.publishDurable(
+              pushSubject(userId, deviceId),
+              { userId, deviceId, envelopeId },
+              { msgId: envelopeId },
+            ),
+          ];
+        }),
+      );
+    },
   };
+}
+
+function parseDeviceRevoked(data: unknown): { userId: string; deviceId: number } | null {
+  const { userId, deviceId } = (data ?? {}) as { userId?: unknown; deviceId?: unknown };
+  return typeof userId === 'string' && typeof deviceId === 'number' && Number.isInteger(deviceId)
+    ? { userId, deviceId }
+    : null;
 }
 
 export async function createSubgraph(
   config: GuardynConfig,
-  deps: SubgraphDependencies,
+  deps: MessagingDependencies,
 ): Promise<RunningServer> {
-  return startSubgraphServer({
+  const store = deps.store ?? createStore(config);
+  const directory = entityDeviceDirectory(new EntityClient(() => deps.subgraphUrl('auth')));
+  const service = new MessagingService(store, directory, busEvents(deps.bus), {
+    retentionMs: config.messaging.retentionDays * 24 * 3600_000,
+    ...deps.serviceOptions,
+  });
+
+  const revoked = await deps.bus.consumeDurable(
+    deviceRevokedPattern,
+    'messaging-device-revoked',
+    async ({ data }) => {
+      const device = parseDeviceRevoked(data);
+      if (device) await service.deviceRemoved(device.userId, device.deviceId);
+    },
+  );
+  const sweep = () =>
+    service
+      .expireMailboxes()
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'mailbox expiry failed'));
+  void sweep();
+  const sweeper = setInterval(sweep, expirySweepMs);
+  sweeper.unref();
+
+  const server = await startSubgraphServer({
     name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers() }]),
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
     host: config.host,
     port: deps.port,
     logger: deps.logger,
     verifier: deps.verifier,
+    store,
   });
+  return {
+    ...server,
+    async stop() {
+      clearInterval(sweeper);
+      revoked.unsubscribe();
+      await server.stop();
+    },
+  };
 }

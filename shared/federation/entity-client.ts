@@ -1,0 +1,53 @@
+import { InternalError } from '../errors/index.js';
+
+/**
+ * Reads entities from another subgraph through the federation `_entities` query, the way the
+ * gateway itself resolves references. Subgraphs meet only through the supergraph's entities:
+ * this is how one asks another for fields it owns, with the caller's credentials.
+ */
+export class EntityClient {
+  constructor(
+    private readonly subgraphUrl: () => string,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  /**
+   * Resolves `ids` of `typename` with `selection` (e.g. `devices { deviceId registrationId }`).
+   * Returns one entry per id, `null` where the subgraph knows no such entity.
+   */
+  async fetch<T>(
+    typename: string,
+    ids: readonly string[],
+    selection: string,
+    authorization: string | undefined,
+  ): Promise<(T | null)[]> {
+    if (ids.length === 0) return [];
+    const query = `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`;
+    const representations = ids.map((id) => ({ __typename: typename, id }));
+    let body: {
+      data?: { _entities?: (T | null)[] };
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    try {
+      const response = await fetch(this.subgraphUrl(), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify({ query, variables: { representations } }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      body = (await response.json()) as typeof body;
+    } catch (cause) {
+      throw new InternalError(`could not reach the ${typename} subgraph`, { cause });
+    }
+    const entities = body.data?._entities;
+    if (!entities || body.errors?.length) {
+      throw new InternalError(
+        `${typename} lookup failed: ${body.errors?.map((error) => error.message).join('; ')}`,
+      );
+    }
+    return entities;
+  }
+}

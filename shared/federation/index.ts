@@ -1,0 +1,1 @@
+export { EntityClient } from './entity-client.js';

@@ -1,0 +1,1 @@
+export { uuid7 } from './uuid7.js';

@@ -1,0 +1,34 @@
+import type { EntityClient } from '../../shared/federation/index.js';
+
+/** A device as messaging needs it: enough to check a fan-out. */
+export interface DeviceInfo {
+  readonly deviceId: number;
+  readonly registrationId: number;
+}
+
+/**
+ * The current devices of users. Auth owns them; messaging asks through the supergraph's
+ * `User` entity, on the caller's behalf, so every answer is current (no replica to go stale).
+ */
+export interface DeviceDirectory {
+  /** Devices per user id; `null` for a user that does not exist. */
+  devicesOf(
+    userIds: readonly string[],
+    authorization: string | undefined,
+  ): Promise<Map<string, DeviceInfo[] | null>>;
+}
+
+export function entityDeviceDirectory(client: EntityClient): DeviceDirectory {
+  return {
+    async devicesOf(userIds, authorization) {
+      const unique = [...new Set(userIds)];
+      const users = await client.fetch<{ devices: DeviceInfo[] }>(
+        'User',
+        unique,
+        'devices { deviceId registrationId }',
+        authorization,
+      );
+      return new Map(unique.map((userId, index) => [userId, users[index]?.devices ?? null]));
+    },
+  };
+}

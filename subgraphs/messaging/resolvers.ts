@@ -1,0 +1,94 @@
+import { requirePrincipal } from '../../shared/auth/index.js';
+import { Base64Scalar, DateTimeScalar } from '../../shared/graphql/index.js';
+import type { RequestContext } from '../../shared/http/index.js';
+import type {
+  CommitInput,
+  GroupMessageInput,
+  MessagingService,
+  Requester,
+  SendMessageInput,
+} from './service.js';
+import type { ConversationRecord, EnvelopeRecord } from './store.js';
+
+function requester({ caller, authorization }: RequestContext): Requester {
+  return { principal: requirePrincipal(caller), authorization };
+}
+
+/** Conversations looked up while resolving one request, so a page of envelopes asks once each. */
+const conversationCache = new WeakMap<
+  RequestContext,
+  Map<string, Promise<ConversationRecord | null>>
+>();
+
+function cachedConversation(service: MessagingService, context: RequestContext, id: string) {
+  let cache = conversationCache.get(context);
+  if (!cache) conversationCache.set(context, (cache = new Map()));
+  let found = cache.get(id);
+  if (!found) {
+    found = service.conversation(requirePrincipal(context.caller), id).catch(() => null);
+    cache.set(id, found);
+  }
+  return found;
+}
+
+/** Thin: parse arguments, call the service, shape the result. */
+export function createResolvers(service: MessagingService) {
+  return {
+    DateTime: DateTimeScalar,
+    Base64: Base64Scalar,
+
+    Query: {
+      conversations: (_: unknown, __: unknown, context: RequestContext) =>
+        service.conversations(requirePrincipal(context.caller)),
+      conversation: (_: unknown, args: { id: string }, context: RequestContext) =>
+        service.conversation(requirePrincipal(context.caller), args.id).catch(() => null),
+      inbox: async (
+        _: unknown,
+        args: { first: number; after?: string | null },
+        context: RequestContext,
+      ) => {
+        const page = await service.inbox(
+          requirePrincipal(context.caller),
+          args.first,
+          args.after ?? null,
+        );
+        return { edges: page.envelopes, cursor: page.cursor, hasMore: page.hasMore };
+      },
+    },
+
+    Mutation: {
+      sendMessage: (_: unknown, args: { input: SendMessageInput }, context: RequestContext) =>
+        service.sendMessage(requester(context), args.input),
+      ackEnvelopes: (_: unknown, args: { ids: string[] }, context: RequestContext) =>
+        service.ackEnvelopes(requester(context), args.ids),
+      createGroup: (
+        _: unknown,
+        args: { input: { mlsGroupId: Uint8Array } },
+        context: RequestContext,
+      ) => service.createGroup(requirePrincipal(context.caller), args.input.mlsGroupId),
+      commitGroup: (_: unknown, args: { input: CommitInput }, context: RequestContext) =>
+        service.commitGroup(requester(context), args.input),
+      sendGroupMessage: (_: unknown, args: { input: GroupMessageInput }, context: RequestContext) =>
+        service.sendGroupMessage(requester(context), args.input),
+      leaveGroup: (_: unknown, args: { conversationId: string }, context: RequestContext) =>
+        service.leaveGroup(requirePrincipal(context.caller), args.conversationId),
+    },
+
+    Conversation: {
+      __resolveReference: (reference: { id: string }, context: RequestContext) =>
+        cachedConversation(service, context, reference.id),
+      members: (conversation: ConversationRecord) => conversation.memberIds.map((id) => ({ id })),
+    },
+
+    Envelope: {
+      __resolveReference: (reference: { id: string }, context: RequestContext) =>
+        service.envelope(requirePrincipal(context.caller), reference.id),
+      sender: (envelope: EnvelopeRecord) =>
+        envelope.senderUserId ? { id: envelope.senderUserId } : null,
+      conversation: (envelope: EnvelopeRecord, _: unknown, context: RequestContext) =>
+        envelope.conversationId
+          ? cachedConversation(service, context, envelope.conversationId)
+          : null,
+    },
+  };
+}

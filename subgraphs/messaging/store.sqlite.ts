@@ -1,0 +1,394 @@
+import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
+import {
+  GroupExistsError,
+  type CommitOutcome,
+  type ConversationKind,
+  type ConversationRecord,
+  type EnvelopeRecord,
+  type EnvelopeType,
+  type EpochCondition,
+  type GroupCommit,
+  type MailboxPage,
+  type MessagingStore,
+  type SentMessageRecord,
+  type StoreMessageOutcome,
+} from './store.js';
+
+const migrations = [
+  `
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    -- 'userA|userB' (sorted) for direct conversations: one per pair.
+    direct_key TEXT UNIQUE,
+    mls_group_id BLOB UNIQUE,
+    epoch INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE conversation_members (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, user_id)
+  );
+  CREATE INDEX members_by_user ON conversation_members (user_id);
+  -- seq orders each mailbox (server order) and is the paging cursor.
+  CREATE TABLE envelopes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    message_id TEXT NOT NULL,
+    recipient_user_id TEXT NOT NULL,
+    recipient_device_id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    sender_user_id TEXT,
+    sender_device_id INTEGER,
+    conversation_id TEXT,
+    content BLOB NOT NULL,
+    server_timestamp INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    receipt_requested INTEGER NOT NULL
+  );
+  CREATE INDEX mailbox ON envelopes (recipient_user_id, recipient_device_id, seq);
+  CREATE INDEX envelopes_by_expiry ON envelopes (expires_at);
+  CREATE TABLE sent_messages (
+    sender_user_id TEXT NOT NULL,
+    sender_device_id INTEGER NOT NULL,
+    client_message_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    server_timestamp INTEGER NOT NULL,
+    recipients INTEGER NOT NULL,
+    PRIMARY KEY (sender_user_id, sender_device_id, client_message_id)
+  );
+  CREATE INDEX sent_by_time ON sent_messages (server_timestamp);
+  `,
+];
+
+interface ConversationRow {
+  id: string;
+  kind: ConversationKind;
+  mls_group_id: Buffer | null;
+  epoch: number | null;
+  created_at: number;
+}
+interface EnvelopeRow {
+  seq: number;
+  id: string;
+  message_id: string;
+  recipient_user_id: string;
+  recipient_device_id: number;
+  type: EnvelopeType;
+  sender_user_id: string | null;
+  sender_device_id: number | null;
+  conversation_id: string | null;
+  content: Buffer;
+  server_timestamp: number;
+  expires_at: number;
+  receipt_requested: number;
+}
+interface SentRow {
+  sender_user_id: string;
+  sender_device_id: number;
+  client_message_id: string;
+  message_id: string;
+  server_timestamp: number;
+  recipients: number;
+}
+
+function toEnvelope(row: EnvelopeRow): EnvelopeRecord {
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    recipientUserId: row.recipient_user_id,
+    recipientDeviceId: row.recipient_device_id,
+    type: row.type,
+    senderUserId: row.sender_user_id,
+    senderDeviceId: row.sender_device_id,
+    conversationId: row.conversation_id,
+    content: new Uint8Array(row.content),
+    serverTimestamp: new Date(row.server_timestamp),
+    expiresAt: new Date(row.expires_at),
+    receiptRequested: row.receipt_requested !== 0,
+  };
+}
+function toSent(row: SentRow): SentMessageRecord {
+  return {
+    senderUserId: row.sender_user_id,
+    senderDeviceId: row.sender_device_id,
+    clientMessageId: row.client_message_id,
+    messageId: row.message_id,
+    serverTimestamp: new Date(row.server_timestamp),
+    recipients: row.recipients,
+  };
+}
+
+const encodeCursor = (seq: number) => Buffer.from(String(seq)).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const seq = Number(Buffer.from(cursor, 'base64url').toString());
+  return Number.isSafeInteger(seq) && seq >= 0 ? seq : -1;
+}
+
+/** The embedded MessagingStore. better-sqlite3 is synchronous, so each transaction is atomic. */
+export class SqliteMessagingStore implements MessagingStore {
+  private readonly db: SqliteDatabase;
+
+  constructor(file: string) {
+    this.db = openSqlite(file, migrations);
+  }
+
+  async findSentMessage(senderUserId: string, senderDeviceId: number, clientMessageId: string) {
+    const row = this.db
+      .prepare(
+        'SELECT * FROM sent_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',
+      )
+      .get(senderUserId, senderDeviceId, clientMessageId) as SentRow | undefined;
+    return row ? toSent(row) : null;
+  }
+
+  async storeMessage(
+    sent: SentMessageRecord,
+    envelopes: readonly EnvelopeRecord[],
+    condition?: EpochCondition,
+  ): Promise<StoreMessageOutcome> {
+    return this.db.transaction((): StoreMessageOutcome => {
+      const existing = this.findSentSync(sent);
+      if (existing) return { kind: 'duplicate', sent: existing };
+      if (condition) {
+        const current = this.epochOf(condition.conversationId);
+        if (current !== condition.epoch)
+          return { kind: 'stale-epoch', currentEpoch: current ?? -1 };
+      }
+      this.db
+        .prepare(
+          `INSERT INTO sent_messages (sender_user_id, sender_device_id, client_message_id, message_id, server_timestamp, recipients)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          sent.senderUserId,
+          sent.senderDeviceId,
+          sent.clientMessageId,
+          sent.messageId,
+          sent.serverTimestamp.getTime(),
+          sent.recipients,
+        );
+      this.insertEnvelopes(envelopes);
+      return { kind: 'stored', sent };
+    })();
+  }
+
+  async storeEnvelopes(envelopes: readonly EnvelopeRecord[]) {
+    this.db.transaction(() => this.insertEnvelopes(envelopes))();
+  }
+
+  async findEnvelope(userId: string, deviceId: number, id: string, now: Date) {
+    const row = this.db
+      .prepare(
+        'SELECT * FROM envelopes WHERE id = ? AND recipient_user_id = ? AND recipient_device_id = ? AND expires_at > ?',
+      )
+      .get(id, userId, deviceId, now.getTime()) as EnvelopeRow | undefined;
+    return row ? toEnvelope(row) : null;
+  }
+
+  async ensureDirectConversation(
+    userIds: readonly [string, string],
+    candidateId: string,
+    now: Date,
+  ) {
+    const key = [...userIds].sort().join('|');
+    return this.db.transaction(() => {
+      const found = this.db
+        .prepare('SELECT id FROM conversations WHERE direct_key = ?')
+        .get(key) as { id: string } | undefined;
+      if (found) return this.conversationSync(found.id);
+      this.db
+        .prepare(
+          `INSERT INTO conversations (id, kind, direct_key, created_at) VALUES (?, 'DIRECT', ?, ?)`,
+        )
+        .run(candidateId, key, now.getTime());
+      const addMember = this.db.prepare(
+        'INSERT OR IGNORE INTO conversation_members (conversation_id, user_id) VALUES (?, ?)',
+      );
+      for (const userId of userIds) addMember.run(candidateId, userId);
+      return this.conversationSync(candidateId);
+    })() as ConversationRecord;
+  }
+
+  async findConversation(id: string) {
+    return this.conversationSync(id);
+  }
+
+  async listConversations(userId: string) {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
+         WHERE m.user_id = ? ORDER BY c.created_at, c.id`,
+      )
+      .all(userId) as { id: string }[];
+    return rows.flatMap((row) => this.conversationSync(row.id) ?? []);
+  }
+
+  async createGroup(conversation: ConversationRecord) {
+    return this.db.transaction(() => {
+      if (
+        this.db
+          .prepare('SELECT 1 FROM conversations WHERE mls_group_id = ?')
+          .get(conversation.mlsGroupId)
+      ) {
+        throw new GroupExistsError();
+      }
+      this.db
+        .prepare(
+          `INSERT INTO conversations (id, kind, mls_group_id, epoch, created_at) VALUES (?, 'GROUP', ?, 0, ?)`,
+        )
+        .run(conversation.id, conversation.mlsGroupId, conversation.createdAt.getTime());
+      const addMember = this.db.prepare(
+        'INSERT INTO conversation_members (conversation_id, user_id) VALUES (?, ?)',
+      );
+      for (const userId of conversation.memberIds) addMember.run(conversation.id, userId);
+      return this.conversationSync(conversation.id) as ConversationRecord;
+    })();
+  }
+
+  async commitGroup(commit: GroupCommit): Promise<CommitOutcome> {
+    return this.db.transaction((): CommitOutcome => {
+      const advanced = this.db
+        .prepare('UPDATE conversations SET epoch = epoch + 1 WHERE id = ? AND epoch = ?')
+        .run(commit.conversationId, commit.expectedEpoch);
+      if (advanced.changes === 0) {
+        return { kind: 'stale-epoch', currentEpoch: this.epochOf(commit.conversationId) ?? -1 };
+      }
+      const add = this.db.prepare(
+        'INSERT OR IGNORE INTO conversation_members (conversation_id, user_id) VALUES (?, ?)',
+      );
+      const remove = this.db.prepare(
+        'DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?',
+      );
+      for (const userId of commit.addedUserIds) add.run(commit.conversationId, userId);
+      for (const userId of commit.removedUserIds) remove.run(commit.conversationId, userId);
+      this.insertEnvelopes(commit.envelopes);
+      return {
+        kind: 'committed',
+        conversation: this.conversationSync(commit.conversationId) as ConversationRecord,
+      };
+    })();
+  }
+
+  async removeMember(conversationId: string, userId: string) {
+    return (
+      this.db
+        .prepare('DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?')
+        .run(conversationId, userId).changes > 0
+    );
+  }
+
+  async readMailbox(
+    userId: string,
+    deviceId: number,
+    after: string | null,
+    limit: number,
+    now: Date,
+  ): Promise<MailboxPage> {
+    const afterSeq = after === null ? 0 : decodeCursor(after);
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM envelopes WHERE recipient_user_id = ? AND recipient_device_id = ? AND seq > ? AND expires_at > ?
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(userId, deviceId, afterSeq, now.getTime(), limit + 1) as EnvelopeRow[];
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      envelopes: page.map(toEnvelope),
+      cursor: last ? encodeCursor(last.seq) : after,
+      hasMore: rows.length > limit,
+    };
+  }
+
+  async deleteEnvelopes(userId: string, deviceId: number, ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `DELETE FROM envelopes WHERE recipient_user_id = ? AND recipient_device_id = ?
+         AND id IN (SELECT value FROM json_each(?)) RETURNING *`,
+      )
+      .all(userId, deviceId, JSON.stringify(ids)) as EnvelopeRow[];
+    return rows.map(toEnvelope);
+  }
+
+  async deleteMailbox(userId: string, deviceId: number) {
+    return this.db
+      .prepare('DELETE FROM envelopes WHERE recipient_user_id = ? AND recipient_device_id = ?')
+      .run(userId, deviceId).changes;
+  }
+
+  async deleteExpired(now: Date, sentRecordsBefore: Date) {
+    this.db
+      .prepare('DELETE FROM sent_messages WHERE server_timestamp < ?')
+      .run(sentRecordsBefore.getTime());
+    return this.db.prepare('DELETE FROM envelopes WHERE expires_at <= ?').run(now.getTime())
+      .changes;
+  }
+
+  async ping() {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close() {
+    if (this.db.open) this.db.close();
+  }
+
+  private findSentSync(sent: SentMessageRecord): SentMessageRecord | null {
+    const row = this.db
+      .prepare(
+        'SELECT * FROM sent_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',
+      )
+      .get(sent.senderUserId, sent.senderDeviceId, sent.clientMessageId) as SentRow | undefined;
+    return row ? toSent(row) : null;
+  }
+
+  private epochOf(conversationId: string): number | null {
+    const row = this.db
+      .prepare('SELECT epoch FROM conversations WHERE id = ?')
+      .get(conversationId) as { epoch: number | null } | undefined;
+    return row?.epoch ?? null;
+  }
+
+  private insertEnvelopes(envelopes: readonly EnvelopeRecord[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO envelopes (id, message_id, recipient_user_id, recipient_device_id, type, sender_user_id, sender_device_id,
+         conversation_id, content, server_timestamp, expires_at, receipt_requested)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const envelope of envelopes) {
+      insert.run(
+        envelope.id,
+        envelope.messageId,
+        envelope.recipientUserId,
+        envelope.recipientDeviceId,
+        envelope.type,
+        envelope.senderUserId,
+        envelope.senderDeviceId,
+        envelope.conversationId,
+        envelope.content,
+        envelope.serverTimestamp.getTime(),
+        envelope.expiresAt.getTime(),
+        envelope.receiptRequested ? 1 : 0,
+      );
+    }
+  }
+
+  private conversationSync(id: string): ConversationRecord | null {
+    const row = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as
+      ConversationRow | undefined;
+    if (!row) return null;
+    const members = this.db
+      .prepare('SELECT user_id FROM conversation_members WHERE conversation_id = ? ORDER BY rowid')
+      .all(id) as { user_id: string }[];
+    return {
+      id: row.id,
+      kind: row.kind,
+      mlsGroupId: row.mls_group_id ? new Uint8Array(row.mls_group_id) : null,
+      epoch: row.epoch,
+      createdAt: new Date(row.created_at),
+      memberIds: members.map((member) => member.user_id),
+    };
+  }
+}

@@ -1,0 +1,154 @@
+/** The messaging subgraph's storage port: conversations, per-device mailboxes, sent-message records. */
+
+export const envelopeTypes = [
+  'PREKEY_MESSAGE',
+  'SIGNAL_MESSAGE',
+  'SEALED_SENDER',
+  'MLS_WELCOME',
+  'MLS_COMMIT',
+  'MLS_APPLICATION',
+  'RECEIPT',
+] as const;
+export type EnvelopeType = (typeof envelopeTypes)[number];
+export type ConversationKind = 'DIRECT' | 'GROUP';
+
+export interface ConversationRecord {
+  readonly id: string;
+  readonly kind: ConversationKind;
+  readonly mlsGroupId: Uint8Array | null;
+  readonly epoch: number | null;
+  readonly createdAt: Date;
+  readonly memberIds: readonly string[];
+}
+
+/** One envelope in one device's mailbox. */
+export interface EnvelopeRecord {
+  readonly id: string;
+  /** The logical message it belongs to (one message fans out to many envelopes). */
+  readonly messageId: string;
+  readonly recipientUserId: string;
+  readonly recipientDeviceId: number;
+  readonly type: EnvelopeType;
+  readonly senderUserId: string | null;
+  readonly senderDeviceId: number | null;
+  readonly conversationId: string | null;
+  readonly content: Uint8Array;
+  readonly serverTimestamp: Date;
+  readonly expiresAt: Date;
+  /** The sender wants a RECEIPT when this envelope is acked. */
+  readonly receiptRequested: boolean;
+}
+
+/** The outcome of a send, kept so that a retry with the same clientMessageId returns it. */
+export interface SentMessageRecord {
+  readonly senderUserId: string;
+  readonly senderDeviceId: number;
+  readonly clientMessageId: string;
+  readonly messageId: string;
+  readonly serverTimestamp: Date;
+  readonly recipients: number;
+}
+
+export interface MailboxPage {
+  readonly envelopes: readonly EnvelopeRecord[];
+  /** Opaque; pass back as `after` to continue. Null when the page is empty and no cursor was given. */
+  readonly cursor: string | null;
+  readonly hasMore: boolean;
+}
+
+/** Stores a send only while the group is still at this epoch (MLS application messages). */
+export interface EpochCondition {
+  readonly conversationId: string;
+  readonly epoch: number;
+}
+
+export type StoreMessageOutcome =
+  | { readonly kind: 'stored'; readonly sent: SentMessageRecord }
+  /** A send with the same (device, clientMessageId) was stored first: nothing was stored now. */
+  | { readonly kind: 'duplicate'; readonly sent: SentMessageRecord }
+  | { readonly kind: 'stale-epoch'; readonly currentEpoch: number };
+
+export interface GroupCommit {
+  readonly conversationId: string;
+  readonly expectedEpoch: number;
+  readonly addedUserIds: readonly string[];
+  readonly removedUserIds: readonly string[];
+  /** Commit and Welcome envelopes, stored with the epoch change or not at all. */
+  readonly envelopes: readonly EnvelopeRecord[];
+}
+
+export type CommitOutcome =
+  | { readonly kind: 'committed'; readonly conversation: ConversationRecord }
+  | { readonly kind: 'stale-epoch'; readonly currentEpoch: number };
+
+/** Thrown by createGroup when the MLS group id is registered already. */
+export class GroupExistsError extends Error {
+  constructor() {
+    super('MLS group id already registered');
+    this.name = 'GroupExistsError';
+  }
+}
+
+export interface MessagingStore {
+  findSentMessage(
+    senderUserId: string,
+    senderDeviceId: number,
+    clientMessageId: string,
+  ): Promise<SentMessageRecord | null>;
+  /**
+   * Stores the envelopes and the sent record in one step. Idempotent on (sender device,
+   * clientMessageId); with `condition`, only while the group is at that epoch.
+   */
+  storeMessage(
+    sent: SentMessageRecord,
+    envelopes: readonly EnvelopeRecord[],
+    condition?: EpochCondition,
+  ): Promise<StoreMessageOutcome>;
+
+  /** Stores server-made envelopes (delivery receipts), which need no idempotency record. */
+  storeEnvelopes(envelopes: readonly EnvelopeRecord[]): Promise<void>;
+  /** One envelope of a device's mailbox, if it is still there and not expired. */
+  findEnvelope(
+    userId: string,
+    deviceId: number,
+    id: string,
+    now: Date,
+  ): Promise<EnvelopeRecord | null>;
+
+  /** The direct conversation of two users, created (with `candidateId`) on first use. */
+  ensureDirectConversation(
+    userIds: readonly [string, string],
+    candidateId: string,
+    now: Date,
+  ): Promise<ConversationRecord>;
+  findConversation(id: string): Promise<ConversationRecord | null>;
+  listConversations(userId: string): Promise<ConversationRecord[]>;
+  /** Registers an MLS group at epoch 0; GroupExistsError when its group id is taken. */
+  createGroup(conversation: ConversationRecord): Promise<ConversationRecord>;
+  /** Advances the epoch by one if it is `expectedEpoch` (compare-and-set), with membership and envelopes. */
+  commitGroup(commit: GroupCommit): Promise<CommitOutcome>;
+  /** Removes a member; true when they were one. */
+  removeMember(conversationId: string, userId: string): Promise<boolean>;
+
+  /** Pending envelopes of a device, oldest first, skipping expired ones. */
+  readMailbox(
+    userId: string,
+    deviceId: number,
+    after: string | null,
+    limit: number,
+    now: Date,
+  ): Promise<MailboxPage>;
+  /** Deletes the device's envelopes among `ids` (others' ids are ignored); returns the deleted ones. */
+  deleteEnvelopes(
+    userId: string,
+    deviceId: number,
+    ids: readonly string[],
+  ): Promise<EnvelopeRecord[]>;
+  /** Deletes every envelope of a device (the device was removed). */
+  deleteMailbox(userId: string, deviceId: number): Promise<number>;
+  /** Deletes expired envelopes and old sent-message records; returns how many envelopes went. */
+  deleteExpired(now: Date, sentRecordsBefore: Date): Promise<number>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
