@@ -58,7 +58,11 @@ export function presenceSubject(userId: string): string {
   return `${root}.presence.${subjectToken(userId)}`;
 }
 
-/** `guardyn.connection.<userId>.<deviceId>`: core, a device went online or offline. */
+/**
+ * `guardyn.connection.<userId>.<deviceId>`: core, a device's socket opened or closed at a
+ * gateway. Payload: {@link ConnectionEvent}. Gateways repeat `open` as a heartbeat while the
+ * socket lives, so listeners expire state they have not heard about for a while.
+ */
 export function connectionSubject(userId: string, deviceId: string | number): string {
   return `${root}.connection.${subjectToken(userId)}.${subjectToken(String(deviceId))}`;
 }
@@ -148,4 +152,36 @@ export function isDurableSubject(
   subjectOrPattern: string,
 ): boolean {
   return durableSubjects.some((pattern) => subjectPatternCovers(pattern, subjectOrPattern));
+}
+
+/** The payload of `guardyn.connection.<userId>.<deviceId>`. */
+export interface ConnectionEvent {
+  readonly userId: string;
+  readonly deviceId: number;
+  /** One socket; a device may have several (several gateways, reconnects). */
+  readonly connectionId: string;
+  readonly state: 'open' | 'closed';
+  /** ISO-8601 time of the event. */
+  readonly at: string;
+}
+
+/** Every device's connection events. */
+export const connectionPattern = `${root}.connection.*.*`;
+
+/** A ConnectionEvent from an untrusted payload, or null. */
+export function parseConnectionEvent(data: unknown): ConnectionEvent | null {
+  const value = (data ?? {}) as Record<string, unknown>;
+  const { userId, deviceId, connectionId, state, at } = value;
+  if (
+    typeof userId !== 'string' ||
+    typeof deviceId !== 'number' ||
+    !Number.isInteger(deviceId) ||
+    typeof connectionId !== 'string' ||
+    (state !== 'open' && state !== 'closed') ||
+    typeof at !== 'string' ||
+    Number.isNaN(Date.parse(at))
+  ) {
+    return null;
+  }
+  return { userId, deviceId, connectionId, state, at };
 }
