@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { JSONWebKeySet } from 'jose';
-import { startGateway } from './gateway/index.js';
+import { startGateway, type RunningGateway, type SubscriptionLimits } from './gateway/index.js';
 import {
   createTokenVerifier,
   followSessionRevocations,
@@ -23,22 +23,19 @@ import {
 } from './shared/config/index.js';
 import type { RunningServer, SubgraphDependencies } from './shared/http/index.js';
 import { createLogger, type Logger } from './shared/logging/index.js';
-import {
-  composeSupergraph,
-  readSupergraphConfig,
-  type SubgraphEntry,
-} from './shared/supergraph/index.js';
+import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
 import * as auth from './subgraphs/auth/index.js';
 import type { AuthServiceOptions } from './subgraphs/auth/service.js';
 import * as media from './subgraphs/media/index.js';
 import * as messaging from './subgraphs/messaging/index.js';
 import * as notification from './subgraphs/notification/index.js';
 import * as presence from './subgraphs/presence/index.js';
+import type { PresenceServiceOptions } from './subgraphs/presence/service.js';
 
 /** Everything a running Guardyn process serves. */
 export interface Guardyn {
   /** The gateway, when this process runs it. */
-  readonly gateway: RunningServer | undefined;
+  readonly gateway: RunningGateway | undefined;
   /** The subgraphs this process runs, by name. */
   readonly subgraphs: Readonly<Partial<Record<SubgraphName, RunningServer>>>;
   /** Graceful: the gateway first, then the subgraphs, then the bus. */
@@ -50,6 +47,8 @@ export interface StartOptions {
   readonly ephemeralPorts?: boolean;
   readonly logger?: Logger;
   readonly auth?: Partial<AuthServiceOptions>;
+  readonly subscriptionLimits?: Partial<SubscriptionLimits>;
+  readonly presence?: Partial<PresenceServiceOptions>;
 }
 
 /** Access tokens live at most this long, so revocations are remembered this long. */
@@ -92,7 +91,7 @@ export async function startGuardyn(
   };
   const started: RunningServer[] = [];
   const subgraphs: Partial<Record<SubgraphName, RunningServer>> = {};
-  let gateway: RunningServer | undefined;
+  let gateway: RunningGateway | undefined;
 
   const stop = async () => {
     for (const server of [...started].reverse()) await server.stop();
@@ -125,30 +124,44 @@ export async function startGuardyn(
       started.push(subgraphs.auth);
     }
     const others = wanted.filter((name): name is OtherSubgraph => name !== 'auth');
-    if (others.length > 0) {
-      const jwks =
-        config.auth.jwksUrl ?? new URL('/.well-known/jwks.json', subgraphUrl('auth')).href;
-      const verifier = createVerifier(signer?.publicJwks ?? new URL(jwks), bus);
+    const runsGateway = config.service === 'embedded' || config.service === 'gateway';
+    // Everyone but auth verifies tokens with auth's public keys (the gateway: for its sockets).
+    const jwks = config.auth.jwksUrl ?? new URL('/.well-known/jwks.json', subgraphUrl('auth')).href;
+    const verifier =
+      others.length > 0 || runsGateway
+        ? createVerifier(signer?.publicJwks ?? new URL(jwks), bus)
+        : undefined;
+    if (verifier) {
       for (const name of others) {
+        const tuning =
+          name === 'presence' && options.presence ? { serviceOptions: options.presence } : {};
         const server = await otherSubgraphs[name](config, {
           logger: logger.child({ subgraph: name }),
           bus,
           verifier,
           port: portOf(name),
           subgraphUrl,
+          ...tuning,
         });
         subgraphs[name] = server;
         started.push(server);
       }
     }
-    if (config.service === 'embedded' || config.service === 'gateway') {
-      gateway = await startGatewayService(
-        logger,
-        config.host,
-        portOf('gateway'),
-        routing,
-        subgraphUrl,
-      );
+    if (runsGateway && verifier) {
+      const composition = await composeSupergraph(routing);
+      if (!composition.ok) {
+        throw new Error(`Supergraph composition failed:\n${composition.errors.join('\n')}`);
+      }
+      gateway = await startGateway({
+        host: config.host,
+        port: portOf('gateway'),
+        logger: logger.child({ service: 'gateway' }),
+        supergraphSdl: composition.supergraphSdl,
+        subgraphs: routing.map((entry) => ({ name: entry.name, url: subgraphUrl(entry.name) })),
+        bus,
+        verifier,
+        ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
+      });
       started.push(gateway);
     }
   } catch (error) {
@@ -156,26 +169,6 @@ export async function startGuardyn(
     throw error;
   }
   return { gateway, subgraphs, stop };
-}
-
-async function startGatewayService(
-  logger: Logger,
-  host: string,
-  port: number,
-  routing: readonly SubgraphEntry[],
-  subgraphUrl: (name: SubgraphName) => string,
-): Promise<RunningServer> {
-  const composition = await composeSupergraph(routing);
-  if (!composition.ok)
-    throw new Error(`Supergraph composition failed:\n${composition.errors.join('\n')}`);
-  const subgraphs = routing.map((entry) => ({ name: entry.name, url: subgraphUrl(entry.name) }));
-  return startGateway({
-    host,
-    port,
-    logger: logger.child({ service: 'gateway' }),
-    supergraphSdl: composition.supergraphSdl,
-    subgraphs,
-  });
 }
 
 /** Runs as a program: config errors exit 2 with one line; SIGTERM/SIGINT stop gracefully (exit 0). */

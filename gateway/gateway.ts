@@ -3,6 +3,10 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { TokenVerifier } from '../shared/auth/index.js';
+import type { EventBus } from '../shared/bus/index.js';
+import { EntityClient } from '../shared/federation/index.js';
 import { formatClientError } from '../shared/errors/index.js';
 import {
   buildHealthReport,
@@ -16,6 +20,13 @@ import type { GatewayContext } from './context.js';
 import { AuthorizingDataSource } from './data-source.js';
 import { depthLimit } from './depth-limit.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
+import { gatewayOperationRunner } from './subscriptions/operation-runner.js';
+import { entitySubscriptionPeers } from './subscriptions/peers.js';
+import {
+  startSubscriptionServer,
+  type SubscriptionLimits,
+  type SubscriptionServer,
+} from './subscriptions/server.js';
 
 export interface GatewayOptions {
   readonly host: string;
@@ -27,16 +38,31 @@ export interface GatewayOptions {
   readonly subgraphs: readonly SubgraphEndpoint[];
   /** Deepest field nesting a client may ask for; default 12. */
   readonly maxQueryDepth?: number;
+  /** The bus the subscription bridge follows. */
+  readonly bus: EventBus;
+  /** Verifies the access token of each subscription socket. */
+  readonly verifier: TokenVerifier;
+  readonly subscriptionLimits?: Partial<SubscriptionLimits>;
+}
+
+/** The gateway adds a count of open subscription sockets to what every server exposes. */
+export interface RunningGateway extends RunningServer {
+  readonly subscriptions: Pick<SubscriptionServer, 'connectionCount' | 'followedSubjects'>;
 }
 
 /** The public endpoint: `POST /graphql` through @apollo/gateway, `GET /health`, `GET /metrics`. */
-export async function startGateway(options: GatewayOptions): Promise<RunningServer> {
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
   const urls = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new AuthorizingDataSource({ url: urls.get(name) ?? url }),
     logger,
+  });
+  // The API schema (with the Subscription fields) validates graphql-ws operations.
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
   });
   const metrics = createServiceMetrics('gateway');
 
@@ -79,13 +105,37 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     }),
   );
 
+  const messagingUrl = urls.get('messaging');
+  const subscriptions = startSubscriptionServer({
+    httpServer: listening.server,
+    path: '/graphql',
+    schema: () => {
+      if (!apiSchema) throw new Error('the supergraph is not loaded yet');
+      return apiSchema;
+    },
+    run: gatewayOperationRunner(apollo),
+    bus: options.bus,
+    verifier: options.verifier,
+    peers: entitySubscriptionPeers(
+      new EntityClient(() => {
+        if (!messagingUrl) throw new Error('no messaging subgraph in the supergraph');
+        return messagingUrl;
+      }),
+    ),
+    logger,
+    ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
+  });
+
   logger.info({ url: `${listening.origin}/graphql` }, 'gateway listening');
   return {
     name: 'gateway',
     port: listening.port,
     origin: listening.origin,
     url: `${listening.origin}/graphql`,
+    subscriptions,
     async stop() {
+      // Sockets first, with a reason, so clients reconnect elsewhere; then in-flight HTTP.
+      await subscriptions.close();
       await apollo.stop();
       await closeServer(listening.server);
     },

@@ -1,2 +1,4 @@
-export { startGateway, type GatewayOptions } from './gateway.js';
+export { startGateway, type GatewayOptions, type RunningGateway } from './gateway.js';
+export { CloseCode } from './subscriptions/close-codes.js';
+export { defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions/server.js';
 export type { SubgraphEndpoint } from './subgraph-health.js';

@@ -307,8 +307,9 @@ export class AuthService {
     const device = await this.store.findDevice(principal.userId, deviceId);
     if (!device) throw new NotFoundError('No such device');
     const sessionIds = await this.store.removeDevice(principal.userId, deviceId);
-    await this.events.sessionsRevoked(principal.userId, sessionIds);
+    // The device event first: its sockets close as "device removed", not as "session revoked".
     await this.events.deviceRevoked(device);
+    await this.events.sessionsRevoked(principal.userId, sessionIds);
     return true;
   }
 

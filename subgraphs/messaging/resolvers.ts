@@ -42,6 +42,8 @@ export function createResolvers(service: MessagingService) {
         service.conversations(requirePrincipal(context.caller)),
       conversation: (_: unknown, args: { id: string }, context: RequestContext) =>
         service.conversation(requirePrincipal(context.caller), args.id).catch(() => null),
+      envelope: (_: unknown, args: { id: string }, context: RequestContext) =>
+        service.envelope(requirePrincipal(context.caller), args.id),
       inbox: async (
         _: unknown,
         args: { first: number; after?: string | null },
@@ -72,6 +74,12 @@ export function createResolvers(service: MessagingService) {
         service.sendGroupMessage(requester(context), args.input),
       leaveGroup: (_: unknown, args: { conversationId: string }, context: RequestContext) =>
         service.leaveGroup(requirePrincipal(context.caller), args.conversationId),
+    },
+
+    User: {
+      __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+      sharesConversationWithViewer: (user: { id: string }, _: unknown, context: RequestContext) =>
+        service.sharesConversation(requirePrincipal(context.caller), user.id),
     },
 
     Conversation: {

@@ -215,6 +215,11 @@ export class MessagingService {
     return this.store.findEnvelope(principal.userId, principal.deviceId, id, this.now());
   }
 
+  /** Whether the caller may see things about `userId` that only conversation peers see. */
+  async sharesConversation(principal: Principal, userId: string): Promise<boolean> {
+    return principal.userId === userId || this.store.shareConversation(principal.userId, userId);
+  }
+
   async conversations(principal: Principal): Promise<ConversationRecord[]> {
     return this.store.listConversations(principal.userId);
   }

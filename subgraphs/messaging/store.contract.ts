@@ -117,6 +117,8 @@ export function describeMessagingStoreContract(
       expect(created[0].id).toBe(created[1].id);
       expect([...created[0].memberIds].sort()).toEqual([a, b].sort());
       expect((await store.listConversations(a)).map((c) => c.id)).toEqual([created[0].id]);
+      expect(await store.shareConversation(a, b)).toBe(true);
+      expect(await store.shareConversation(a, randomUUID())).toBe(false);
     });
 
     it('registers MLS group ids once and advances an epoch for exactly one of racing commits', async () => {

@@ -271,6 +271,16 @@ export class SqliteMessagingStore implements MessagingStore {
     })();
   }
 
+  async shareConversation(userId: string, otherUserId: string) {
+    const row = this.db
+      .prepare(
+        `SELECT 1 FROM conversation_members a JOIN conversation_members b ON a.conversation_id = b.conversation_id
+         WHERE a.user_id = ? AND b.user_id = ? LIMIT 1`,
+      )
+      .get(userId, otherUserId);
+    return row !== undefined;
+  }
+
   async removeMember(conversationId: string, userId: string) {
     return (
       this.db

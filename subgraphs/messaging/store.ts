@@ -127,6 +127,8 @@ export interface MessagingStore {
   createGroup(conversation: ConversationRecord): Promise<ConversationRecord>;
   /** Advances the epoch by one if it is `expectedEpoch` (compare-and-set), with membership and envelopes. */
   commitGroup(commit: GroupCommit): Promise<CommitOutcome>;
+  /** True when the two users are members of one conversation. */
+  shareConversation(userId: string, otherUserId: string): Promise<boolean>;
   /** Removes a member; true when they were one. */
   removeMember(conversationId: string, userId: string): Promise<boolean>;
 

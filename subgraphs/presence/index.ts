@@ -1,20 +1,38 @@
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import {
+  connectionPattern,
+  parseConnectionEvent,
+  presenceSubject,
+  typingSubject,
+  type EventBus,
+} from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
+import { EntityClient } from '../../shared/federation/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import type { PresenceEvents } from './events.js';
+import { entityConversationPeers } from './peers.js';
 import { createResolvers } from './resolvers.js';
-import { PresenceService } from './service.js';
+import { PresenceService, type PresenceServiceOptions } from './service.js';
 import type { PresenceStore } from './store.js';
 import { SqlitePresenceStore } from './store.sqlite.js';
 
 export const name = 'presence';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
 export { createResolvers };
+
+/** How often stale connections and choices are expired. */
+const expirySweepMs = 15_000;
+
+export interface PresenceDependencies extends SubgraphDependencies {
+  readonly store?: PresenceStore;
+  readonly serviceOptions?: Partial<PresenceServiceOptions>;
+}
 
 function createStore(config: GuardynConfig): PresenceStore {
   if (config.database.scyllaNodes.length > 0) {
@@ -25,13 +43,44 @@ function createStore(config: GuardynConfig): PresenceStore {
   return new SqlitePresenceStore(path.join(config.dataDir, 'presence.sqlite'));
 }
 
+function busEvents(bus: EventBus): PresenceEvents {
+  return {
+    presenceChanged: (userId, status) => bus.publish(presenceSubject(userId), { userId, status }),
+    typing: (conversationId, userId, typing) =>
+      bus.publish(typingSubject(conversationId), {
+        conversationId,
+        userId,
+        typing,
+        at: new Date().toISOString(),
+      }),
+  };
+}
+
 export async function createSubgraph(
   config: GuardynConfig,
-  deps: SubgraphDependencies & { store?: PresenceStore },
+  deps: PresenceDependencies,
 ): Promise<RunningServer> {
   const store = deps.store ?? createStore(config);
-  const service = new PresenceService(store);
-  return startSubgraphServer({
+  const peers = entityConversationPeers(new EntityClient(() => deps.subgraphUrl('messaging')));
+  const service = new PresenceService(store, peers, busEvents(deps.bus), deps.serviceOptions);
+
+  // Connection events arrive in order per device; one at a time keeps SQLite writes simple.
+  let applying = Promise.resolve();
+  const connections = deps.bus.subscribe(connectionPattern, ({ data }) => {
+    const event = parseConnectionEvent(data);
+    if (!event) return;
+    applying = applying
+      .then(() => service.connectionChanged(event))
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'connection event failed'));
+  });
+  const sweeper = setInterval(() => {
+    service
+      .expireStale()
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'presence expiry failed'));
+  }, expirySweepMs);
+  sweeper.unref();
+
+  const server = await startSubgraphServer({
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
     host: config.host,
@@ -40,4 +89,14 @@ export async function createSubgraph(
     verifier: deps.verifier,
     store,
   });
+  return {
+    ...server,
+    async stop() {
+      clearInterval(sweeper);
+      connections.unsubscribe();
+      service.stop();
+      await applying;
+      await server.stop();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { DateTimeScalar, notImplementedResolvers } from '../../shared/graphql/index.js';
+import { DateTimeScalar } from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type { PresenceService } from './service.js';
 import type { PresenceStatus } from './store.js';
@@ -10,14 +10,22 @@ export function createResolvers(service: PresenceService) {
     Mutation: {
       setPresence: (_: unknown, args: { status: PresenceStatus }, { caller }: RequestContext) =>
         service.setPresence(requirePrincipal(caller), args.status),
-      ...notImplementedResolvers(['setTyping']),
+      setTyping: (
+        _: unknown,
+        args: { conversationId: string; typing: boolean },
+        context: RequestContext,
+      ) =>
+        service.setTyping(
+          requirePrincipal(context.caller),
+          context.authorization,
+          args.conversationId,
+          args.typing,
+        ),
     },
     User: {
       __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-      presence: (user: { id: string }, _: unknown, { caller }: RequestContext) => {
-        requirePrincipal(caller);
-        return service.presenceOf(user.id);
-      },
+      presence: (user: { id: string }, _: unknown, context: RequestContext) =>
+        service.presenceFor(requirePrincipal(context.caller), context.authorization, user.id),
     },
   };
 }

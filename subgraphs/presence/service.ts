@@ -1,22 +1,160 @@
 import type { Principal } from '../../shared/auth/index.js';
+import type { ConnectionEvent } from '../../shared/bus/index.js';
+import { ForbiddenError } from '../../shared/errors/index.js';
+import type { PresenceEvents } from './events.js';
+import type { ConversationPeers } from './peers.js';
 import type { PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
 
-/** Online status and last seen. Until a user has been seen, they are OFFLINE with no last-seen time. */
+export interface PresenceView {
+  readonly status: PresenceStatus;
+  readonly lastSeenAt: Date | null;
+}
+
+export interface PresenceServiceOptions {
+  /** A connection or a setPresence not renewed for this long no longer counts. @default 90 s */
+  readonly livenessMs: number;
+  /** A typing indicator not renewed for this long ends by itself. @default 5 s */
+  readonly typingMs: number;
+}
+
+export const defaultPresenceOptions: PresenceServiceOptions = {
+  livenessMs: 90_000,
+  typingMs: 5_000,
+};
+
+/**
+ * Online status, last seen and typing. A user is ONLINE (or AWAY, if they chose it) while a
+ * device has a live socket or they called setPresence recently; else OFFLINE since their last
+ * sign of life. Stale states expire by TTL, so a gateway that dies without saying goodbye
+ * cannot leave anyone online for ever.
+ */
 export class PresenceService {
+  private readonly options: PresenceServiceOptions;
+  private readonly typingTimers = new Map<string, NodeJS.Timeout>();
+
   constructor(
     private readonly store: PresenceStore,
+    private readonly peers: ConversationPeers,
+    private readonly events: PresenceEvents,
+    options: Partial<PresenceServiceOptions> = {},
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  async presenceOf(userId: string): Promise<PresenceRecord> {
-    return (
-      (await this.store.findPresence(userId)) ?? { userId, status: 'OFFLINE', lastSeenAt: null }
-    );
+  ) {
+    this.options = { ...defaultPresenceOptions, ...options };
   }
 
-  async setPresence(principal: Principal, status: PresenceStatus): Promise<PresenceRecord> {
-    const record: PresenceRecord = { userId: principal.userId, status, lastSeenAt: this.now() };
-    await this.store.savePresence(record);
-    return record;
+  /** The presence of `userId` as `viewer` may see it: null unless they share a conversation. */
+  async presenceFor(
+    viewer: Principal,
+    authorization: string | undefined,
+    userId: string,
+  ): Promise<PresenceView | null> {
+    if (viewer.userId !== userId && !(await this.peers.sharesConversation(userId, authorization)))
+      return null;
+    return this.presenceOf(userId);
+  }
+
+  async presenceOf(userId: string): Promise<PresenceView> {
+    const record = await this.store.findPresence(userId);
+    return {
+      status: await this.effectiveStatus(userId, record),
+      lastSeenAt: record?.lastActiveAt ?? null,
+    };
+  }
+
+  async setPresence(principal: Principal, status: PresenceStatus): Promise<PresenceView> {
+    const record = await this.store.findPresence(principal.userId);
+    const now = this.now();
+    await this.store.savePresence({
+      userId: principal.userId,
+      chosen: status,
+      chosenAt: now,
+      lastActiveAt: now,
+      announced: record?.announced ?? 'OFFLINE',
+    });
+    return this.announce(principal.userId);
+  }
+
+  /** Applies a gateway's connection event (open doubles as heartbeat). */
+  async connectionChanged(event: ConnectionEvent): Promise<void> {
+    const at = new Date(Math.min(Date.parse(event.at), this.now().getTime()));
+    if (event.state === 'open') {
+      await this.store.touchConnection({ ...event, lastHeartbeatAt: at });
+    } else {
+      await this.store.removeConnection(event.connectionId);
+    }
+    const record = await this.store.findPresence(event.userId);
+    const since = new Date(this.now().getTime() - this.options.livenessMs);
+    // When the last socket closes the user has left: an earlier setPresence no longer keeps them present.
+    const left =
+      event.state === 'closed' &&
+      (await this.store.countLiveConnections(event.userId, since)) === 0;
+    await this.store.savePresence({
+      userId: event.userId,
+      chosen: record?.chosen ?? 'ONLINE',
+      chosenAt: left ? null : (record?.chosenAt ?? null),
+      lastActiveAt: at,
+      announced: record?.announced ?? 'OFFLINE',
+    });
+    await this.announce(event.userId);
+  }
+
+  /** Drops connections and choices past their TTL and announces who went offline. */
+  async expireStale(): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - this.options.livenessMs);
+    const users = new Set(await this.store.expireConnections(cutoff));
+    for (const record of await this.store.listAnnouncedPresent()) users.add(record.userId);
+    for (const userId of users) await this.announce(userId);
+  }
+
+  async setTyping(
+    principal: Principal,
+    authorization: string | undefined,
+    conversationId: string,
+    typing: boolean,
+  ): Promise<boolean> {
+    if (!(await this.peers.isMember(conversationId, authorization))) {
+      throw new ForbiddenError('Only members may type in a conversation');
+    }
+    const key = `${conversationId}|${principal.userId}`;
+    clearTimeout(this.typingTimers.get(key));
+    this.typingTimers.delete(key);
+    if (typing) {
+      // Without a renewal, the indicator ends by itself.
+      const timer = setTimeout(() => {
+        this.typingTimers.delete(key);
+        void this.events.typing(conversationId, principal.userId, false).catch(() => undefined);
+      }, this.options.typingMs);
+      timer.unref();
+      this.typingTimers.set(key, timer);
+    }
+    await this.events.typing(conversationId, principal.userId, typing);
+    return true;
+  }
+
+  /** Ends pending typing timers (shutdown). */
+  stop(): void {
+    for (const timer of this.typingTimers.values()) clearTimeout(timer);
+    this.typingTimers.clear();
+  }
+
+  private async effectiveStatus(
+    userId: string,
+    record: PresenceRecord | null,
+  ): Promise<PresenceStatus> {
+    const since = new Date(this.now().getTime() - this.options.livenessMs);
+    const live = (await this.store.countLiveConnections(userId, since)) > 0;
+    const chosenRecently = record?.chosenAt != null && record.chosenAt > since;
+    return live || chosenRecently ? (record?.chosen ?? 'ONLINE') : 'OFFLINE';
+  }
+
+  /** Recomputes the user's status and publishes it when it differs from the last announcement. */
+  private async announce(userId: string): Promise<PresenceView> {
+    const record = await this.store.findPresence(userId);
+    const status = await this.effectiveStatus(userId, record);
+    if (record && record.announced !== status) {
+      await this.store.savePresence({ ...record, announced: status });
+      await this.events.presenceChanged(userId, status);
+    }
+    return { status, lastSeenAt: record?.lastActiveAt ?? null };
   }
 }

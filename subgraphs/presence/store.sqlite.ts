@@ -1,5 +1,5 @@
 import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
-import type { PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
+import type { ConnectionRecord, PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
 
 const migrations = [
   `CREATE TABLE presence (
@@ -7,12 +7,36 @@ const migrations = [
      status TEXT NOT NULL,
      last_seen_at INTEGER
    );`,
+  `ALTER TABLE presence RENAME COLUMN status TO chosen;
+   ALTER TABLE presence RENAME COLUMN last_seen_at TO last_active_at;
+   ALTER TABLE presence ADD COLUMN announced TEXT NOT NULL DEFAULT 'OFFLINE';
+   ALTER TABLE presence ADD COLUMN chosen_at INTEGER;
+   CREATE TABLE connections (
+     connection_id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     device_id INTEGER NOT NULL,
+     last_heartbeat_at INTEGER NOT NULL
+   );
+   CREATE INDEX connections_by_user ON connections (user_id, last_heartbeat_at);
+   CREATE INDEX connections_by_heartbeat ON connections (last_heartbeat_at);`,
 ];
 
 interface PresenceRow {
   user_id: string;
-  status: PresenceStatus;
-  last_seen_at: number | null;
+  chosen: PresenceStatus;
+  chosen_at: number | null;
+  last_active_at: number | null;
+  announced: PresenceStatus;
+}
+
+function toPresence(row: PresenceRow): PresenceRecord {
+  return {
+    userId: row.user_id,
+    chosen: row.chosen,
+    chosenAt: row.chosen_at === null ? null : new Date(row.chosen_at),
+    lastActiveAt: row.last_active_at === null ? null : new Date(row.last_active_at),
+    announced: row.announced,
+  };
 }
 
 export class SqlitePresenceStore implements PresenceStore {
@@ -25,22 +49,62 @@ export class SqlitePresenceStore implements PresenceStore {
   async findPresence(userId: string): Promise<PresenceRecord | null> {
     const row = this.db.prepare('SELECT * FROM presence WHERE user_id = ?').get(userId) as
       PresenceRow | undefined;
-    return row
-      ? {
-          userId: row.user_id,
-          status: row.status,
-          lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at),
-        }
-      : null;
+    return row ? toPresence(row) : null;
   }
 
   async savePresence(record: PresenceRecord): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO presence (user_id, status, last_seen_at) VALUES (?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, last_seen_at = excluded.last_seen_at`,
+        `INSERT INTO presence (user_id, chosen, chosen_at, last_active_at, announced) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET chosen = excluded.chosen, chosen_at = excluded.chosen_at,
+           last_active_at = excluded.last_active_at, announced = excluded.announced`,
       )
-      .run(record.userId, record.status, record.lastSeenAt?.getTime() ?? null);
+      .run(
+        record.userId,
+        record.chosen,
+        record.chosenAt?.getTime() ?? null,
+        record.lastActiveAt?.getTime() ?? null,
+        record.announced,
+      );
+  }
+
+  async listAnnouncedPresent(): Promise<PresenceRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM presence WHERE announced != 'OFFLINE'`)
+      .all() as PresenceRow[];
+    return rows.map(toPresence);
+  }
+
+  async touchConnection(connection: ConnectionRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO connections (connection_id, user_id, device_id, last_heartbeat_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (connection_id) DO UPDATE SET last_heartbeat_at = excluded.last_heartbeat_at`,
+      )
+      .run(
+        connection.connectionId,
+        connection.userId,
+        connection.deviceId,
+        connection.lastHeartbeatAt.getTime(),
+      );
+  }
+
+  async removeConnection(connectionId: string): Promise<void> {
+    this.db.prepare('DELETE FROM connections WHERE connection_id = ?').run(connectionId);
+  }
+
+  async countLiveConnections(userId: string, since: Date): Promise<number> {
+    const row = this.db
+      .prepare('SELECT COUNT(*) AS n FROM connections WHERE user_id = ? AND last_heartbeat_at > ?')
+      .get(userId, since.getTime()) as { n: number };
+    return row.n;
+  }
+
+  async expireConnections(before: Date): Promise<string[]> {
+    const rows = this.db
+      .prepare('DELETE FROM connections WHERE last_heartbeat_at <= ? RETURNING user_id')
+      .all(before.getTime()) as { user_id: string }[];
+    return [...new Set(rows.map((row) => row.user_id))];
   }
 
   async ping(): Promise<void> {

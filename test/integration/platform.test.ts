@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { subgraphNames } from '../../shared/config/index.js';
 import { registerAccount } from '../support/accounts.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
+import { startDirectConversation } from '../support/messaging-client.js';
 import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 let guardyn: TestGuardyn;
@@ -32,6 +33,8 @@ describe('embedded supergraph', () => {
   it('resolves a query across subgraphs through entity references (auth user + presence)', async () => {
     const alice = await registerAccount(guardyn.url);
     const bob = await registerAccount(guardyn.url);
+    const stranger = await registerAccount(guardyn.url);
+    await startDirectConversation(guardyn.url, bob, alice);
     await expectData(
       guardyn.url,
       'mutation { setPresence(status: AWAY) { status } }',
@@ -48,6 +51,14 @@ describe('embedded supergraph', () => {
       username: alice.username,
       presence: { status: 'AWAY', lastSeenAt: expect.any(String) },
     });
+    // Presence is for conversation peers only.
+    const unseen = await expectData<{ user: unknown }>(
+      guardyn.url,
+      'query ($id: ID!) { user(id: $id) { username presence { status } } }',
+      { id: alice.userId },
+      stranger.accessToken,
+    );
+    expect(unseen.user).toEqual({ username: alice.username, presence: null });
   });
 
   it('forwards Authorization to every subgraph: presence refuses a missing token', async () => {

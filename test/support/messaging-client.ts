@@ -60,3 +60,48 @@ export async function ackEnvelopes(
   );
   return count;
 }
+
+/**
+ * Makes two users conversation peers (so each may see the other's presence and typing) by
+ * sending one opaque message to every device of `to`. The bytes are not a real Signal message:
+ * the server never reads them.
+ */
+export async function startDirectConversation(
+  url: string,
+  from: { accessToken: string },
+  to: { userId: string; accessToken: string },
+): Promise<string> {
+  const { user } = await expectData<{
+    user: { devices: { deviceId: number; registrationId: number }[] };
+  }>(
+    url,
+    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
+    { id: to.userId },
+    from.accessToken,
+  );
+  await expectData(
+    url,
+    sendMessageMutation,
+    {
+      input: {
+        recipientId: to.userId,
+        clientMessageId: `hello-${to.userId}`,
+        deliveryReceipts: false,
+        envelopes: user.devices.map((device) => ({
+          ...device,
+          type: 'SIGNAL_MESSAGE',
+          content: Buffer.from('opaque').toString('base64'),
+        })),
+      },
+    },
+    from.accessToken,
+  );
+  const { conversations } = await expectData<{
+    conversations: { id: string; members: { id: string }[] }[];
+  }>(url, '{ conversations { id members { id } } }', {}, from.accessToken);
+  const conversation = conversations.find((c) =>
+    c.members.some((member) => member.id === to.userId),
+  );
+  if (!conversation) throw new Error('no direct conversation');
+  return conversation.id;
+}

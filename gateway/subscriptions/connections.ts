@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../../shared/auth/index.js';
+import {
+  connectionSubject,
+  deviceRevokedPattern,
+  sessionRevokedPattern,
+  type BusSubscription,
+  type ConnectionEvent,
+  type EventBus,
+} from '../../shared/bus/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { CloseCode } from './close-codes.js';
+
+/** What a connection registry needs of a socket: a way to close it. */
+export interface ClosableSocket {
+  close(code: number, reason: string): void;
+}
+
+export interface ConnectionRecord {
+  readonly connectionId: string;
+  readonly principal: Principal;
+  readonly socket: ClosableSocket;
+}
+
+export interface ConnectionRegistryOptions {
+  /** Most open sockets per device on this gateway. */
+  readonly maxConnectionsPerDevice: number;
+  /** How often `open` is repeated so presence knows the socket lives. */
+  readonly heartbeatMs: number;
+}
+
+/**
+ * The authenticated sockets of this gateway: it announces them on
+ * `guardyn.connection.<userId>.<deviceId>` (open, heartbeats, closed), closes them when their
+ * token expires or their session or device is revoked, and bounds them per device.
+ */
+export class ConnectionRegistry {
+  private readonly connections = new Map<string, ConnectionRecord & { expiry: NodeJS.Timeout }>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly revocations: BusSubscription[];
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    private readonly options: ConnectionRegistryOptions,
+  ) {
+    this.heartbeat = setInterval(() => {
+      for (const connection of this.connections.values()) this.announce(connection, 'open');
+    }, options.heartbeatMs);
+    this.heartbeat.unref();
+    this.revocations = [
+      bus.subscribe(sessionRevokedPattern, ({ data }) => {
+        const sessionId = (data as { sessionId?: unknown } | null)?.sessionId;
+        this.closeWhere(
+          (c) => c.principal.sessionId === sessionId,
+          CloseCode.Unauthorized,
+          'Session revoked',
+        );
+      }),
+      bus.subscribe(deviceRevokedPattern, ({ data }) => {
+        const { userId, deviceId } = (data ?? {}) as { userId?: unknown; deviceId?: unknown };
+        this.closeWhere(
+          (c) => c.principal.userId === userId && c.principal.deviceId === deviceId,
+          CloseCode.DeviceRevoked,
+          'Device removed',
+        );
+      }),
+    ];
+  }
+
+  /** Registers a socket, or returns the close code that refuses it. */
+  open(
+    principal: Principal,
+    socket: ClosableSocket,
+  ): { connectionId: string } | { refused: number; reason: string } {
+    const sameDevice = [...this.connections.values()].filter(
+      (c) => c.principal.userId === principal.userId && c.principal.deviceId === principal.deviceId,
+    );
+    if (sameDevice.length >= this.options.maxConnectionsPerDevice) {
+      return {
+        refused: CloseCode.TooManyConnections,
+        reason: 'Too many connections for this device',
+      };
+    }
+    const connectionId = randomUUID();
+    // A socket lives no longer than its token.
+    const expiry = setTimeout(
+      () => socket.close(CloseCode.Unauthorized, 'Token expired'),
+      Math.max(0, principal.expiresAt.getTime() - Date.now()),
+    );
+    expiry.unref();
+    const record = { connectionId, principal, socket, expiry };
+    this.connections.set(connectionId, record);
+    this.announce(record, 'open');
+    return { connectionId };
+  }
+
+  close(connectionId: string): void {
+    const record = this.connections.get(connectionId);
+    if (!record) return;
+    clearTimeout(record.expiry);
+    this.connections.delete(connectionId);
+    this.announce(record, 'closed');
+  }
+
+  /** Closes every socket (shutdown). */
+  closeAll(code: number, reason: string): void {
+    this.closeWhere(() => true, code, reason);
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  dispose(): void {
+    clearInterval(this.heartbeat);
+    for (const subscription of this.revocations) subscription.unsubscribe();
+  }
+
+  private closeWhere(
+    match: (record: ConnectionRecord) => boolean,
+    code: number,
+    reason: string,
+  ): void {
+    for (const record of [...this.connections.values()])
+      if (match(record)) record.socket.close(code, reason);
+  }
+
+  private announce(record: ConnectionRecord, state: ConnectionEvent['state']): void {
+    const { userId, deviceId } = record.principal;
+    const event: ConnectionEvent = {
+      userId,
+      deviceId,
+      connectionId: record.connectionId,
+      state,
+      at: new Date().toISOString(),
+    };
+    this.bus
+      .publish(connectionSubject(userId, deviceId), event)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'connection event not published'),
+      );
+  }
+}

@@ -1,0 +1,120 @@
+import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
+import { mailboxSubject } from '../../shared/bus/index.js';
+import { EventQueue } from './event-queue.js';
+import { bridgeVariable, delegatedQuery, rootField, type SubscriptionField } from './operation.js';
+import {
+  errorResult,
+  toStreamResult,
+  type StreamDependencies,
+  type StreamResult,
+} from './stream-deps.js';
+import type { Subscriber } from './subscriber.js';
+
+const pageSize = 100;
+
+const leaf = (name: string): FieldNode => ({
+  kind: Kind.FIELD,
+  name: { kind: Kind.NAME, value: name },
+});
+
+/** `{ cursor hasMore edges <client selection> }` for the inbox connection. */
+function inboxSelection(envelopeSelection: SelectionSetNode): SelectionSetNode {
+  return {
+    kind: Kind.SELECTION_SET,
+    selections: [
+      leaf('cursor'),
+      leaf('hasMore'),
+      { ...leaf('edges'), selectionSet: envelopeSelection },
+    ],
+  };
+}
+
+interface InboxPage {
+  readonly edges: readonly unknown[];
+  readonly cursor: string | null;
+  readonly hasMore: boolean;
+}
+
+/**
+ * `messageReceived`: the device's pending mailbox first, then live envelopes, with no gap and no
+ * duplicate. Both come from one place, the mailbox read in server order after a cursor; bus
+ * hints (and a slow poll, as core NATS may drop a hint) only say when to read again. So an
+ * envelope stored while the backlog is read is delivered exactly once in the stream, and after a
+ * reconnect a new subscription starts again from everything not yet acknowledged.
+ */
+export function messageStream(
+  deps: StreamDependencies,
+  subscriber: Subscriber,
+  field: SubscriptionField,
+): AsyncIterableIterator<StreamResult> {
+  const { userId, deviceId } = subscriber.principal;
+  const query = delegatedQuery(
+    field,
+    [rootField('inbox', ['first', 'after'], inboxSelection(field.selectionSet))],
+    {
+      first: 'Int',
+      after: 'String',
+    },
+  );
+  let cursor: string | null = null;
+  let reading = false;
+  let again = false;
+
+  const stopListening = deps.hub.listen(mailboxSubject(userId, deviceId), () => void read());
+  const poll = setInterval(() => void read(), deps.mailboxPollMs);
+  poll.unref();
+  const queue = new EventQueue<StreamResult>(
+    () => {
+      stopListening();
+      clearInterval(poll);
+    },
+    deps.maxQueuedResults,
+    deps.onSlowConsumer,
+  );
+
+  async function read(): Promise<void> {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        let hasMore = true;
+        while (hasMore && !queue.isClosed) {
+          const result = await deps.run(
+            query,
+            {
+              ...field.variables,
+              [bridgeVariable('first')]: pageSize,
+              [bridgeVariable('after')]: cursor,
+            },
+            subscriber.credentials,
+          );
+          const page = result.data?.['guardynRoot'] as InboxPage | null | undefined;
+          if (!page) {
+            // Typically a revoked session: say why and end the stream.
+            queue.push(
+              result.errors
+                ? toStreamResult({ errors: result.errors })
+                : errorResult('Mailbox unavailable', 'INTERNAL'),
+            );
+            queue.finish();
+            return;
+          }
+          for (const edge of page.edges) queue.push({ data: { [field.responseKey]: edge } });
+          cursor = page.cursor ?? cursor;
+          hasMore = page.hasMore;
+        }
+      } while (again && !queue.isClosed);
+    } catch (error) {
+      deps.onError(error);
+    } finally {
+      reading = false;
+    }
+  }
+
+  void read();
+  return queue;
+}

@@ -1,0 +1,42 @@
+import type { ApolloServer } from '@apollo/server';
+import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { GatewayContext } from '../context.js';
+
+/** The subscriber's credentials, forwarded to the subgraphs as for an HTTP request. */
+export interface Credentials {
+  readonly authorization: string;
+  readonly clientAddress?: string;
+}
+
+export interface OperationResult {
+  readonly data?: Record<string, unknown> | null;
+  readonly errors?: readonly GraphQLFormattedError[];
+}
+
+/** Runs a query through the gateway in process: query planning, subgraph calls, error formatting. */
+export type OperationRunner = (
+  query: string,
+  variables: Record<string, unknown>,
+  credentials: Credentials,
+) => Promise<OperationResult>;
+
+export function gatewayOperationRunner(apollo: ApolloServer<GatewayContext>): OperationRunner {
+  return async (query, variables, credentials) => {
+    const response = await apollo.executeOperation(
+      { query, variables },
+      {
+        contextValue: {
+          authorization: credentials.authorization,
+          clientAddress: credentials.clientAddress,
+        },
+      },
+    );
+    if (response.body.kind !== 'single')
+      throw new Error('incremental delivery is not used by the bridge');
+    const { data, errors } = response.body.singleResult;
+    return { data: data ?? null, ...(errors ? { errors } : {}) };
+  };
+}
+
+/** A result as graphql-ws sends it (errors already formatted by the gateway). */
+export type BridgeResult = ExecutionResult<Record<string, unknown>> | OperationResult;

@@ -1,0 +1,229 @@
+import type { Server } from 'node:http';
+import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import type { Context } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { bearerToken, type TokenVerifier } from '../../shared/auth/index.js';
+import { UnauthenticatedError } from '../../shared/errors/index.js';
+import type { EventBus } from '../../shared/bus/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { CloseCode } from './close-codes.js';
+import { ConnectionRegistry } from './connections.js';
+import { messageStream } from './message-stream.js';
+import { readSubscriptionField } from './operation.js';
+import type { OperationRunner } from './operation-runner.js';
+import type { SubscriptionPeers } from './peers.js';
+import { presenceStream } from './presence-stream.js';
+import { errorResult, type StreamDependencies, type StreamResult } from './stream-deps.js';
+import type { Subscriber } from './subscriber.js';
+import { TopicHub } from './topic-hub.js';
+import { typingStream } from './typing-stream.js';
+
+export interface SubscriptionLimits {
+  /** Most subscriptions one socket may hold at once. @default 20 */
+  readonly maxSubscriptionsPerConnection: number;
+  /** Most sockets one device may hold on this gateway. @default 5 */
+  readonly maxConnectionsPerDevice: number;
+  /** A socket whose unsent data passes this is closed as a slow consumer. @default 1 MiB */
+  readonly maxBufferedBytes: number;
+  /** Most results queued for one subscription. @default 1000 */
+  readonly maxQueuedResults: number;
+  /** Ping interval (graphql-ws keep-alive). @default 12 s */
+  readonly keepAliveMs: number;
+  /** Presence heartbeat interval. @default 30 s */
+  readonly heartbeatMs: number;
+  /** Mailbox re-read interval without a hint. @default 30 s */
+  readonly mailboxPollMs: number;
+}
+
+export const defaultSubscriptionLimits: SubscriptionLimits = {
+  maxSubscriptionsPerConnection: 20,
+  maxConnectionsPerDevice: 5,
+  maxBufferedBytes: 1024 * 1024,
+  maxQueuedResults: 1000,
+  keepAliveMs: 12_000,
+  heartbeatMs: 30_000,
+  mailboxPollMs: 30_000,
+};
+
+export interface SubscriptionServerOptions {
+  readonly httpServer: Server;
+  readonly path: string;
+  /** The gateway's API schema, known once the gateway has loaded the supergraph. */
+  readonly schema: () => GraphQLSchema;
+  readonly run: OperationRunner;
+  readonly bus: EventBus;
+  readonly verifier: TokenVerifier;
+  readonly peers: SubscriptionPeers;
+  readonly logger: Logger;
+  readonly limits?: Partial<SubscriptionLimits>;
+}
+
+export interface SubscriptionServer {
+  /** Sockets open right now. */
+  readonly connectionCount: () => number;
+  /** Bus subjects followed for subscriptions right now (each released with its last listener). */
+  readonly followedSubjects: () => number;
+  /** Closes every socket with a reason and stops accepting. */
+  close(): Promise<void>;
+}
+
+interface ConnectionState {
+  subscriber?: Subscriber;
+}
+
+type Streams = Record<
+  string,
+  (
+    deps: StreamDependencies,
+    subscriber: Subscriber,
+    field: ReturnType<typeof readSubscriptionField>,
+  ) =>
+    | Promise<AsyncIterableIterator<StreamResult> | StreamResult>
+    | AsyncIterableIterator<StreamResult>
+>;
+
+const streams: Streams = {
+  messageReceived: messageStream,
+  typing: typingStream,
+  presenceChanged: presenceStream,
+};
+
+/**
+ * graphql-ws (`graphql-transport-ws`) on the gateway's `/graphql`, beside HTTP. @apollo/gateway
+ * cannot execute subscriptions, so this bridge authenticates `connection_init`, follows the bus
+ * subjects the caller may see, and resolves the client's selection set for each event through
+ * the gateway with the subscriber's credentials, so federated fields work in payloads.
+ */
+export function startSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const limits = { ...defaultSubscriptionLimits, ...options.limits };
+  const { logger } = options;
+  const hub = new TopicHub(options.bus);
+  const registry = new ConnectionRegistry(options.bus, logger, limits);
+  const states = new WeakMap<object, ConnectionState>();
+  const stateOf = (
+    ctx: Context<Record<string, unknown>, Extra & Partial<Record<PropertyKey, never>>>,
+  ) => {
+    let state = states.get(ctx);
+    if (!state) states.set(ctx, (state = {}));
+    return state;
+  };
+
+  const webSocketServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const disposable = useServer<Record<string, unknown>>(
+    {
+      schema: () => options.schema(),
+      async onConnect(ctx) {
+        const socket = ctx.extra.socket;
+        const token = bearerToken(
+          typeof ctx.connectionParams?.['authorization'] === 'string'
+            ? ctx.connectionParams['authorization']
+            : undefined,
+        );
+        let principal;
+        try {
+          if (!token)
+            throw new UnauthenticatedError(
+              'connection_init needs { authorization: "Bearer <token>" }',
+            );
+          principal = await options.verifier.verify(token);
+        } catch (error) {
+          const reason = error instanceof UnauthenticatedError ? error.message : 'Unauthorized';
+          socket.close(CloseCode.Unauthorized, reason.slice(0, 120));
+          return false;
+        }
+        const opened = registry.open(principal, socket);
+        if ('refused' in opened) {
+          socket.close(opened.refused, opened.reason);
+          return false;
+        }
+        stateOf(ctx).subscriber = {
+          principal,
+          credentials: {
+            authorization: `Bearer ${token}`,
+            clientAddress: ctx.extra.request.socket.remoteAddress,
+          },
+          connectionId: opened.connectionId,
+        };
+        return true;
+      },
+      onClose(ctx) {
+        const subscriber = states.get(ctx)?.subscriber;
+        if (subscriber) registry.close(subscriber.connectionId);
+      },
+      onSubscribe(ctx) {
+        // graphql-ws registers the subscription before this hook runs.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(
+              `at most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`,
+              {
+                extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 },
+              },
+            ),
+          ];
+        }
+        return undefined;
+      },
+      onNext(ctx) {
+        if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
+          ctx.extra.socket.close(CloseCode.SlowConsumer, 'Slow consumer');
+        }
+      },
+      context: (ctx) => ({ subscriber: states.get(ctx)?.subscriber, socket: ctx.extra.socket }),
+      subscribe: (args: ExecutionArgs) => subscribe(args),
+    },
+    webSocketServer,
+    limits.keepAliveMs,
+  );
+
+  async function subscribe(
+    args: ExecutionArgs,
+  ): Promise<AsyncIterableIterator<StreamResult> | StreamResult> {
+    const { subscriber, socket } = args.contextValue as {
+      subscriber?: Subscriber;
+      socket: { close(code: number, reason: string): void };
+    };
+    if (!subscriber) return errorResult('Not authenticated', 'UNAUTHENTICATED');
+    const field = readSubscriptionField(
+      args.schema,
+      args.document,
+      args.operationName,
+      (args.variableValues ?? {}) as Record<string, unknown>,
+    );
+    const stream = streams[field.fieldName];
+    if (!stream)
+      return errorResult(
+        `${field.fieldName} is not a subscription this gateway serves`,
+        'BAD_USER_INPUT',
+      );
+    const deps: StreamDependencies = {
+      schema: args.schema,
+      run: options.run,
+      hub,
+      peers: options.peers,
+      maxQueuedResults: limits.maxQueuedResults,
+      mailboxPollMs: limits.mailboxPollMs,
+      onSlowConsumer: () => socket.close(CloseCode.SlowConsumer, 'Slow consumer'),
+      onError: (error) =>
+        logger.error({ err: error, subscription: field.fieldName }, 'subscription event failed'),
+    };
+    try {
+      return await stream(deps, subscriber, field);
+    } catch (error) {
+      logger.error({ err: error }, 'subscription refused');
+      return errorResult('Internal server error', 'INTERNAL');
+    }
+  }
+
+  return {
+    connectionCount: () => registry.size,
+    followedSubjects: () => hub.subjectCount,
+    async close() {
+      registry.closeAll(CloseCode.GoingAway, 'Server shutting down');
+      registry.dispose();
+      await disposable.dispose();
+      await new Promise<void>((resolve) => webSocketServer.close(() => resolve()));
+    },
+  };
+}

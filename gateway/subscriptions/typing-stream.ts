@@ -1,0 +1,150 @@
+import {
+  GraphQLObjectType,
+  Kind,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { typingSubject } from '../../shared/bus/index.js';
+import { EventQueue } from './event-queue.js';
+import {
+  delegatedQuery,
+  isViewerIndependent,
+  rootField,
+  bridgeVariable,
+  type SubscriptionField,
+} from './operation.js';
+import type { OperationResult } from './operation-runner.js';
+import {
+  errorResult,
+  toStreamResult,
+  type StreamDependencies,
+  type StreamResult,
+} from './stream-deps.js';
+import type { Subscriber } from './subscriber.js';
+import type { HubEvent } from './topic-hub.js';
+
+interface TypingEventData {
+  readonly conversationId: string;
+  readonly userId: string;
+  readonly typing: boolean;
+}
+
+function parseTypingEvent(data: unknown): TypingEventData | null {
+  const { conversationId, userId, typing } = (data ?? {}) as Record<string, unknown>;
+  return typeof conversationId === 'string' &&
+    typeof userId === 'string' &&
+    typeof typing === 'boolean'
+    ? { conversationId, userId, typing }
+    : null;
+}
+
+/** The fields selected on TypingEvent, fragments flattened (all of them are on TypingEvent). */
+function typingFields(
+  selectionSet: SelectionSetNode,
+  fragments: readonly FragmentDefinitionNode[],
+): FieldNode[] {
+  return selectionSet.selections.flatMap((selection): FieldNode[] => {
+    if (selection.kind === Kind.FIELD) return [selection];
+    const inner =
+      selection.kind === Kind.INLINE_FRAGMENT
+        ? selection.selectionSet
+        : fragments.find((fragment) => fragment.name.value === selection.name.value)?.selectionSet;
+    return inner ? typingFields(inner, fragments) : [];
+  });
+}
+
+/**
+ * `typing(conversationId)`, for members only. TypingEvent is not an entity: its own fields come
+ * from the event, and `user { ... }` is resolved through the gateway as `user(id)`. When the
+ * selection is viewer-independent, one execution per event serves every subscriber.
+ */
+export async function typingStream(
+  deps: StreamDependencies,
+  subscriber: Subscriber,
+  field: SubscriptionField,
+): Promise<AsyncIterableIterator<StreamResult> | StreamResult> {
+  const conversationId = String(field.args['conversationId']);
+  if (!(await deps.peers.isMember(conversationId, subscriber.credentials.authorization))) {
+    return errorResult('Only members may follow typing in a conversation', 'FORBIDDEN');
+  }
+  const fields = typingFields(field.selectionSet, field.fragments);
+  const userFields = fields.filter((node) => node.name.value === 'user' && node.selectionSet);
+  // Each `user { ... }` (with its alias) becomes a root `user(id:)` under the same response key.
+  const userRoots = userFields.map((node) =>
+    rootField('user', ['id'], node.selectionSet as SelectionSetNode, node.alias?.value ?? 'user'),
+  );
+  const query = userRoots.length > 0 ? delegatedQuery(field, userRoots, { id: 'ID!' }) : null;
+  const typingType = deps.schema.getType('TypingEvent');
+  const shareable =
+    typingType instanceof GraphQLObjectType &&
+    isViewerIndependent(deps.schema, typingType, field, field.selectionSet);
+
+  const queue = new EventQueue<StreamResult>(
+    () => stopListening(),
+    deps.maxQueuedResults,
+    deps.onSlowConsumer,
+  );
+  const stopListening = deps.hub.listen(
+    typingSubject(conversationId),
+    (event) => void deliver(event),
+  );
+
+  async function deliver(event: HubEvent): Promise<void> {
+    const typing = parseTypingEvent(event.data);
+    if (!typing || typing.conversationId !== conversationId) return;
+    try {
+      let users: Record<string, unknown> = {};
+      if (query) {
+        const run = () =>
+          deps.run(
+            query,
+            { ...field.variables, [bridgeVariable('id')]: typing.userId },
+            subscriber.credentials,
+          );
+        const result = shareable ? await sharedRun(event, query, run) : await run();
+        if (!result.data) {
+          queue.push(toStreamResult(result));
+          return;
+        }
+        users = result.data;
+      }
+      const payload: Record<string, unknown> = {};
+      for (const node of fields) {
+        const key = node.alias?.value ?? node.name.value;
+        switch (node.name.value) {
+          case '__typename':
+            payload[key] = 'TypingEvent';
+            break;
+          case 'conversationId':
+            payload[key] = typing.conversationId;
+            break;
+          case 'typing':
+            payload[key] = typing.typing;
+            break;
+          case 'user':
+            payload[key] = users[key] ?? null;
+            break;
+        }
+      }
+      queue.push({ data: { [field.responseKey]: payload } });
+    } catch (error) {
+      deps.onError(error);
+    }
+  }
+  return queue;
+}
+
+/** One execution per event and query, shared by every subscriber that may share it. */
+export function sharedRun(
+  event: HubEvent,
+  query: string,
+  run: () => Promise<OperationResult>,
+): Promise<OperationResult> {
+  let shared = event.shared.get(query) as Promise<OperationResult> | undefined;
+  if (!shared) {
+    shared = run();
+    event.shared.set(query, shared);
+  }
+  return shared;
+}

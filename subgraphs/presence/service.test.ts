@@ -1,0 +1,110 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Principal } from '../../shared/auth/index.js';
+import { ForbiddenError } from '../../shared/errors/index.js';
+import type { ConversationPeers } from './peers.js';
+import { PresenceService } from './service.js';
+import { SqlitePresenceStore } from './store.sqlite.js';
+
+const alice: Principal = {
+  userId: 'alice',
+  deviceId: 1,
+  sessionId: 's',
+  expiresAt: new Date(8.64e15),
+};
+
+function setup() {
+  let now = Date.parse('2026-11-26T10:00:00Z');
+  const announced: string[] = [];
+  const typing: string[] = [];
+  const peers: ConversationPeers = {
+    // The stub reads the viewer from the credentials the service forwards.
+    sharesConversation: async (userId, authorization) =>
+      authorization === 'alice' && userId === 'bob',
+    isMember: async (conversationId) => conversationId === 'c1',
+  };
+  const service = new PresenceService(
+    new SqlitePresenceStore(':memory:'),
+    peers,
+    {
+      presenceChanged: async (userId, status) => void announced.push(`${userId}:${status}`),
+      typing: async (conversationId, userId, isTyping) =>
+        void typing.push(`${conversationId}:${userId}:${isTyping}`),
+    },
+    { livenessMs: 90_000, typingMs: 50 },
+    () => new Date(now),
+  );
+  const connection = (state: 'open' | 'closed', connectionId = 'c-1') =>
+    service.connectionChanged({
+      userId: 'alice',
+      deviceId: 1,
+      connectionId,
+      state,
+      at: new Date(now).toISOString(),
+    });
+  return { service, announced, typing, connection, advance: (ms: number) => (now += ms) };
+}
+
+describe('PresenceService', () => {
+  it('is ONLINE while a socket lives and OFFLINE with lastSeenAt when the last one closes', async () => {
+    const { service, announced, connection, advance } = setup();
+    expect((await service.presenceOf('alice')).status).toBe('OFFLINE');
+    await connection('open', 'a');
+    await connection('open', 'b');
+    expect(await service.presenceOf('alice')).toMatchObject({ status: 'ONLINE' });
+    advance(1000);
+    await connection('closed', 'a');
+    expect((await service.presenceOf('alice')).status).toBe('ONLINE');
+    await connection('closed', 'b');
+    const offline = await service.presenceOf('alice');
+    expect(offline.status).toBe('OFFLINE');
+    expect(offline.lastSeenAt?.toISOString()).toBe('2026-11-26T10:00:01.000Z');
+    expect(announced).toEqual(['alice:ONLINE', 'alice:OFFLINE']);
+  });
+
+  it('expires sockets whose gateway went silent (no heartbeat)', async () => {
+    const { service, announced, connection, advance } = setup();
+    await connection('open');
+    advance(60_000);
+    await connection('open'); // heartbeat
+    advance(60_000);
+    await service.expireStale();
+    expect((await service.presenceOf('alice')).status).toBe('ONLINE');
+    advance(31_000);
+    await service.expireStale();
+    expect((await service.presenceOf('alice')).status).toBe('OFFLINE');
+    expect(announced).toEqual(['alice:ONLINE', 'alice:OFFLINE']);
+  });
+
+  it('keeps AWAY while connected, and a socketless setPresence only for the liveness window', async () => {
+    const { service, announced, connection, advance } = setup();
+    await service.setPresence(alice, 'AWAY');
+    expect((await service.presenceOf('alice')).status).toBe('AWAY');
+    advance(91_000);
+    await service.expireStale();
+    expect((await service.presenceOf('alice')).status).toBe('OFFLINE');
+    await connection('open');
+    expect((await service.presenceOf('alice')).status).toBe('AWAY');
+    expect(announced).toEqual(['alice:AWAY', 'alice:OFFLINE', 'alice:AWAY']);
+  });
+
+  it('shows presence only to conversation peers', async () => {
+    const { service } = setup();
+    const bob: Principal = { ...alice, userId: 'bob' };
+    const carol: Principal = { ...alice, userId: 'carol' };
+    expect(await service.presenceFor(alice, 'alice', 'alice')).not.toBeNull();
+    expect(await service.presenceFor(carol, 'carol', 'bob')).toBeNull();
+    expect(await service.presenceFor(alice, 'alice', 'bob')).toMatchObject({ status: 'OFFLINE' });
+    expect(await service.presenceFor(bob, 'bob', 'bob')).not.toBeNull();
+  });
+
+  it('ends a typing indicator that is not renewed, and refuses non-members', async () => {
+    const { service, typing } = setup();
+    await service.setTyping(alice, undefined, 'c1', true);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(typing).toEqual(['c1:alice:true', 'c1:alice:false']);
+    await expect(service.setTyping(alice, undefined, 'other', true)).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    service.stop();
+  });
+});

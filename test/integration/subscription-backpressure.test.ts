@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
+import { CloseCode } from '../../gateway/index.js';
+import { registerAccount } from '../support/accounts.js';
+import { expectData } from '../support/graphql-client.js';
+import { sendMessageMutation } from '../support/messaging-client.js';
+import { wsUrl } from '../support/subscriptions-client.js';
+import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+
+let guardyn: TestGuardyn;
+beforeAll(async () => {
+  guardyn = await startTestGuardyn({
+    // Pings would end a paused client (no pong) before the slow-consumer rule could show.
+    subscriptionLimits: { maxQueuedResults: 3, maxBufferedBytes: 64 * 1024, keepAliveMs: 60_000 },
+  });
+});
+afterAll(() => guardyn.dispose());
+
+/** A raw graphql-transport-ws client that can stop reading its socket. */
+function rawClient(token: string) {
+  const socket = new WebSocket(wsUrl(guardyn.url), 'graphql-transport-ws');
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  const acknowledged = new Promise<void>((resolve) => {
+    socket.on('message', (data: Buffer) => {
+      if ((JSON.parse(data.toString()) as { type: string }).type === 'connection_ack') resolve();
+    });
+  });
+  socket.on('open', () =>
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }),
+    ),
+  );
+  return { socket, closed, acknowledged };
+}
+
+it('disconnects a consumer that stops reading instead of buffering without bound', async () => {
+  const alice = await registerAccount(guardyn.url);
+  const bob = await registerAccount(guardyn.url);
+  const client = rawClient(bob.accessToken);
+  await client.acknowledged;
+  client.socket.send(
+    JSON.stringify({
+      id: '1',
+      type: 'subscribe',
+      payload: { query: 'subscription { messageReceived { content } }' },
+    }),
+  );
+  // Bob's client stops reading; Alice sends large envelopes.
+  (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+  const { user } = await expectData<{
+    user: { devices: { deviceId: number; registrationId: number }[] };
+  }>(
+    guardyn.url,
+    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
+    { id: bob.userId },
+    alice.accessToken,
+  );
+  const content = Buffer.alloc(200 * 1024, 7).toString('base64');
+  // 40 envelopes of 200 KiB: far more than the socket buffers and the 3-result queue hold.
+  for (let sent = 0; sent < 40; sent++) {
+    await expectData(
+      guardyn.url,
+      sendMessageMutation,
+      {
+        input: {
+          recipientId: bob.userId,
+          clientMessageId: `big-${sent}`,
+          deliveryReceipts: false,
+          envelopes: user.devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
+        },
+      },
+      alice.accessToken,
+    );
+  }
+  (client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+  expect(await client.closed).toBe(CloseCode.SlowConsumer);
+}, 60_000);

@@ -1,0 +1,318 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
+import { CloseCode } from '../../gateway/index.js';
+import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import { eventually, until } from '../support/eventually.js';
+import { expectData } from '../support/graphql-client.js';
+import {
+  ackEnvelopes,
+  sendMessageMutation,
+  startDirectConversation,
+} from '../support/messaging-client.js';
+import { collect, connectSubscriptions, wsUrl } from '../support/subscriptions-client.js';
+import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+
+let guardyn: TestGuardyn;
+let url: string;
+beforeAll(async () => {
+  guardyn = await startTestGuardyn({
+    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    presence: { typingMs: 300 },
+    subscriptionLimits: {
+      maxConnectionsPerDevice: 2,
+      maxSubscriptionsPerConnection: 3,
+      keepAliveMs: 100,
+    },
+  });
+  url = guardyn.url;
+});
+afterAll(() => guardyn.dispose());
+
+const followedSubjects = () => guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
+
+interface Received {
+  messageReceived: {
+    id: string;
+    type: string;
+    content: string;
+    sender: { username: string; presence: { status: string } | null };
+  };
+}
+const messageSubscription = `subscription { messageReceived { id type content sender { username presence { status } } } }`;
+
+async function sendOpaque(from: TestAccount, to: TestAccount, text: string) {
+  const { user } = await expectData<{
+    user: { devices: { deviceId: number; registrationId: number }[] };
+  }>(
+    url,
+    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
+    { id: to.userId },
+    from.accessToken,
+  );
+  return expectData<{ sendMessage: { messageId: string } }>(
+    url,
+    sendMessageMutation,
+    {
+      input: {
+        recipientId: to.userId,
+        clientMessageId: `${text}-${Math.random()}`,
+        deliveryReceipts: false,
+        envelopes: user.devices.map((d) => ({
+          ...d,
+          type: 'SIGNAL_MESSAGE',
+          content: Buffer.from(text).toString('base64'),
+        })),
+      },
+    },
+    from.accessToken,
+  );
+}
+
+function closeCodeOfRawSocket(init: Record<string, unknown> | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl(url), 'graphql-transport-ws');
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', ...(init ? { payload: init } : {}) })),
+    );
+    socket.on('close', (code) => resolve(code));
+    socket.on('error', reject);
+  });
+}
+
+describe('authentication', () => {
+  it('closes sockets without a valid token with 4401', async () => {
+    expect(await closeCodeOfRawSocket(null)).toBe(CloseCode.Unauthorized);
+    expect(await closeCodeOfRawSocket({ authorization: 'Bearer nope' })).toBe(
+      CloseCode.Unauthorized,
+    );
+    expect(await closeCodeOfRawSocket({ authorization: 42 })).toBe(CloseCode.Unauthorized);
+  });
+
+  it('closes a removed device’s sockets (4403) and a revoked session’s (4401)', async () => {
+    const alice = await registerAccount(url);
+    const tablet = await linkDevice(url, alice);
+    const tabletSocket = connectSubscriptions(url, tablet.accessToken);
+    const tabletStream = collect(tabletSocket.client, messageSubscription);
+    await eventually(async () => guardyn.gateway?.subscriptions.connectionCount() ?? 0, 1);
+    await expectData(
+      url,
+      'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
+      { d: tablet.deviceId },
+      alice.accessToken,
+    );
+    expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
+    tabletStream.stop();
+
+    const phoneSocket = connectSubscriptions(url, alice.accessToken);
+    collect(phoneSocket.client, messageSubscription);
+    await eventually(async () => guardyn.gateway?.subscriptions.connectionCount() ?? 0, 1);
+    await expectData(url, 'mutation { logout }', {}, alice.accessToken);
+    expect(await phoneSocket.closed).toBe(CloseCode.Unauthorized);
+  });
+});
+
+describe('messageReceived', () => {
+  it('delivers the pending mailbox first, then live envelopes, with federated fields', async () => {
+    const alice = await registerAccount(url);
+    const bob = await registerAccount(url);
+    await sendOpaque(alice, bob, 'one');
+    await sendOpaque(alice, bob, 'two');
+    const socket = connectSubscriptions(url, bob.accessToken);
+    const stream = collect<Received>(socket.client, messageSubscription);
+    await stream.waitFor(2);
+    await sendOpaque(alice, bob, 'three');
+    const values = await stream.waitFor(3);
+    expect(values.map((v) => Buffer.from(v.messageReceived.content, 'base64').toString())).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
+    // Alice has no socket, but she shares a conversation with Bob, so Bob sees her presence.
+    expect(values[0]?.messageReceived.sender).toEqual({
+      username: alice.username,
+      presence: { status: 'OFFLINE' },
+    });
+    stream.stop();
+    await socket.dispose();
+  });
+
+  it('loses nothing and duplicates nothing across many reconnects', async () => {
+    const alice = await registerAccount(url);
+    const bob = await registerAccount(url);
+    const total = 300;
+    const delivered = new Map<string, number>();
+    let acked = 0;
+
+    const sending = (async () => {
+      for (let i = 0; i < total; i++) await sendOpaque(alice, bob, `m${i}`);
+    })();
+
+    // Bob connects, takes a few envelopes, acks them, drops the socket, and comes back.
+    let sessions = 0;
+    while (acked < total) {
+      sessions++;
+      const socket = connectSubscriptions(url, bob.accessToken);
+      const stream = collect<Received>(socket.client, 'subscription { messageReceived { id } }');
+      const want = Math.min(total - acked, 40 + sessions * 7);
+      const got = await stream.waitFor(want, 30_000).catch(() => stream.values);
+      const ids = got.map((value) => value.messageReceived.id);
+      for (const id of ids) delivered.set(id, (delivered.get(id) ?? 0) + 1);
+      // Ack only part of what arrived before dropping: the rest must come again.
+      const toAck = ids.slice(0, Math.ceil(ids.length * 0.8));
+      acked += await ackEnvelopes(url, bob.accessToken, toAck);
+      stream.stop();
+      await socket.dispose();
+      if (sessions > 60) throw new Error('too many reconnects');
+    }
+    await sending;
+
+    expect(sessions).toBeGreaterThan(3);
+    expect(delivered.size).toBe(total);
+    expect(acked).toBe(total);
+    const { inbox } = await expectData<{ inbox: { edges: unknown[] } }>(
+      url,
+      '{ inbox { edges { id } } }',
+      {},
+      bob.accessToken,
+    );
+    expect(inbox.edges).toEqual([]);
+  }, 120_000);
+
+  it('stops all work for a client that leaves', async () => {
+    const alice = await registerAccount(url);
+    const before = guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
+    const socket = connectSubscriptions(url, alice.accessToken);
+    const stream = collect(socket.client, messageSubscription);
+    expect(
+      await eventually(async () => guardyn.gateway?.subscriptions.followedSubjects(), before + 1),
+    ).toBe(before + 1);
+    stream.stop();
+    expect(
+      await eventually(async () => guardyn.gateway?.subscriptions.followedSubjects(), before),
+    ).toBe(before);
+    await socket.dispose();
+  });
+});
+
+describe('typing and presence', () => {
+  it('delivers typing to members only, with federated users, and ends it after a pause', async () => {
+    const alice = await registerAccount(url);
+    const bob = await registerAccount(url);
+    const carol = await registerAccount(url);
+    const conversationId = await startDirectConversation(url, alice, bob);
+
+    const carolSocket = connectSubscriptions(url, carol.accessToken);
+    const spy = collect(
+      carolSocket.client,
+      'subscription ($c: ID!) { typing(conversationId: $c) { typing } }',
+      { c: conversationId },
+    );
+    await spy.completed;
+    expect(spy.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
+
+    const followed = followedSubjects();
+    const bobSocket = connectSubscriptions(url, bob.accessToken);
+    const stream = collect<{
+      typing: { conversationId: string; typing: boolean; who: { username: string } };
+    }>(
+      bobSocket.client,
+      'subscription ($c: ID!) { typing(conversationId: $c) { conversationId typing who: user { username } } }',
+      { c: conversationId },
+    );
+    await until(followedSubjects, (count) => count > followed);
+    await expectData(
+      url,
+      'mutation ($c: ID!) { setTyping(conversationId: $c, typing: true) }',
+      { c: conversationId },
+      alice.accessToken,
+    );
+    const [started, stopped] = await stream.waitFor(2);
+    expect(started?.typing).toEqual({
+      conversationId,
+      typing: true,
+      who: { username: alice.username },
+    });
+    expect(stopped?.typing.typing).toBe(false);
+
+    stream.stop();
+    await Promise.all([bobSocket.dispose(), carolSocket.dispose()]);
+  });
+
+  it('announces presence changes to conversation peers only; strangers are filtered out', async () => {
+    const alice = await registerAccount(url);
+    const bob = await registerAccount(url);
+    const carol = await registerAccount(url);
+    await startDirectConversation(url, alice, bob);
+
+    const followed = followedSubjects();
+    const bobSocket = connectSubscriptions(url, bob.accessToken);
+    const stream = collect<{ presenceChanged: { id: string; presence: { status: string } } }>(
+      bobSocket.client,
+      'subscription ($ids: [ID!]!) { presenceChanged(userIds: $ids) { id presence { status } } }',
+      { ids: [alice.userId, carol.userId] },
+    );
+    await until(followedSubjects, (count) => count > followed);
+    // Carol comes online first: Bob must not hear of it. Then Alice connects.
+    const carolSocket = connectSubscriptions(url, carol.accessToken);
+    collect(carolSocket.client, messageSubscription);
+    const aliceSocket = connectSubscriptions(url, alice.accessToken);
+    collect(aliceSocket.client, messageSubscription);
+    const [online] = await stream.waitFor(1);
+    expect(online?.presenceChanged).toEqual({ id: alice.userId, presence: { status: 'ONLINE' } });
+    await aliceSocket.dispose();
+    const [, offline] = await stream.waitFor(2);
+    expect(offline?.presenceChanged).toEqual({ id: alice.userId, presence: { status: 'OFFLINE' } });
+    expect(stream.values.every((value) => value.presenceChanged.id === alice.userId)).toBe(true);
+    stream.stop();
+    await Promise.all([bobSocket.dispose(), carolSocket.dispose()]);
+  });
+});
+
+describe('limits', () => {
+  it('pings sockets to keep them alive', async () => {
+    const alice = await registerAccount(url);
+    const socket = new WebSocket(wsUrl(url), 'graphql-transport-ws');
+    let pings = 0;
+    socket.on('ping', () => pings++);
+    socket.on('open', () =>
+      socket.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: { authorization: `Bearer ${alice.accessToken}` },
+        }),
+      ),
+    );
+    expect(
+      await until(
+        () => pings,
+        (count) => count >= 2,
+      ),
+    ).toBeGreaterThanOrEqual(2);
+    socket.close();
+  });
+
+  it('refuses a device’s third socket and a socket’s fourth subscription', async () => {
+    const alice = await registerAccount(url);
+    const sockets = [
+      connectSubscriptions(url, alice.accessToken),
+      connectSubscriptions(url, alice.accessToken),
+    ];
+    for (const socket of sockets) collect(socket.client, messageSubscription);
+    await eventually(async () => guardyn.gateway?.subscriptions.connectionCount() ?? 0, 2);
+    const third = connectSubscriptions(url, alice.accessToken);
+    collect(third.client, messageSubscription);
+    expect(await third.closed).toBe(CloseCode.TooManyConnections);
+
+    const [first] = sockets;
+    if (!first) throw new Error('no socket');
+    for (let i = 0; i < 2; i++) collect(first.client, messageSubscription);
+    const fourth = collect(first.client, messageSubscription);
+    await fourth.completed;
+    expect(fourth.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'RATE_LIMITED' }) }),
+    ]);
+    await Promise.all(sockets.map((socket) => socket.dispose()));
+  });
+});
