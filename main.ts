@@ -79,6 +79,8 @@ export async function startGuardyn(
   const logger = options.logger ?? createLogger(config.observability.logLevel, config.service);
   const bus = await createEventBus({
     natsUrl: config.messaging.natsUrl,
+    namespace: config.messaging.natsNamespace,
+    name: config.service,
     onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
   });
   const portOf = (service: keyof typeof defaultPorts): number => {

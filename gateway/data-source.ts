@@ -1,5 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { GraphQLError } from 'graphql';
+import { isErrorCode } from '../shared/errors/index.js';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -21,5 +23,24 @@ export class AuthorizingDataSource extends RemoteGraphQLDataSource<GatewayContex
     // Entity fetches during schema load have no caller context.
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.clientAddress) headers.set('x-forwarded-for', context.clientAddress);
+  }
+
+  /**
+   * A subgraph answers a request it refused before execution (e.g. a variable that is not valid
+   * Base64) with HTTP 400 and a GraphQL error. Pass that error on as it is, instead of the
+   * default opaque "400: Bad Request" carrying the subgraph's URL.
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body: unknown = await response
+      .clone()
+      .json()
+      .catch(() => undefined);
+    const first = (
+      body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | undefined
+    )?.errors?.[0];
+    if (typeof first?.message === 'string' && isErrorCode(first.extensions?.code)) {
+      return new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
+    }
+    return super.errorFromResponse(response);
   }
 }

@@ -21,6 +21,7 @@ import { AuthorizingDataSource } from './data-source.js';
 import { depthLimit } from './depth-limit.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
 import { gatewayOperationRunner } from './subscriptions/operation-runner.js';
+import { uploadBridge } from './uploads/upload-bridge.js';
 import { entitySubscriptionPeers } from './subscriptions/peers.js';
 import {
   startSubscriptionServer,
@@ -80,6 +81,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimit(options.maxQueryDepth ?? 12)],
     logger,
     plugins: [
@@ -92,9 +95,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ),
   });
   await apollo.start();
+  const run = gatewayOperationRunner(apollo);
+  const currentSchema = () => {
+    if (!apiSchema) throw new Error('the supergraph is not loaded yet');
+    return apiSchema;
+  };
 
+  const mediaUrl = urls.get('media');
   app.use(
     '/graphql',
+    // Multipart uploads go to the media subgraph as streams; everything else to Apollo.
+    ...(mediaUrl ? [uploadBridge({ mediaUrl, schema: currentSchema, run, logger })] : []),
     express.json({ limit: '16mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
@@ -109,11 +120,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const subscriptions = startSubscriptionServer({
     httpServer: listening.server,
     path: '/graphql',
-    schema: () => {
-      if (!apiSchema) throw new Error('the supergraph is not loaded yet');
-      return apiSchema;
-    },
-    run: gatewayOperationRunner(apollo),
+    schema: currentSchema,
+    run,
     bus: options.bus,
     verifier: options.verifier,
     peers: entitySubscriptionPeers(

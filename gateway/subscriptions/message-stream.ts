@@ -17,20 +17,26 @@ const leaf = (name: string): FieldNode => ({
   name: { kind: Kind.NAME, value: name },
 });
 
-/** `{ cursor hasMore edges <client selection> }` for the inbox connection. */
+/** The envelope id the bridge adds to the client's selection, to deliver each envelope once. */
+const idKey = 'guardynEnvelopeId';
+
+/** `{ cursor hasMore edges { guardynEnvelopeId: id <client selection> } }` for the inbox. */
 function inboxSelection(envelopeSelection: SelectionSetNode): SelectionSetNode {
+  const withId: SelectionSetNode = {
+    ...envelopeSelection,
+    selections: [
+      { ...leaf('id'), alias: { kind: Kind.NAME, value: idKey } },
+      ...envelopeSelection.selections,
+    ],
+  };
   return {
     kind: Kind.SELECTION_SET,
-    selections: [
-      leaf('cursor'),
-      leaf('hasMore'),
-      { ...leaf('edges'), selectionSet: envelopeSelection },
-    ],
+    selections: [leaf('cursor'), leaf('hasMore'), { ...leaf('edges'), selectionSet: withId }],
   };
 }
 
 interface InboxPage {
-  readonly edges: readonly unknown[];
+  readonly edges: readonly Record<string, unknown>[];
   readonly cursor: string | null;
   readonly hasMore: boolean;
 }
@@ -59,6 +65,12 @@ export function messageStream(
   let cursor: string | null = null;
   let reading = false;
   let again = false;
+  // Ids delivered in this stream, the newest few thousand (enough for any re-read window).
+  const delivered = new Set<string>();
+  const remember = (id: string) => {
+    delivered.add(id);
+    if (delivered.size > 5_000) delivered.delete(delivered.values().next().value as string);
+  };
 
   const stopListening = deps.hub.listen(mailboxSubject(userId, deviceId), () => void read());
   const poll = setInterval(() => void read(), deps.mailboxPollMs);
@@ -103,7 +115,13 @@ export function messageStream(
             queue.finish();
             return;
           }
-          for (const edge of page.edges) queue.push({ data: { [field.responseKey]: edge } });
+          for (const edge of page.edges) {
+            const { [idKey]: id, ...envelope } = edge as Record<string, unknown>;
+            // A store whose cursor re-reads a little (to catch late writes) repeats envelopes.
+            if (typeof id === 'string' && delivered.has(id)) continue;
+            if (typeof id === 'string') remember(id);
+            queue.push({ data: { [field.responseKey]: envelope } });
+          }
           cursor = page.cursor ?? cursor;
           hasMore = page.hasMore;
         }

@@ -47,6 +47,8 @@ export interface EventBusConfig {
   readonly natsUrl: string | undefined;
   /** Connection name for the server's monitoring, e.g. the service name. */
   readonly name?: string;
+  /** Isolates this deployment's subjects and stream on a shared NATS server (see NatsBusOptions). */
+  readonly namespace?: string;
   /** Receives errors the bus cannot throw to a caller; log them. */
   readonly onError?: BusErrorHandler;
 }
@@ -57,7 +59,7 @@ export interface EventBusConfig {
  * configured but cannot be reached.
  */
 export async function createEventBus(config: EventBusConfig): Promise<EventBus> {
-  const { natsUrl, name, onError } = config;
+  const { natsUrl, name, namespace, onError } = config;
   if (natsUrl === undefined || natsUrl === '') return createInProcessBus({ onError });
-  return createNatsBus({ url: natsUrl, name, onError });
+  return createNatsBus({ url: natsUrl, name, namespace, onError });
 }

@@ -24,6 +24,8 @@ export interface DurableAttachmentOptions {
   /** Messages pulled ahead of the handler; they age against ack wait while they wait. */
   readonly prefetch: number;
   readonly onError: BusErrorHandler;
+  /** Maps a subject on the wire back to the bus subject (see NatsBusOptions.namespace). */
+  readonly fromWire?: (wireSubject: string) => string;
 }
 
 /** A running attachment: `subscription` for the caller, `stop` for the bus's `close()`. */
@@ -57,7 +59,8 @@ export async function attachDurableConsumer(
 
   const handle = async (message: JsMsg): Promise<void> => {
     const deliveryCount = message.info.deliveryCount;
-    const context = { subject: message.subject, durableName, deliveryCount };
+    const subject = options.fromWire?.(message.subject) ?? message.subject;
+    const context = { subject, durableName, deliveryCount };
     let data: unknown;
     try {
       data = decodePayload(decoder.decode(message.data));
@@ -72,11 +75,7 @@ export async function attachDurableConsumer(
       Math.max(50, options.ackWaitMs / 2),
     );
     try {
-      await options.handler(
-        msgId === undefined
-          ? { subject: message.subject, data }
-          : { subject: message.subject, data, msgId },
-      );
+      await options.handler(msgId === undefined ? { subject, data } : { subject, data, msgId });
       settle(() => message.ack(), { kind: 'consumer', ...context });
     } catch (error) {
       if (deliveryCount >= options.maxDeliver) {

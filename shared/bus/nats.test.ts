@@ -156,5 +156,42 @@ describeWithNats(
       expect(info.config.ack_wait).toBe(10_000 * 1_000_000);
       expect(info.config.max_deliver).toBe(7);
     });
+
+    it('keeps namespaces apart on one server, core and durable, with the bus API unchanged', async () => {
+      const [one, two] = [
+        `${runId}a${randomUUID().slice(0, 6)}`,
+        `${runId}b${randomUUID().slice(0, 6)}`,
+      ];
+      streams.push(`GUARDYN_${one}`, `GUARDYN_${two}`);
+      const [a, aToo, b] = [
+        await open({ namespace: one }),
+        await open({ namespace: one }),
+        await open({ namespace: two }),
+      ];
+      const seenByA: BusMessage[] = [];
+      const seenByB: BusMessage[] = [];
+      aToo.subscribe('guardyn.typing.*', (message) => void seenByA.push(message));
+      b.subscribe('guardyn.typing.*', (message) => void seenByB.push(message));
+      const durableA: BusMessage[] = [];
+      const durableB: BusMessage[] = [];
+      await aToo.consumeDurable(
+        'guardyn.push.>',
+        'pusher',
+        (message) => void durableA.push(message),
+      );
+      await b.consumeDurable('guardyn.push.>', 'pusher', (message) => void durableB.push(message));
+
+      await a.publish('guardyn.typing.c1', { typing: true });
+      await a.publishDurable('guardyn.push.u1.1', { envelopeId: 'e1' }, { msgId: 'e1' });
+      await eventually(() => {
+        expect(seenByA).toEqual([{ subject: 'guardyn.typing.c1', data: { typing: true } }]);
+        expect(durableA).toEqual([
+          { subject: 'guardyn.push.u1.1', data: { envelopeId: 'e1' }, msgId: 'e1' },
+        ]);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(seenByB).toEqual([]);
+      expect(durableB).toEqual([]);
+    });
   },
 );

@@ -18,6 +18,7 @@ import {
   assertSubjectPattern,
   durableSubjectPatterns,
   isDurableSubject,
+  subjectToken,
 } from './subjects.js';
 
 /** Options of the NATS bus. */
@@ -36,6 +37,12 @@ export interface NatsBusOptions extends BusOptions {
   readonly prefetch?: number;
   /** Connect timeout. @default 20_000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * Puts every subject under `<namespace>.` on the wire and uses the stream
+   * `<streamName>_<namespace>`, so that several Guardyn deployments (or test runs) can share one
+   * NATS server without seeing each other's events. Subjects on the bus API are unchanged.
+   */
+  readonly namespace?: string;
 }
 
 const defaultRetry: RetryBackoff = { initialMs: 1_000, maxMs: 60_000 };
@@ -49,8 +56,14 @@ const decoder = new TextDecoder();
  * reconnects forever; errors it cannot throw go to `onError`.
  */
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
-  const streamName = options.streamName ?? 'GUARDYN';
+  const { namespace } = options;
+  if (namespace !== undefined) subjectToken(namespace);
+  const streamName = `${options.streamName ?? 'GUARDYN'}${namespace === undefined ? '' : `_${namespace}`}`;
   const durableSubjects = options.durableSubjects ?? durableSubjectPatterns;
+  const toWire = (subject: string) =>
+    namespace === undefined ? subject : `${namespace}.${subject}`;
+  const fromWire = (wireSubject: string) =>
+    namespace === undefined ? wireSubject : wireSubject.slice(namespace.length + 1);
   const onError = options.onError ?? ignoreBusError;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
 
@@ -65,7 +78,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     jsm = await nc.jetstreamManager();
     await ensureStream(jsm, {
       name: streamName,
-      subjects: durableSubjects,
+      subjects: durableSubjects.map(toWire),
       duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
       maxAgeMs: options.maxAgeMs ?? 86_400_000,
     });
@@ -96,14 +109,14 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     async publish(subject, data) {
       assertOpen();
       assertSubject(subject);
-      nc.publish(subject, encoder.encode(encodePayload(data)));
+      nc.publish(toWire(subject), encoder.encode(encodePayload(data)));
     },
 
     subscribe(subjectPattern, handler): BusSubscription {
       assertOpen();
       assertSubjectPattern(subjectPattern);
       let active = true;
-      const subscription = nc.subscribe(subjectPattern, {
+      const subscription = nc.subscribe(toWire(subjectPattern), {
         callback: (error, message) => {
           if (error !== null) {
             reportBusError(onError, error, { kind: 'connection', subject: subjectPattern });
@@ -118,11 +131,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
             return;
           }
           const msgId = message.headers?.get(msgIdHeader) || undefined;
+          const subject = fromWire(message.subject);
           invokeCoreHandler(
             handler,
-            msgId === undefined
-              ? { subject: message.subject, data }
-              : { subject: message.subject, data, msgId },
+            msgId === undefined ? { subject, data } : { subject, data, msgId },
             onError,
           );
         },
@@ -145,7 +157,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         throw new NotDurableSubjectError(subject, durableSubjects);
       }
       // A duplicate is acknowledged (`duplicate: true`) without being stored again.
-      await js.publish(subject, encoder.encode(encodePayload(data)), { msgID: msgId });
+      await js.publish(toWire(subject), encoder.encode(encodePayload(data)), { msgID: msgId });
     },
 
     async consumeDurable(subjectPattern, durableName, handler) {
@@ -158,7 +170,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       await ensureConsumer(jsm, {
         stream: streamName,
         durableName,
-        filterSubject: subjectPattern,
+        filterSubject: toWire(subjectPattern),
         ackWaitMs,
         maxDeliver: options.maxDeliver ?? 10,
       });
@@ -172,6 +184,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         retry: options.retry ?? defaultRetry,
         prefetch: options.prefetch ?? 16,
         onError,
+        fromWire,
       });
       attachments.add(attachment);
       return {

@@ -14,12 +14,18 @@ export interface GuardynConfig {
     /** Non-empty switches every store to ScyllaDB (CQL); empty means embedded SQLite. */
     readonly scyllaNodes: readonly string[];
     readonly scyllaLocalDataCenter: string;
+    /** How each subgraph keyspace is replicated when the migrations create it. */
+    readonly scyllaReplication: ScyllaReplication;
+    /** Keyspaces are `<prefix>_<subgraph>` (`guardyn_auth`, ...); tests use their own prefix. */
+    readonly scyllaKeyspacePrefix: string;
   };
   readonly messaging: {
     /** Set switches the event bus to NATS (JetStream for durable subjects). */
     readonly natsUrl: string | undefined;
     /** Days an unacknowledged envelope is kept in a mailbox. */
     readonly retentionDays: number;
+    /** Keeps this deployment's subjects apart on a shared NATS server (unset: plain `guardyn.*`). */
+    readonly natsNamespace: string | undefined;
   };
   readonly observability: {
     readonly otlpEndpoint: string | undefined;
@@ -35,7 +41,50 @@ export interface GuardynConfig {
     /** The auth service's private signing keys (JWK set); default `<dataDir>/keys/auth-signing-keys.json`. */
     readonly signingKeyFile: string | undefined;
   };
+  readonly media: MediaConfig;
+  readonly notification: NotificationConfig;
 }
+
+/** The media subgraph's settings (GUARDYN_MEDIA__*). */
+export interface MediaConfig {
+  /** Origin that download URLs start with; unset: the media subgraph's own listening origin. */
+  readonly publicUrl: string | undefined;
+  /** Largest `uploadMedia` file, checked while it streams in. @default 100 MiB */
+  readonly maxAttachmentBytes: number;
+  /** Largest `setAvatar` file. @default 5 MiB */
+  readonly maxAvatarBytes: number;
+  /** How long a signed download URL stays valid. @default 900 */
+  readonly downloadUrlTtlSeconds: number;
+}
+
+/** The notification subgraph's settings (GUARDYN_NOTIFICATION__*). */
+export interface NotificationConfig {
+  /** At most one push per device per this many seconds. @default 30 */
+  readonly collapseSeconds: number;
+  /** FCM, when a service-account file is configured; else disabled. */
+  readonly fcm: { readonly credentialsFile: string; readonly url: string } | undefined;
+  /** APNs (token auth), when key file, key id, team id and topic are all configured. */
+  readonly apns:
+    | {
+        readonly keyFile: string;
+        readonly keyId: string;
+        readonly teamId: string;
+        /** The app's bundle id (`apns-topic`). */
+        readonly topic: string;
+        readonly url: string;
+        /** Extra trusted CA certificate (PEM) for the APNs endpoint, e.g. a test server's. */
+        readonly caFile: string | undefined;
+      }
+    | undefined;
+}
+
+/** Keyspace replication: `SimpleStrategy:<rf>` (development) or `NetworkTopologyStrategy:<dc>=<rf>,...`. */
+export type ScyllaReplication =
+  | { readonly strategy: 'SimpleStrategy'; readonly replicationFactor: number }
+  | {
+      readonly strategy: 'NetworkTopologyStrategy';
+      readonly dataCenters: Readonly<Record<string, number>>;
+    };
 
 /** A bad environment value; the message names the variable and what is wrong with it. */
 export class ConfigError extends Error {
@@ -81,6 +130,15 @@ class EnvReader {
     return Number(value);
   }
 
+  /** A name usable as one NATS subject token: letters, digits, `_` and `-`. */
+  token(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
+      throw new ConfigError(name, `"${value}" must be 1 to 64 of A-Z, a-z, 0-9, "_" and "-"`);
+    }
+    return value;
+  }
+
   integer(name: string, min: number, max: number): number | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -106,6 +164,14 @@ class EnvReader {
     return value;
   }
 
+  /** The value if it matches `pattern`; else a ConfigError saying it is not `what`. */
+  matching(name: string, pattern: RegExp, what: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (!pattern.test(value)) throw new ConfigError(name, `"${value}" is not ${what}`);
+    return value;
+  }
+
   hostPorts(name: string, defaultPort: number): string[] {
     const value = this.raw(name);
     if (value === undefined) return [];
@@ -120,6 +186,34 @@ class EnvReader {
     });
   }
 
+  replication(name: string): ScyllaReplication | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const expected =
+      'expected SimpleStrategy:<factor> or NetworkTopologyStrategy:<dc>=<factor>,... (factors 1 to 99)';
+    const factor = (text: string | undefined) =>
+      text !== undefined && /^[1-9]\d?$/.test(text) ? Number(text) : undefined;
+    const [strategy, spec = ''] = value.split(/:(.*)/s, 2);
+    if (strategy === 'SimpleStrategy') {
+      const replicationFactor = factor(spec.trim());
+      if (replicationFactor === undefined) throw new ConfigError(name, `"${value}": ${expected}`);
+      return { strategy, replicationFactor };
+    }
+    if (strategy === 'NetworkTopologyStrategy') {
+      const dataCenters: Record<string, number> = {};
+      for (const entry of spec.split(',')) {
+        const match = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(\S+)\s*$/.exec(entry);
+        const replicationFactor = factor(match?.[2]);
+        if (!match?.[1] || replicationFactor === undefined || match[1] in dataCenters) {
+          throw new ConfigError(name, `"${value}": ${expected}, each data center once`);
+        }
+        dataCenters[match[1]] = replicationFactor;
+      }
+      return { strategy, dataCenters };
+    }
+    throw new ConfigError(name, `"${value}": ${expected}`);
+  }
+
   /** Refuses GUARDYN_ variables nobody reads: a typo must not silently fall back to a default. */
   refuseUnknown(): void {
     for (const name of Object.keys(this.env)) {
@@ -130,8 +224,76 @@ class EnvReader {
   }
 }
 
+/** Keyspace names are at most 48 characters of [a-z0-9_]; the longest suffix is `_notification`. */
+function keyspacePrefix(value: string | undefined): string {
+  if (value === undefined) return 'guardyn';
+  if (!/^[a-z][a-z0-9_]{0,31}$/.test(value)) {
+    throw new ConfigError(
+      'GUARDYN_DATABASE__SCYLLADB_KEYSPACE_PREFIX',
+      `"${value}" is not a keyspace prefix (a lower-case letter, then up to 31 of a-z, 0-9, _)`,
+    );
+  }
+  return value;
+}
+
 function optionalPath(value: string | undefined): string | undefined {
   return value === undefined ? undefined : path.resolve(value);
+}
+
+const mib = 1024 * 1024;
+/** GraphQL `Int` is 32-bit: `Media.size` cannot say more. */
+const maxMediaBytes = 2 ** 31 - 1;
+
+function readMedia(read: EnvReader): MediaConfig {
+  const publicUrl = read.url('GUARDYN_MEDIA__PUBLIC_URL', ['http', 'https']);
+  return {
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    maxAttachmentBytes:
+      read.integer('GUARDYN_MEDIA__MAX_ATTACHMENT_BYTES', 1, maxMediaBytes) ?? 100 * mib,
+    maxAvatarBytes: read.integer('GUARDYN_MEDIA__MAX_AVATAR_BYTES', 1, maxMediaBytes) ?? 5 * mib,
+    downloadUrlTtlSeconds:
+      read.integer('GUARDYN_MEDIA__DOWNLOAD_URL_TTL_SECONDS', 10, 86_400) ?? 900,
+  };
+}
+
+/** All or none: a half-configured provider is a mistake, named by its first missing variable. */
+function requireTogether(values: Record<string, string | undefined>): boolean {
+  const missing = Object.keys(values).filter((name) => values[name] === undefined);
+  const first = missing[0];
+  if (first === undefined) return true;
+  if (missing.length === Object.keys(values).length) return false;
+  const given = Object.keys(values).filter((name) => values[name] !== undefined);
+  throw new ConfigError(first, `required together with ${given.join(', ')}`);
+}
+
+function readNotification(read: EnvReader): NotificationConfig {
+  const variable = (name: string) => `GUARDYN_NOTIFICATION__${name}`;
+  const appleId = /^[A-Z0-9]{10}$/;
+  const fcmFile = optionalPath(read.raw(variable('FCM_CREDENTIALS_FILE')));
+  const fcmUrl = read.url(variable('FCM_URL'), ['http', 'https']) ?? 'https://fcm.googleapis.com';
+  const apnsUrl = read.url(variable('APNS_URL'), ['https']) ?? 'https://api.push.apple.com';
+  const apnsCaFile = optionalPath(read.raw(variable('APNS_CA_FILE')));
+  const keyFile = optionalPath(read.raw(variable('APNS_KEY_FILE')));
+  const keyId = read.matching(variable('APNS_KEY_ID'), appleId, 'a 10-character key id');
+  const teamId = read.matching(variable('APNS_TEAM_ID'), appleId, 'a 10-character team id');
+  const topic = read.matching(variable('APNS_TOPIC'), /^[A-Za-z0-9.-]{1,255}$/, 'a bundle id');
+  const apnsComplete = requireTogether({
+    [variable('APNS_KEY_FILE')]: keyFile,
+    [variable('APNS_KEY_ID')]: keyId,
+    [variable('APNS_TEAM_ID')]: teamId,
+    [variable('APNS_TOPIC')]: topic,
+  });
+  return {
+    collapseSeconds: read.integer(variable('COLLAPSE_SECONDS'), 1, 3600) ?? 30,
+    fcm:
+      fcmFile === undefined
+        ? undefined
+        : { credentialsFile: fcmFile, url: fcmUrl.replace(/\/+$/, '') },
+    apns:
+      apnsComplete && keyFile && keyId && teamId && topic
+        ? { keyFile, keyId, teamId, topic, url: apnsUrl, caFile: apnsCaFile }
+        : undefined,
+  };
 }
 
 /**
@@ -162,10 +324,16 @@ export function loadConfig(env: Env): GuardynConfig {
     database: {
       scyllaNodes: read.hostPorts('GUARDYN_DATABASE__SCYLLADB_NODES', 9042),
       scyllaLocalDataCenter: read.raw('GUARDYN_DATABASE__SCYLLADB_LOCAL_DC') ?? 'datacenter1',
+      scyllaReplication: read.replication('GUARDYN_DATABASE__SCYLLADB_REPLICATION') ?? {
+        strategy: 'SimpleStrategy',
+        replicationFactor: 1,
+      },
+      scyllaKeyspacePrefix: keyspacePrefix(read.raw('GUARDYN_DATABASE__SCYLLADB_KEYSPACE_PREFIX')),
     },
     messaging: {
       natsUrl: read.url('GUARDYN_MESSAGING__NATS_URL', ['nats', 'tls']),
       retentionDays: read.integer('GUARDYN_MESSAGING__RETENTION_DAYS', 1, 3650) ?? 30,
+      natsNamespace: read.token('GUARDYN_MESSAGING__NATS_NAMESPACE'),
     },
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
@@ -176,6 +344,8 @@ export function loadConfig(env: Env): GuardynConfig {
       jwksUrl: read.url('GUARDYN_AUTH__JWKS_URL', ['http', 'https']),
       signingKeyFile: optionalPath(read.raw('GUARDYN_AUTH__SIGNING_KEY_FILE')),
     },
+    media: readMedia(read),
+    notification: readNotification(read),
   };
   read.refuseUnknown();
   return config;

@@ -1,4 +1,11 @@
-export { loadConfig, ConfigError, type GuardynConfig } from './config.js';
+export {
+  loadConfig,
+  ConfigError,
+  type GuardynConfig,
+  type MediaConfig,
+  type NotificationConfig,
+  type ScyllaReplication,
+} from './config.js';
 export {
   subgraphNames,
   serviceNames,

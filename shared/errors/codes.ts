@@ -22,7 +22,6 @@ export const errorCodes = {
   },
   STALE_DEVICES: { description: 'A device registration id no longer matches.', safe: true },
   STALE_EPOCH: { description: 'The MLS epoch is not the group’s current epoch.', safe: true },
-  NOT_IMPLEMENTED: { description: 'The operation is in the schema but not built yet.', safe: true },
   INTERNAL: { description: 'Something failed on the server; no details are shown.', safe: false },
 } as const;
 

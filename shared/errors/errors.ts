@@ -111,10 +111,3 @@ export class InternalError extends GuardynError {
     super('INTERNAL', message, {}, options);
   }
 }
-
-/** An operation that is in the schema but whose subgraph does not serve it yet. */
-export class NotImplementedError extends GuardynError {
-  constructor(operation: string) {
-    super('NOT_IMPLEMENTED', `${operation} is not available yet`);
-  }
-}

@@ -64,6 +64,12 @@ export function formatClientError(
 
 function withoutStack(extensions: Readonly<Record<string, unknown>> | undefined) {
   if (!extensions) return {};
-  const { stacktrace: _stacktrace, exception: _exception, ...rest } = extensions;
+  // `response` (a failed subgraph call: URL, status, body) is internal too.
+  const {
+    stacktrace: _stacktrace,
+    exception: _exception,
+    response: _response,
+    ...rest
+  } = extensions;
   return rest;
 }

@@ -73,9 +73,8 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   const apollo = new ApolloServer<RequestContext>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
-    // Bad variables must reach the client as BAD_USER_INPUT: the gateway turns a subgraph's
-    // HTTP 400 into an opaque failure, but passes on a 200 with errors unchanged.
-    status400ForVariableCoercionErrors: false,
+    // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
+    stopOnTerminationSignals: false,
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),

@@ -16,6 +16,7 @@ import { createResolvers } from './resolvers.js';
 import { AuthService, type AuthServiceOptions } from './service.js';
 import { AccessTokenSigner } from './signing-keys.js';
 import type { AuthStore } from './store.js';
+import { ScyllaAuthStore } from './store.scylla.js';
 import { SqliteAuthStore } from './store.sqlite.js';
 
 export const name = 'auth';
@@ -42,11 +43,10 @@ export interface AuthDependencies {
   readonly serviceOptions?: Partial<AuthServiceOptions>;
 }
 
-function createStore(config: GuardynConfig): AuthStore {
+/** ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else SQLite. */
+function createStore(config: GuardynConfig, logger: Logger): AuthStore {
   if (config.database.scyllaNodes.length > 0) {
-    throw new Error(
-      'The ScyllaDB auth store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
-    );
+    return ScyllaAuthStore.open({ database: config.database, logger });
   }
   return new SqliteAuthStore(path.join(config.dataDir, 'auth.sqlite'));
 }
@@ -73,7 +73,7 @@ export async function createSubgraph(
   config: GuardynConfig,
   deps: AuthDependencies,
 ): Promise<RunningServer> {
-  const store = deps.store ?? createStore(config);
+  const store = deps.store ?? createStore(config, deps.logger);
   const service = new AuthService(
     store,
     deps.signer,

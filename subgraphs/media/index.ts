@@ -1,42 +1,90 @@
+import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GuardynConfig } from '../../shared/config/index.js';
-import {
-  DateTimeScalar,
-  loadTypeDefs,
-  notImplementedResolvers,
-} from '../../shared/graphql/index.js';
+import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import type { BlobStore } from './blob-store.js';
+import { FileBlobStore } from './blob-store.fs.js';
+import { downloadRoute } from './download-route.js';
+import { DownloadUrlSigner, loadUrlSigningKey } from './download-url.js';
+import { multipartRequests } from './multipart.js';
+import { createResolvers } from './resolvers.js';
+import { MediaService, type MediaServiceOptions } from './service.js';
+import type { MediaStore } from './store.js';
+import { SqliteMediaStore } from './store.sqlite.js';
 
 export const name = 'media';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
+export { createResolvers };
 
-/** The schema is the real one; the operations refuse with NOT_IMPLEMENTED until their issue lands. */
-export function createResolvers() {
-  return {
-    DateTime: DateTimeScalar,
-    User: {
-      __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-      avatar: () => null,
-    },
-    Media: { __resolveReference: () => null },
-    Mutation: notImplementedResolvers(['uploadMedia', 'setAvatar', 'deleteMedia']),
-  };
+export interface MediaDependencies extends SubgraphDependencies {
+  readonly store?: MediaStore;
+  readonly blobs?: BlobStore;
+  readonly serviceOptions?: Partial<MediaServiceOptions>;
 }
 
+function createStore(config: GuardynConfig): MediaStore {
+  if (config.database.scyllaNodes.length > 0) {
+    throw new Error(
+      'The ScyllaDB media store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
+    );
+  }
+  return new SqliteMediaStore(path.join(config.dataDir, 'media.sqlite'));
+}
+
+/**
+ * The media subgraph: GraphQL (with multipart uploads) on /graphql, signed downloads on
+ * GET /media/<id>. Blobs live under `<dataDir>/media/`, the URL signing key in
+ * `<dataDir>/keys/media-url-key`.
+ */
 export async function createSubgraph(
   config: GuardynConfig,
-  deps: SubgraphDependencies,
+  deps: MediaDependencies,
 ): Promise<RunningServer> {
-  return startSubgraphServer({
+  const { media: settings } = config;
+  const blobs = deps.blobs ?? (await FileBlobStore.open(path.join(config.dataDir, 'media')));
+  const signer = new DownloadUrlSigner(
+    await loadUrlSigningKey(path.join(config.dataDir, 'keys', 'media-url-key')),
+    settings.downloadUrlTtlSeconds,
+  );
+  const store = deps.store ?? createStore(config);
+  const service = new MediaService(store, blobs, {
+    maxAttachmentBytes: settings.maxAttachmentBytes,
+    maxAvatarBytes: settings.maxAvatarBytes,
+    ...deps.serviceOptions,
+  });
+  const { maxAttachmentBytes, maxAvatarBytes, maxThumbnailBytes } = service.options;
+  const maxFileBytes = Math.max(maxAttachmentBytes, maxAvatarBytes);
+
+  // Known once the server listens, before any request can reach a resolver.
+  let origin = settings.publicUrl;
+  const downloadUrl = (id: string) => signer.sign(origin ?? '', id, new Date());
+
+  const server = await startSubgraphServer({
     name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers() }]),
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, downloadUrl) }]),
     host: config.host,
     port: deps.port,
     logger: deps.logger,
     verifier: deps.verifier,
+    store,
+    routes(app) {
+      app.get('/media/:id', downloadRoute(service, signer, deps.logger));
+      app.use(
+        '/graphql',
+        multipartRequests({
+          verifier: deps.verifier,
+          maxFileBytes,
+          // Both files plus the multipart framing and the operations JSON.
+          maxRequestBytes: maxFileBytes + maxThumbnailBytes + 1024 * 1024,
+        }),
+      );
+    },
   });
+  origin ??= server.origin;
+  return server;
 }

@@ -7,6 +7,7 @@ import {
   type EventBus,
 } from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
+import type { Logger } from '../../shared/logging/index.js';
 import { EntityClient } from '../../shared/federation/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
@@ -19,6 +20,7 @@ import type { MessagingEvents } from './events.js';
 import { createResolvers } from './resolvers.js';
 import { MessagingService, type MessagingServiceOptions } from './service.js';
 import type { MessagingStore } from './store.js';
+import { ScyllaMessagingStore } from './store.scylla.js';
 import { SqliteMessagingStore } from './store.sqlite.js';
 
 export const name = 'messaging';
@@ -33,11 +35,14 @@ export interface MessagingDependencies extends SubgraphDependencies {
   readonly serviceOptions?: Partial<MessagingServiceOptions>;
 }
 
-function createStore(config: GuardynConfig): MessagingStore {
+/** ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else SQLite. */
+function createStore(config: GuardynConfig, logger: Logger): MessagingStore {
   if (config.database.scyllaNodes.length > 0) {
-    throw new Error(
-      'The ScyllaDB messaging store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
-    );
+    return ScyllaMessagingStore.open({
+      database: config.database,
+      logger,
+      sentRecordRetentionMs: config.messaging.retentionDays * 24 * 3600_000,
+    });
   }
   return new SqliteMessagingStore(path.join(config.dataDir, 'messaging.sqlite'));
 }
@@ -73,7 +78,7 @@ export async function createSubgraph(
   config: GuardynConfig,
   deps: MessagingDependencies,
 ): Promise<RunningServer> {
-  const store = deps.store ?? createStore(config);
+  const store = deps.store ?? createStore(config, deps.logger);
   const directory = entityDeviceDirectory(new EntityClient(() => deps.subgraphUrl('auth')));
   const service = new MessagingService(store, directory, busEvents(deps.bus), {
     retentionMs: config.messaging.retentionDays * 24 * 3600_000,

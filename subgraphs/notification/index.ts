@@ -1,41 +1,133 @@
+import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GuardynConfig } from '../../shared/config/index.js';
 import {
-  DateTimeScalar,
-  loadTypeDefs,
-  notImplementedResolvers,
-} from '../../shared/graphql/index.js';
+  connectionPattern,
+  deviceRevokedPattern,
+  parseConnectionEvent,
+  type BusSubscription,
+} from '../../shared/bus/index.js';
+import type { GuardynConfig } from '../../shared/config/index.js';
+import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import { parseDeviceEvent } from './bus-events.js';
+import { ConnectionTracker } from './connections.js';
+import { PushDispatcher, type DispatcherHooks, type PushDispatcherOptions } from './dispatcher.js';
+import { createPushProviders } from './providers.js';
+import type { PushProvider } from './push-provider.js';
+import { createResolvers } from './resolvers.js';
+import { NotificationService, type NotificationServiceOptions } from './service.js';
+import type { NotificationStore, PushPlatform } from './store.js';
+import { SqliteNotificationStore } from './store.sqlite.js';
 
 export const name = 'notification';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
+export { createResolvers };
 
-/** The schema is the real one; the operations refuse with NOT_IMPLEMENTED until their issue lands. */
-export function createResolvers() {
-  return {
-    DateTime: DateTimeScalar,
-    Device: {
-      __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-      push: () => null,
-    },
-    Mutation: notImplementedResolvers(['registerPushToken', 'unregisterPushToken']),
-  };
+/** Every device's push events: `guardyn.push.<userId>.<deviceId>`. */
+export const pushPattern = 'guardyn.push.*.*';
+
+/** Durable consumer names: replicas of the service share them, so each event is handled once. */
+const pushConsumer = 'notification-push';
+const deviceRevokedConsumer = 'notification-device-revoked';
+
+/** How often sockets whose gateway went quiet are forgotten. */
+const connectionSweepMs = 30_000;
+
+export interface NotificationDependencies extends SubgraphDependencies {
+  readonly store?: NotificationStore;
+  /** Replaces the configured providers (tests). */
+  readonly providers?: ReadonlyMap<PushPlatform, PushProvider>;
+  readonly serviceOptions?: Partial<NotificationServiceOptions>;
+  readonly dispatcherOptions?: PushDispatcherOptions;
 }
 
+function createStore(config: GuardynConfig): NotificationStore {
+  if (config.database.scyllaNodes.length > 0) {
+    throw new Error(
+      'The ScyllaDB notification store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
+    );
+  }
+  return new SqliteNotificationStore(path.join(config.dataDir, 'notification.sqlite'));
+}
+
+/**
+ * The notification subgraph: push tokens over GraphQL, and wake-up pushes driven by the bus:
+ * connection events (core) say which devices have sockets, push events (durable consumer
+ * `notification-push`) say which have mail, device revocations (`notification-device-revoked`)
+ * drop tokens.
+ */
 export async function createSubgraph(
   config: GuardynConfig,
-  deps: SubgraphDependencies,
+  deps: NotificationDependencies,
 ): Promise<RunningServer> {
-  return startSubgraphServer({
-    name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers() }]),
-    host: config.host,
-    port: deps.port,
-    logger: deps.logger,
-    verifier: deps.verifier,
+  const settings = config.notification;
+  const store = deps.store ?? createStore(config);
+  const providers = deps.providers ?? (await createPushProviders(settings, deps.logger));
+  const hooks: DispatcherHooks = { tokenInvalid: (job) => service.tokenInvalid(job) };
+  const dispatcher = new PushDispatcher(providers, hooks, deps.logger, deps.dispatcherOptions);
+  const service = new NotificationService(store, new ConnectionTracker(), dispatcher, {
+    collapseMs: settings.collapseSeconds * 1000,
+    ...deps.serviceOptions,
   });
+
+  const subscriptions: BusSubscription[] = [];
+  const sweeper = setInterval(() => service.expireConnections(), connectionSweepMs);
+  sweeper.unref();
+  const stopWork = async () => {
+    clearInterval(sweeper);
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    await dispatcher.stop();
+    await Promise.all([...providers.values()].map((provider) => provider.close()));
+  };
+
+  let server: RunningServer;
+  try {
+    // Sockets first, so that the first push events already see them.
+    subscriptions.push(
+      deps.bus.subscribe(connectionPattern, ({ data }) => {
+        const event = parseConnectionEvent(data);
+        if (event) service.connectionChanged(event);
+      }),
+    );
+    subscriptions.push(
+      await deps.bus.consumeDurable(pushPattern, pushConsumer, async ({ data }) => {
+        const device = parseDeviceEvent(data);
+        if (device) await service.envelopePending(device.userId, device.deviceId);
+      }),
+    );
+    subscriptions.push(
+      await deps.bus.consumeDurable(
+        deviceRevokedPattern,
+        deviceRevokedConsumer,
+        async ({ data }) => {
+          const device = parseDeviceEvent(data);
+          if (device) await service.deviceRemoved(device.userId, device.deviceId);
+        },
+      ),
+    );
+    server = await startSubgraphServer({
+      name,
+      schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
+      host: config.host,
+      port: deps.port,
+      logger: deps.logger,
+      verifier: deps.verifier,
+      store,
+    });
+  } catch (error) {
+    await stopWork();
+    await store.close();
+    throw error;
+  }
+  return {
+    ...server,
+    async stop() {
+      await stopWork();
+      await server.stop();
+    },
+  };
 }

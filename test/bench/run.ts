@@ -2,10 +2,14 @@
  * `npm run bench [-- name...]`: runs the named benchmarks (all when none is named) and prints
  * percentiles and ratios. Nothing here is asserted; record figures in test/bench/README.md.
  */
+import { benchMailboxStore } from './mailbox-store.js';
 import { benchPasswordHash } from './password-hash.js';
+import { benchRealtime } from './realtime.js';
 
 const benchmarks: Record<string, () => Promise<void>> = {
   password: () => benchPasswordHash(),
+  mailbox: () => benchMailboxStore(),
+  realtime: () => benchRealtime(),
 };
 
 const wanted = process.argv.slice(2);

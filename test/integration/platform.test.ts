@@ -79,15 +79,4 @@ describe('embedded supergraph', () => {
     );
     expect(badVariable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
-
-  it('answers operations that are not built yet with NOT_IMPLEMENTED', async () => {
-    const alice = await registerAccount(guardyn.url);
-    const { code } = await expectErrorCode(
-      guardyn.url,
-      'mutation { registerPushToken(platform: FCM, token: "t") }',
-      {},
-      alice.accessToken,
-    );
-    expect(code).toBe('NOT_IMPLEMENTED');
-  });
 });

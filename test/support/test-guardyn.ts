@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startGuardyn, type Guardyn, type StartOptions } from '../../main.js';
 import { loadConfig, type GuardynConfig } from '../../shared/config/index.js';
+import { deleteNatsNamespace } from './nats-namespace.js';
 
 /** An embedded Guardyn on free ports with its own data folder, for one test file. */
 export interface TestGuardyn extends Guardyn {
@@ -22,11 +24,14 @@ export async function startTestGuardyn(
   options: StartOptions & { env?: Record<string, string> } = {},
 ): Promise<TestGuardyn> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-test-'));
+  const natsUrl = process.env['GUARDYN_MESSAGING__NATS_URL'];
+  const namespace = `test${randomBytes(6).toString('hex')}`;
   const env: Record<string, string> = {
     GUARDYN_DATA_DIR: dataDir,
     GUARDYN_OBSERVABILITY__LOG_LEVEL: process.env['GUARDYN_TEST_LOG_LEVEL'] ?? 'silent',
-    ...(process.env['GUARDYN_MESSAGING__NATS_URL']
-      ? { GUARDYN_MESSAGING__NATS_URL: process.env['GUARDYN_MESSAGING__NATS_URL'] }
+    // On the shared NATS server, each test Guardyn gets its own subjects and stream.
+    ...(natsUrl
+      ? { GUARDYN_MESSAGING__NATS_URL: natsUrl, GUARDYN_MESSAGING__NATS_NAMESPACE: namespace }
       : {}),
     ...options.env,
   };
@@ -41,6 +46,7 @@ export async function startTestGuardyn(
     async dispose() {
       await guardyn.stop();
       await rm(dataDir, { recursive: true, force: true });
+      if (natsUrl) await deleteNatsNamespace(natsUrl, namespace);
     },
   };
 }

@@ -1,0 +1,167 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { RequestHandler, Response } from 'express';
+import {
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import { BadUserInputError, GuardynError, InternalError } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { delegatedQuery, rootField } from '../subscriptions/operation.js';
+import type { OperationRunner } from '../subscriptions/operation-runner.js';
+import { encodeFirstPart, multipartBoundary, readFirstPart } from './first-part.js';
+import { readUploadOperation, type UploadOperation } from './upload-operation.js';
+
+export interface UploadBridgeOptions {
+  /** The media subgraph's GraphQL URL. */
+  readonly mediaUrl: string;
+  readonly schema: () => GraphQLSchema;
+  readonly run: OperationRunner;
+  readonly logger: Logger;
+}
+
+/** Headers Apollo Server's CSRF prevention accepts on a multipart request. */
+const preflightHeaders = ['apollo-require-preflight', 'x-apollo-operation-name'];
+const maxOperationsBytes = 64 * 1024;
+
+interface GraphQLBody {
+  readonly data?: Record<string, { id: string } | null> | null;
+  readonly errors?: GraphQLFormattedError[];
+}
+
+function send(response: Response, status: number, error: GuardynError): void {
+  response.status(status).json({
+    errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }],
+  });
+}
+
+/**
+ * GraphQL multipart requests (graphql-multipart-request-spec) at the gateway. @apollo/gateway
+ * cannot forward them, so this bridge reads only the `operations` field, checks it is an upload
+ * mutation, and streams the request on to the media subgraph with the same files (never
+ * buffering them) and an operation that selects only the new media's `id`. The client's own
+ * selection (e.g. `owner { username }`, owned by auth) is then resolved through the gateway as
+ * `media(id)`, the way the subscription bridge resolves event payloads. Any other multipart
+ * request is BAD_USER_INPUT. Non-multipart requests pass through.
+ */
+export function uploadBridge(options: UploadBridgeOptions): RequestHandler {
+  return async (request, response, next) => {
+    const contentType = request.get('content-type') ?? '';
+    if (!/^multipart\/form-data\b/i.test(contentType)) {
+      next();
+      return;
+    }
+    try {
+      if (!preflightHeaders.some((header) => (request.get(header) ?? '') !== '')) {
+        throw new BadUserInputError(
+          `multipart requests need a non-empty ${preflightHeaders.join(' or ')} header (CSRF prevention)`,
+        );
+      }
+      const boundary = multipartBoundary(contentType);
+      const first = await readFirstPart(request, boundary, maxOperationsBytes);
+      if (first.name !== 'operations')
+        throw new BadUserInputError('the first multipart field must be "operations"');
+      const upload = readUploadOperation(options.schema(), first.body);
+
+      const forwarded = JSON.stringify({
+        query: upload.subgraphQuery,
+        variables: upload.variables,
+        ...(upload.operationName ? { operationName: upload.operationName } : {}),
+      });
+      const upstream = await forward(options.mediaUrl, request, contentType, [
+        encodeFirstPart(boundary, 'operations', forwarded),
+        first.rest,
+      ]);
+      const body = await readJson(upstream);
+      if (!body.data) {
+        response.status(upstream.statusCode ?? 500).json(body);
+        return;
+      }
+      response.json(await resolveSelections(options, request.headers, upload, body));
+    } catch (error) {
+      if (error instanceof GuardynError) {
+        send(response, error.code === 'PAYLOAD_TOO_LARGE' ? 413 : 400, error);
+      } else {
+        options.logger.error({ err: error }, 'upload failed');
+        send(response, 502, new InternalError());
+      }
+      // The rest of the body is not read: the connection cannot be reused.
+      response.set('connection', 'close');
+    }
+  };
+}
+
+/** Streams the rewritten head and then the rest of the client's body to the media subgraph. */
+function forward(
+  url: string,
+  client: IncomingMessage,
+  contentType: string,
+  head: Buffer[],
+): Promise<IncomingMessage> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const upstream = send(target, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'apollo-require-preflight': 'true',
+        ...(client.headers.authorization ? { authorization: client.headers.authorization } : {}),
+        ...(client.socket.remoteAddress ? { 'x-forwarded-for': client.socket.remoteAddress } : {}),
+      },
+    });
+    upstream.on('response', resolve);
+    upstream.on('error', reject);
+    // The subgraph may answer (and refuse) before the whole body is sent.
+    client.on('error', (error) => upstream.destroy(error));
+    for (const chunk of head) upstream.write(chunk);
+    client.pipe(upstream);
+    client.resume();
+  });
+}
+
+async function readJson(message: IncomingMessage): Promise<GraphQLBody> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of message as AsyncIterable<Buffer>) chunks.push(chunk);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as GraphQLBody;
+  } catch {
+    throw new InternalError(`the media subgraph answered ${message.statusCode} without JSON`);
+  }
+}
+
+/** Resolves each new media's client selection through the gateway, as `media(id)`. */
+async function resolveSelections(
+  options: UploadBridgeOptions,
+  headers: IncomingMessage['headers'],
+  upload: UploadOperation,
+  body: GraphQLBody,
+): Promise<GraphQLBody> {
+  const fragments = upload.document.definitions.filter(
+    (definition): definition is FragmentDefinitionNode =>
+      definition.kind === Kind.FRAGMENT_DEFINITION,
+  );
+  const context = { fragments, variableDefinitions: upload.operation.variableDefinitions ?? [] };
+  const data: Record<string, unknown> = {};
+  const errors: GraphQLFormattedError[] = [...(body.errors ?? [])];
+  for (const field of upload.fields) {
+    const created = body.data?.[field.responseKey];
+    if (!created) {
+      data[field.responseKey] = null;
+      continue;
+    }
+    const query = delegatedQuery(context, [rootField('media', ['id'], field.selectionSet)], {
+      id: 'ID!',
+    });
+    const result = await options.run(
+      query,
+      { ...upload.variables, guardyn_id: created.id },
+      { authorization: headers.authorization ?? '' },
+    );
+    data[field.responseKey] = result.data?.['guardynRoot'] ?? null;
+    errors.push(...(result.errors ?? []));
+  }
+  return { data: data as GraphQLBody['data'], ...(errors.length > 0 ? { errors } : {}) };
+}

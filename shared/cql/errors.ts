@@ -1,0 +1,69 @@
+import cassandra from 'cassandra-driver';
+
+/**
+ * The store is not connected (yet or any more) to the CQL cluster. Thrown by every query until the
+ * connection is up; `ping()` throws it too, so /health reports the reason.
+ */
+export class CqlUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CqlUnavailableError';
+  }
+}
+
+/**
+ * A CQL statement failed (a timeout, an unavailable replica, a refused query). The message names the
+ * statement; the driver's error is the `cause`. Not a GuardynError, so clients see only `INTERNAL`
+ * and the server log keeps the cause.
+ */
+export class CqlQueryError extends Error {
+  constructor(
+    readonly statement: string,
+    cause: unknown,
+  ) {
+    super(`CQL statement "${statement}" failed: ${describeError(cause)}`, { cause });
+    this.name = 'CqlQueryError';
+  }
+}
+
+/** A compare-and-set kept losing to other writers; the caller may retry later. */
+export class CqlContentionError extends Error {
+  constructor(what: string) {
+    super(`gave up on ${what} after repeated lightweight-transaction contention`);
+    this.name = 'CqlContentionError';
+  }
+}
+
+/** One line describing an error, for messages and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof cassandra.errors.NoHostAvailableError) {
+    const inner = Object.entries((error.innerErrors ?? {}) as Record<string, unknown>)
+      .map(([host, cause]) => `${host}: ${cause instanceof Error ? cause.message : String(cause)}`)
+      .join('; ');
+    return inner ? `no CQL node answered (${inner})` : firstLine(error.message);
+  }
+  return error instanceof Error ? firstLine(error.message) : String(error);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? text;
+}
+
+/**
+ * True when a write may or may not have been applied: a server-side write timeout (including a
+ * lightweight transaction's CAS timeout) or a client-side timeout. Such an outcome must be found
+ * out by reading (at SERIAL consistency for a lightweight transaction), never assumed.
+ */
+export function isUnknownWriteOutcome(error: unknown): boolean {
+  const cause = error instanceof CqlQueryError ? error.cause : error;
+  if (cause instanceof cassandra.errors.OperationTimedOutError) return true;
+  if (cause instanceof cassandra.errors.ResponseError) {
+    const codes = cassandra.types.responseErrorCodes;
+    return (
+      cause.code === codes.writeTimeout ||
+      cause.code === codes.readTimeout ||
+      cause.code === codes.writeFailure
+    );
+  }
+  return false;
+}

@@ -1,0 +1,173 @@
+/**
+ * The CQL session's failure behaviour: no crash loop while the cluster is unreachable (readiness
+ * says why), and a statement that times out surfaces as an INTERNAL error with its cause. The
+ * second part needs a CQL node (GUARDYN_DATABASE__SCYLLADB_NODES); without one it is skipped,
+ * except under CI.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { GraphQLFormattedError } from 'graphql';
+import { formatClientError } from '../errors/index.js';
+import { createLogger } from '../logging/index.js';
+import { CqlQueryError, CqlSession, CqlUnavailableError, isUnknownWriteOutcome } from './index.js';
+import { cqlTestTarget } from './testing.js';
+
+const logger = createLogger('silent', 'cql-session-test');
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('CqlSession against an unreachable cluster', () => {
+  // A loopback port that was free a moment ago: connections to it are refused.
+  let port = 0;
+  beforeAll(async () => {
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('keeps retrying with backoff, and reports not ready with the reason until closed', async () => {
+    const session = CqlSession.open({
+      nodes: [`127.0.0.1:${port}`],
+      localDataCenter: 'datacenter1',
+      name: 'test',
+      logger,
+      initialRetryDelayMs: 20,
+      maxRetryDelayMs: 100,
+    });
+    try {
+      await until(() => (session.connecting?.attempts ?? 0) >= 3);
+      expect(session.isReady).toBe(false);
+      const failure = await session.ping().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(CqlUnavailableError);
+      expect(String((failure as Error).message)).toMatch(
+        new RegExp(
+          `test: CQL nodes 127\\.0\\.0\\.1:${port} not ready after \\d+ attempt\\(s\\): .*ECONNREFUSED`,
+        ),
+      );
+      await expect(session.execute('SELECT now() FROM system.local')).rejects.toBeInstanceOf(
+        CqlUnavailableError,
+      );
+      await expect(session.ready(50)).rejects.toBeInstanceOf(CqlUnavailableError);
+    } finally {
+      await session.close();
+    }
+    expect(session.connecting).toBeNull();
+    await expect(session.ping()).rejects.toThrow('session closed');
+  });
+});
+
+/** A TCP proxy to `hostPort` whose answers can be held back (frozen) and then let through. */
+interface FreezableProxy {
+  readonly port: number;
+  freeze(): void;
+  thaw(): void;
+  close(): Promise<void>;
+}
+
+async function startProxy(hostPort: string): Promise<FreezableProxy> {
+  const [host = '127.0.0.1', port = '9042'] = hostPort.split(':');
+  let frozen = false;
+  const held: (() => void)[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (data) => upstream.write(data));
+    upstream.on('data', (data) => {
+      if (frozen) held.push(() => client.write(data));
+      else client.write(data);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      frozen = false;
+      for (const write of held.splice(0)) write();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const target = await cqlTestTarget('session');
+
+describe('CqlSession against a CQL node', () => {
+  if (!target.available) {
+    process.stderr.write(`cql session: skipping the live part: ${target.reason}\n`);
+    it.skip(target.reason, () => undefined);
+    return;
+  }
+  const { database } = target;
+  let proxy: FreezableProxy;
+  let session: CqlSession;
+  beforeAll(async () => {
+    // Through a proxy that can hold the node's answers back: a timeout on demand.
+    proxy = await startProxy(database.scyllaNodes[0] ?? '127.0.0.1:9042');
+    session = CqlSession.open({
+      nodes: [`127.0.0.1:${proxy.port}`],
+      localDataCenter: database.scyllaLocalDataCenter,
+      name: 'test',
+      logger,
+    });
+    await session.ready(30_000);
+  });
+  afterAll(async () => {
+    proxy.thaw();
+    await session.close();
+    await proxy.close();
+  });
+
+  it('answers ping once connected', async () => {
+    await expect(session.ping()).resolves.toBeUndefined();
+  });
+
+  it('turns a statement timeout into an INTERNAL error that is logged with its cause', async () => {
+    const query = 'SELECT * FROM system_schema.columns';
+    await session.execute(query); // prepared now: the timeout below is the execution's own
+    proxy.freeze();
+    const failure = await session
+      .execute(query, [], { timeoutMs: 300, idempotent: false })
+      .catch((error: unknown) => error);
+    proxy.thaw();
+    expect(failure).toBeInstanceOf(CqlQueryError);
+    expect((failure as CqlQueryError).message).toContain('SELECT * FROM system_schema.columns');
+    expect(isUnknownWriteOutcome(failure)).toBe(true);
+
+    const hidden: unknown[] = [];
+    const formatted = formatClientError(
+      { message: (failure as Error).message } satisfies GraphQLFormattedError,
+      failure,
+      (error) => hidden.push(error),
+    );
+    expect(formatted).toMatchObject({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL' },
+    });
+    expect(hidden).toEqual([failure]);
+    expect((hidden[0] as Error).cause).toBeInstanceOf(Error);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The AuthStore contract against a real CQL node (GUARDYN_DATABASE__SCYLLADB_NODES, e.g. the
+ * Cassandra of `npm run cassandra:start`), in keyspaces of this file's own that are dropped at the
+ * end. Without a node it is skipped with the reason, except under CI, where it must run.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
+import { createLogger } from '../../shared/logging/index.js';
+import { describeAuthStoreContract } from './store.contract.js';
+import { ScyllaAuthStore } from './store.scylla.js';
+import { DeviceLimitError, type NewDevice } from './store.js';
+
+function device(): NewDevice {
+  const bytes = (length: number) => new Uint8Array(randomBytes(length));
+  return {
+    registrationId: 1 + Math.floor(Math.random() * 0x3ffe),
+    name: null,
+    identityKey: bytes(33),
+    signedPreKey: { keyId: 1, publicKey: bytes(33), signature: bytes(64) },
+    kyberLastResortPreKey: { keyId: 1, publicKey: bytes(1569), signature: bytes(64) },
+    preKeys: [{ keyId: 1, publicKey: bytes(33) }],
+    kyberPreKeys: [],
+  };
+}
+
+const target = await cqlTestTarget('auth');
+
+if (target.available) {
+  const { database } = target;
+  const logger = createLogger('silent', 'auth-store-test');
+  describeAuthStoreContract('ScyllaDB (CQL)', async () => {
+    const store = ScyllaAuthStore.open({ database, logger });
+    await store.ready(60_000);
+    return store;
+  });
+
+  describe('AuthStore on ScyllaDB (CQL): device links', () => {
+    it('gives concurrent links distinct ids and never passes the device limit', async () => {
+      const store = ScyllaAuthStore.open({ database, logger });
+      try {
+        await store.ready(60_000);
+        const user = {
+          id: randomUUID(),
+          username: `links${randomBytes(4).toString('hex')}`,
+          passwordHash: '$argon2id$fake',
+          createdAt: new Date(),
+        };
+        await store.createUser(user, device());
+        const results = await Promise.allSettled(
+          Array.from({ length: 6 }, () => store.addDevice(user.id, device(), 4, new Date())),
+        );
+        const linked = results.flatMap((result) =>
+          result.status === 'fulfilled' ? [result.value.deviceId] : [],
+        );
+        expect(linked.sort()).toEqual([2, 3, 4]);
+        for (const result of results) {
+          if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(DeviceLimitError);
+        }
+        expect((await store.listDevices(user.id)).map((entry) => entry.deviceId)).toEqual([
+          1, 2, 3, 4,
+        ]);
+        expect(await store.countPreKeys(user.id, 3)).toEqual({ ecOneTime: 1, kyberOneTime: 0 });
+      } finally {
+        await store.close();
+      }
+    });
+  });
+  afterAll(() => dropTestKeyspaces(database), 60_000);
+} else {
+  process.stderr.write(`auth store.scylla: skipping the CQL contract: ${target.reason}\n`);
+  describe.skip('AuthStore contract: ScyllaDB (CQL)', () => {
+    it.skip(target.reason, () => undefined);
+  });
+}

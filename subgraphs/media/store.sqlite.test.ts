@@ -1,0 +1,4 @@
+import { describeMediaStoreContract } from './store.contract.js';
+import { SqliteMediaStore } from './store.sqlite.js';
+
+describeMediaStoreContract('SQLite', async () => new SqliteMediaStore(':memory:'));

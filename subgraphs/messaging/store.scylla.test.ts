@@ -1,0 +1,130 @@
+/**
+ * The MessagingStore contract against a real CQL node (GUARDYN_DATABASE__SCYLLADB_NODES, e.g. the
+ * Cassandra of `npm run cassandra:start`), in a fresh keyspace per test, all dropped at the end. Without a node it is skipped with the reason, except under CI, where it must run.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
+import { uuid7 } from '../../shared/ids/index.js';
+import { createLogger } from '../../shared/logging/index.js';
+import { describeMessagingStoreContract } from './store.contract.js';
+import { ScyllaMessagingStore } from './store.scylla.js';
+import type { EnvelopeRecord } from './store.js';
+
+/** A process that dies after its commit won the epoch and before it delivered the commit. */
+class CrashAfterCommit extends ScyllaMessagingStore {
+  protected override async deliverCommit(): Promise<void> {
+    throw new Error('killed between the epoch change and the delivery');
+  }
+}
+
+function commitEnvelope(userId: string): EnvelopeRecord {
+  const now = new Date();
+  return {
+    id: uuid7(),
+    messageId: uuid7(),
+    recipientUserId: userId,
+    recipientDeviceId: 1,
+    type: 'MLS_COMMIT',
+    senderUserId: randomUUID(),
+    senderDeviceId: 1,
+    conversationId: null,
+    content: new Uint8Array(randomBytes(40)),
+    serverTimestamp: now,
+    expiresAt: new Date(now.getTime() + 3600_000),
+    receiptRequested: false,
+  };
+}
+
+const target = await cqlTestTarget('messaging');
+
+if (target.available) {
+  const { database } = target;
+  const logger = createLogger('silent', 'messaging-store-test');
+  let opened = 0;
+  // A keyspace per test, as SQLite gets a fresh file per test: the expiry sweep counts every
+  // mailbox of the keyspace, not only the test's own.
+  describeMessagingStoreContract('ScyllaDB (CQL)', async () => {
+    const store = ScyllaMessagingStore.open({
+      database: {
+        ...database,
+        scyllaKeyspacePrefix: `${database.scyllaKeyspacePrefix}_${++opened}`,
+      },
+      logger,
+      sentRecordRetentionMs: 24 * 3600_000,
+    });
+    await store.ready(60_000);
+    return store;
+  });
+
+  describe('MessagingStore on ScyllaDB (CQL): crash recovery', () => {
+    it('delivers a commit that won its epoch when its committer died before delivering it', async () => {
+      const options = {
+        database: { ...database, scyllaKeyspacePrefix: `${database.scyllaKeyspacePrefix}_crash` },
+        logger,
+        sentRecordRetentionMs: 24 * 3600_000,
+      };
+      const dying = CrashAfterCommit.open(options);
+      const restarted = ScyllaMessagingStore.open(options);
+      try {
+        await Promise.all([dying.ready(60_000), restarted.ready(60_000)]);
+        const [owner, joiner, late] = [randomUUID(), randomUUID(), randomUUID()];
+        const group = await dying.createGroup({
+          id: randomUUID(),
+          kind: 'GROUP',
+          mlsGroupId: new Uint8Array(randomBytes(16)),
+          epoch: 0,
+          createdAt: new Date(),
+          memberIds: [owner],
+        });
+        const welcome = commitEnvelope(joiner);
+        await expect(
+          dying.commitGroup({
+            conversationId: group.id,
+            expectedEpoch: 0,
+            addedUserIds: [joiner],
+            removedUserIds: [],
+            envelopes: [welcome],
+          }),
+        ).rejects.toThrow('killed');
+        expect((await restarted.readMailbox(joiner, 1, null, 10, new Date())).envelopes).toEqual(
+          [],
+        );
+
+        // The epoch moved: a rival commit for epoch 0 loses; the next reader delivers the commit.
+        expect(
+          await restarted.commitGroup({
+            conversationId: group.id,
+            expectedEpoch: 0,
+            addedUserIds: [late],
+            removedUserIds: [],
+            envelopes: [commitEnvelope(late)],
+          }),
+        ).toEqual({ kind: 'stale-epoch', currentEpoch: 1 });
+        const after = await restarted.findConversation(group.id);
+        expect(after).toMatchObject({ epoch: 1, memberIds: [owner, joiner] });
+        const delivered = await restarted.readMailbox(joiner, 1, null, 10, new Date());
+        expect(delivered.envelopes.map((envelope) => envelope.id)).toEqual([welcome.id]);
+        expect((await restarted.listConversations(joiner)).map((c) => c.id)).toEqual([group.id]);
+        expect((await restarted.readMailbox(late, 1, null, 10, new Date())).envelopes).toEqual([]);
+
+        const next = await restarted.commitGroup({
+          conversationId: group.id,
+          expectedEpoch: 1,
+          addedUserIds: [late],
+          removedUserIds: [],
+          envelopes: [commitEnvelope(late)],
+        });
+        expect(next).toMatchObject({ kind: 'committed', conversation: { epoch: 2 } });
+      } finally {
+        await Promise.all([dying.close(), restarted.close()]);
+      }
+    });
+  });
+  afterAll(() => dropTestKeyspaces(database), 60_000);
+} else {
+  process.stderr.write(`messaging store.scylla: skipping the CQL contract: ${target.reason}\n`);
+  describe.skip('MessagingStore contract: ScyllaDB (CQL)', () => {
+    it.skip(target.reason, () => undefined);
+  });
+}

@@ -1,0 +1,27 @@
+import { requirePrincipal } from '../../shared/auth/index.js';
+import { DateTimeScalar } from '../../shared/graphql/index.js';
+import type { RequestContext } from '../../shared/http/index.js';
+import type { NotificationService } from './service.js';
+
+/** Thin: check the caller, call the service. */
+export function createResolvers(service: NotificationService) {
+  return {
+    DateTime: DateTimeScalar,
+
+    Mutation: {
+      registerPushToken: (
+        _: unknown,
+        args: { platform: string; token: string },
+        context: RequestContext,
+      ) => service.registerPushToken(requirePrincipal(context.caller), args.platform, args.token),
+      unregisterPushToken: (_: unknown, __: unknown, context: RequestContext) =>
+        service.unregisterPushToken(requirePrincipal(context.caller)),
+    },
+
+    Device: {
+      __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+      push: (device: { id: string }, _: unknown, context: RequestContext) =>
+        service.registrationOf(requirePrincipal(context.caller), device.id),
+    },
+  };
+}

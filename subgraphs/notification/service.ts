@@ -1,0 +1,105 @@
+import type { Principal } from '../../shared/auth/index.js';
+import type { ConnectionEvent } from '../../shared/bus/index.js';
+import type { ConnectionTracker } from './connections.js';
+import type { PushDispatcher, PushJob } from './dispatcher.js';
+import { parsePlatform, parsePushToken } from './push-token.js';
+import type { NotificationStore, PushRegistration } from './store.js';
+
+export interface NotificationServiceOptions {
+  /** At most one wake-up per device per this window. @default 30_000 */
+  readonly collapseMs: number;
+}
+
+/** Why a push event did or did not wake its device (for tests and logs). */
+export type WakeDecision = 'dispatched' | 'connected' | 'no-token' | 'collapsed' | 'no-provider';
+
+/** `Device.id` in the supergraph: `<userId>:<deviceId>`. */
+export function parseDeviceGlobalId(id: string): { userId: string; deviceId: number } | null {
+  const match = /^([^:]+):(\d{1,3})$/.exec(id);
+  return match?.[1] && match[2] ? { userId: match[1], deviceId: Number(match[2]) } : null;
+}
+
+/**
+ * Push tokens and wake-ups. A device gets a content-free push when a message waits for it, it
+ * has a token, it has no open socket, and no push started for it within the collapse window.
+ */
+export class NotificationService {
+  private readonly options: NotificationServiceOptions;
+
+  constructor(
+    private readonly store: NotificationStore,
+    private readonly connections: ConnectionTracker,
+    private readonly dispatcher: PushDispatcher,
+    options: Partial<NotificationServiceOptions> = {},
+  ) {
+    this.options = { collapseMs: 30_000, ...options };
+  }
+
+  /** Sets the token of the caller's own device (PAYLOAD_TOO_LARGE / BAD_USER_INPUT if bad). */
+  async registerPushToken(principal: Principal, platform: string, token: string): Promise<boolean> {
+    const parsedPlatform = parsePlatform(platform);
+    const parsedToken = parsePushToken(parsedPlatform, token);
+    await this.store.register(
+      {
+        userId: principal.userId,
+        deviceId: principal.deviceId,
+        platform: parsedPlatform,
+        token: parsedToken,
+      },
+      new Date(),
+    );
+    return true;
+  }
+
+  /** Removes the caller's device token; false when it had none. */
+  unregisterPushToken(principal: Principal): Promise<boolean> {
+    return this.store.removeRegistration(principal.userId, principal.deviceId);
+  }
+
+  /** A device's registration, for its own user only; anyone else sees none. */
+  async registrationOf(
+    viewer: Principal,
+    deviceGlobalId: string,
+  ): Promise<PushRegistration | null> {
+    const device = parseDeviceGlobalId(deviceGlobalId);
+    if (!device || device.userId !== viewer.userId) return null;
+    return this.store.findRegistration(device.userId, device.deviceId);
+  }
+
+  /** A gateway reported a socket opening (or still open) or closing. */
+  connectionChanged(event: ConnectionEvent): void {
+    this.connections.apply(event);
+  }
+
+  /** Forgets sockets whose gateway went quiet. */
+  expireConnections(): void {
+    this.connections.sweep();
+  }
+
+  /** An envelope waits for the device: wake it if the rules allow. */
+  async envelopePending(userId: string, deviceId: number): Promise<WakeDecision> {
+    if (this.connections.isConnected(userId, deviceId)) return 'connected';
+    const registration = await this.store.findRegistration(userId, deviceId);
+    if (!registration) return 'no-token';
+    if (!this.dispatcher.supports(registration.platform)) return 'no-provider';
+    const claimed = await this.store.claimPush(
+      userId,
+      deviceId,
+      new Date(),
+      this.options.collapseMs,
+    );
+    if (!claimed) return 'collapsed';
+    await this.dispatcher.dispatch(claimed);
+    return 'dispatched';
+  }
+
+  /** The device was removed from its account: its token goes. */
+  async deviceRemoved(userId: string, deviceId: number): Promise<void> {
+    await this.store.removeRegistration(userId, deviceId);
+  }
+
+  /** The provider rejected the token: remove it, unless the device registered another since. */
+  async tokenInvalid(job: PushJob): Promise<void> {
+    await this.store.removeToken(job.userId, job.deviceId, job.token);
+  }
+}

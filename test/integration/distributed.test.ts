@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { CloseCode } from '../../gateway/index.js';
+import { linkDevice, registerAccount } from '../support/accounts.js';
+import { expectData } from '../support/graphql-client.js';
+import { sendMessageMutation, startDirectConversation } from '../support/messaging-client.js';
+import {
+  startDistributedGuardyn,
+  type DistributedGuardyn,
+} from '../support/distributed-guardyn.js';
+import { collect, connectSubscriptions } from '../support/subscriptions-client.js';
+
+/**
+ * Every service in its own process, events over the real NATS server. CI always sets
+ * GUARDYN_MESSAGING__NATS_URL; elsewhere the default local server is used.
+ */
+const natsUrl = process.env['GUARDYN_MESSAGING__NATS_URL'] ?? 'nats://127.0.0.1:4222';
+
+let guardyn: DistributedGuardyn;
+beforeAll(async () => {
+  guardyn = await startDistributedGuardyn(natsUrl);
+}, 120_000);
+afterAll(() => guardyn?.dispose());
+
+it('runs the subscription scenarios with each service in its own process', async () => {
+  const url = guardyn.url;
+  const alice = await registerAccount(url);
+  const bob = await registerAccount(url);
+  const conversationId = await startDirectConversation(url, alice, bob);
+
+  // Messages: the mailbox hint crosses NATS from messaging to the gateway.
+  const bobSocket = connectSubscriptions(url, bob.accessToken);
+  const messages = collect<{ messageReceived: { content: string; sender: { username: string } } }>(
+    bobSocket.client,
+    'subscription { messageReceived { content sender { username } } }',
+  );
+  await messages.waitFor(1, 20_000); // the conversation opener
+  const { user } = await expectData<{
+    user: { devices: { deviceId: number; registrationId: number }[] };
+  }>(
+    url,
+    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
+    { id: bob.userId },
+    alice.accessToken,
+  );
+  await expectData(
+    url,
+    sendMessageMutation,
+    {
+      input: {
+        recipientId: bob.userId,
+        clientMessageId: 'live',
+        envelopes: user.devices.map((d) => ({
+          ...d,
+          type: 'SIGNAL_MESSAGE',
+          content: Buffer.from('live').toString('base64'),
+        })),
+      },
+    },
+    alice.accessToken,
+  );
+  const [, live] = await messages.waitFor(2, 20_000);
+  expect(live?.messageReceived).toEqual({
+    content: Buffer.from('live').toString('base64'),
+    sender: { username: alice.username },
+  });
+
+  // Typing: presence publishes, the gateway resolves the user through auth.
+  const typing = collect<{ typing: { typing: boolean; user: { username: string } } }>(
+    bobSocket.client,
+    'subscription ($c: ID!) { typing(conversationId: $c) { typing user { username } } }',
+    { c: conversationId },
+  );
+  const presence = collect<{ presenceChanged: { id: string; presence: { status: string } } }>(
+    bobSocket.client,
+    'subscription ($ids: [ID!]!) { presenceChanged(userIds: $ids) { id presence { status } } }',
+    { ids: [alice.userId] },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await expectData(
+    url,
+    'mutation ($c: ID!) { setTyping(conversationId: $c, typing: true) }',
+    { c: conversationId },
+    alice.accessToken,
+  );
+  const [started] = await typing.waitFor(1, 20_000);
+  expect(started?.typing).toEqual({ typing: true, user: { username: alice.username } });
+
+  // Presence: the gateway announces Alice's socket; presence turns it into ONLINE.
+  const aliceSocket = connectSubscriptions(url, alice.accessToken);
+  collect(aliceSocket.client, 'subscription { messageReceived { id } }');
+  const [online] = await presence.waitFor(1, 20_000);
+  expect(online?.presenceChanged).toEqual({ id: alice.userId, presence: { status: 'ONLINE' } });
+
+  // Revocation: auth removes a device; the gateway process closes its socket.
+  const tablet = await linkDevice(url, bob);
+  const tabletSocket = connectSubscriptions(url, tablet.accessToken);
+  collect(tabletSocket.client, 'subscription { messageReceived { id } }');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await expectData(
+    url,
+    'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
+    { d: tablet.deviceId },
+    bob.accessToken,
+  );
+  expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
+
+  await Promise.all([bobSocket.dispose(), aliceSocket.dispose()]);
+}, 120_000);

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { serviceNames, subgraphNames, type ServiceName } from '../../shared/config/index.js';
+import { projectRoot } from '../../shared/supergraph/index.js';
+import { freePorts } from './free-ports.js';
+import { deleteNatsNamespace } from './nats-namespace.js';
+
+const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+
+/** The six services as separate processes, as in a distributed deployment. */
+export interface DistributedGuardyn {
+  /** The gateway's GraphQL endpoint. */
+  readonly url: string;
+  readonly ports: Readonly<Record<ServiceName, number>>;
+  /** Output of every process, for failure messages. */
+  readonly logs: () => string;
+  dispose(): Promise<void>;
+}
+
+async function waitForHealth(
+  origin: string,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${origin}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${origin} not healthy after ${timeoutMs} ms`);
+}
+
+/**
+ * Starts gateway, auth, messaging, presence, media and notification as one process each, with
+ * GUARDYN_SERVICE_NAME, talking over HTTP and the NATS server at `natsUrl` (in a namespace of
+ * their own). `env` adds variables to every process (e.g. GUARDYN_DATABASE__SCYLLADB_NODES).
+ */
+export async function startDistributedGuardyn(
+  natsUrl: string,
+  env: Record<string, string> = {},
+): Promise<DistributedGuardyn> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-distributed-'));
+  const namespace = `dist${randomBytes(6).toString('hex')}`;
+  const portList = await freePorts(serviceNames.length);
+  const ports = Object.fromEntries(
+    serviceNames.map((name, index) => [name, portList[index]]),
+  ) as Record<ServiceName, number>;
+  const origin = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+  const shared: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '',
+    GUARDYN_DATA_DIR: dataDir,
+    GUARDYN_MESSAGING__NATS_URL: natsUrl,
+    GUARDYN_MESSAGING__NATS_NAMESPACE: namespace,
+    GUARDYN_OBSERVABILITY__LOG_LEVEL: process.env['GUARDYN_TEST_LOG_LEVEL'] ?? 'warn',
+    ...Object.fromEntries(
+      subgraphNames.map((name) => [
+        `GUARDYN_GATEWAY__${name.toUpperCase()}_URL`,
+        `${origin(name)}/graphql`,
+      ]),
+    ),
+    ...env,
+  };
+  const children: ChildProcess[] = [];
+  let output = '';
+  const dispose = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await rm(dataDir, { recursive: true, force: true });
+    await deleteNatsNamespace(natsUrl, namespace);
+  };
+  try {
+    const start = async (name: ServiceName) => {
+      const child = spawn(tsx, [path.join(projectRoot, 'main.ts')], {
+        cwd: projectRoot,
+        env: { ...shared, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(ports[name]) },
+      });
+      child.stdout?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
+      child.stderr?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
+      children.push(child);
+      await waitForHealth(origin(name), child, 60_000).catch((error: unknown) => {
+        throw new Error(`${name} did not start: ${String(error)}\n${output}`);
+      });
+    };
+    // Auth first (it creates the signing keys the others fetch), the gateway last.
+    await start('auth');
+    await Promise.all((['messaging', 'presence', 'media', 'notification'] as const).map(start));
+    await start('gateway');
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { url: `${origin('gateway')}/graphql`, ports, logs: () => output, dispose };
+}
