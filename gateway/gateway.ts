@@ -6,7 +6,7 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
-import { EntityClient } from '../shared/federation/index.js';
+import { EntityClient, messagingConversationPeers } from '../shared/federation/index.js';
 import { formatClientError } from '../shared/errors/index.js';
 import {
   buildHealthReport,
@@ -22,7 +22,6 @@ import { depthLimit } from './depth-limit.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
 import { gatewayOperationRunner } from './subscriptions/operation-runner.js';
 import { uploadBridge } from './uploads/upload-bridge.js';
-import { entitySubscriptionPeers } from './subscriptions/peers.js';
 import {
   startSubscriptionServer,
   type SubscriptionLimits,
@@ -124,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     run,
     bus: options.bus,
     verifier: options.verifier,
-    peers: entitySubscriptionPeers(
+    peers: messagingConversationPeers(
       new EntityClient(() => {
         if (!messagingUrl) throw new Error('no messaging subgraph in the supergraph');
         return messagingUrl;

@@ -65,15 +65,21 @@ export function messageStream(
   let cursor: string | null = null;
   let reading = false;
   let again = false;
-  // Ids delivered in this stream, the newest few thousand (enough for any re-read window).
+  let rewind = false;
+  // Ids delivered in this stream (the newest 20,000: more than a connected device keeps pending).
   const delivered = new Set<string>();
   const remember = (id: string) => {
     delivered.add(id);
-    if (delivered.size > 5_000) delivered.delete(delivered.values().next().value as string);
+    if (delivered.size > 20_000) delivered.delete(delivered.values().next().value as string);
   };
 
   const stopListening = deps.hub.listen(mailboxSubject(userId, deviceId), () => void read());
-  const poll = setInterval(() => void read(), deps.mailboxPollMs);
+  // The slow poll reads the whole pending mailbox again (deduplicated by id): it also catches
+  // an envelope a distributed store committed behind the cursor (see ScyllaMessagingStore).
+  const poll = setInterval(() => {
+    rewind = true;
+    void read();
+  }, deps.mailboxPollMs);
   poll.unref();
   const queue = new EventQueue<StreamResult>(
     () => {
@@ -93,6 +99,10 @@ export function messageStream(
     try {
       do {
         again = false;
+        if (rewind) {
+          rewind = false;
+          cursor = null;
+        }
         let hasMore = true;
         while (hasMore && !queue.isClosed) {
           const result = await deps.run(

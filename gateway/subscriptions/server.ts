@@ -12,7 +12,7 @@ import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
 import { readSubscriptionField } from './operation.js';
 import type { OperationRunner } from './operation-runner.js';
-import type { SubscriptionPeers } from './peers.js';
+import type { ConversationPeers } from '../../shared/federation/index.js';
 import { presenceStream } from './presence-stream.js';
 import { errorResult, type StreamDependencies, type StreamResult } from './stream-deps.js';
 import type { Subscriber } from './subscriber.js';
@@ -54,7 +54,7 @@ export interface SubscriptionServerOptions {
   readonly run: OperationRunner;
   readonly bus: EventBus;
   readonly verifier: TokenVerifier;
-  readonly peers: SubscriptionPeers;
+  readonly peers: ConversationPeers;
   readonly logger: Logger;
   readonly limits?: Partial<SubscriptionLimits>;
 }

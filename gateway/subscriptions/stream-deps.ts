@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { OperationResult, OperationRunner } from './operation-runner.js';
-import type { SubscriptionPeers } from './peers.js';
+import type { ConversationPeers } from '../../shared/federation/index.js';
 import type { TopicHub } from './topic-hub.js';
 
 /** What every subscription stream needs from the bridge. */
@@ -8,7 +8,7 @@ export interface StreamDependencies {
   readonly schema: GraphQLSchema;
   readonly run: OperationRunner;
   readonly hub: TopicHub;
-  readonly peers: SubscriptionPeers;
+  readonly peers: ConversationPeers;
   /** Most results a stream holds for a client that does not read. */
   readonly maxQueuedResults: number;
   /** How often messageReceived re-reads the mailbox without a hint (core NATS may drop one). */

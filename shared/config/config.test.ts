@@ -78,7 +78,7 @@ describe('loadConfig', () => {
     [
       { GUARDYN_MESSAGING__NATS_NAMESPACE: 'a.b' },
       'GUARDYN_MESSAGING__NATS_NAMESPACE',
-      'must be 1 to 64',
+      'is not a name of 1 to 64',
     ],
     [
       { GUARDYN_MESSAGING__RETENTION_DAYS: '0' },

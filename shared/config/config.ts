@@ -130,15 +130,6 @@ class EnvReader {
     return Number(value);
   }
 
-  /** A name usable as one NATS subject token: letters, digits, `_` and `-`. */
-  token(name: string): string | undefined {
-    const value = this.raw(name);
-    if (value !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
-      throw new ConfigError(name, `"${value}" must be 1 to 64 of A-Z, a-z, 0-9, "_" and "-"`);
-    }
-    return value;
-  }
-
   integer(name: string, min: number, max: number): number | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
@@ -333,7 +324,11 @@ export function loadConfig(env: Env): GuardynConfig {
     messaging: {
       natsUrl: read.url('GUARDYN_MESSAGING__NATS_URL', ['nats', 'tls']),
       retentionDays: read.integer('GUARDYN_MESSAGING__RETENTION_DAYS', 1, 3650) ?? 30,
-      natsNamespace: read.token('GUARDYN_MESSAGING__NATS_NAMESPACE'),
+      natsNamespace: read.matching(
+        'GUARDYN_MESSAGING__NATS_NAMESPACE',
+        /^[A-Za-z0-9_-]{1,64}$/,
+        'a name of 1 to 64 of A-Z, a-z, 0-9, "_" and "-"',
+      ),
     },
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),

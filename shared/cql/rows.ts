@@ -79,3 +79,11 @@ export function textSet(row: Row, column: string): string[] {
     throw mismatch(column, 'set<text>', value);
   return value as string[];
 }
+
+/** A bigint cell (e.g. `WRITETIME(column)`, in microseconds) kept exact as a bigint. */
+export function bigint(row: Row, column: string): bigint {
+  const value = cell(row, column);
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  throw mismatch(column, 'bigint', value);
+}

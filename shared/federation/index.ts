@@ -1,1 +1,2 @@
 export { EntityClient } from './entity-client.js';
+export { messagingConversationPeers, type ConversationPeers } from './conversation-peers.js';

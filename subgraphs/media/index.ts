@@ -7,6 +7,7 @@ import {
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import type { Logger } from '../../shared/logging/index.js';
 import type { BlobStore } from './blob-store.js';
 import { FileBlobStore } from './blob-store.fs.js';
 import { downloadRoute } from './download-route.js';
@@ -15,6 +16,7 @@ import { multipartRequests } from './multipart.js';
 import { createResolvers } from './resolvers.js';
 import { MediaService, type MediaServiceOptions } from './service.js';
 import type { MediaStore } from './store.js';
+import { ScyllaMediaStore } from './store.scylla.js';
 import { SqliteMediaStore } from './store.sqlite.js';
 
 export const name = 'media';
@@ -27,11 +29,13 @@ export interface MediaDependencies extends SubgraphDependencies {
   readonly serviceOptions?: Partial<MediaServiceOptions>;
 }
 
-function createStore(config: GuardynConfig): MediaStore {
+/**
+ * ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else
+ * SQLite. Either way only the metadata: the bytes stay in the BlobStore.
+ */
+function createStore(config: GuardynConfig, logger: Logger): MediaStore {
   if (config.database.scyllaNodes.length > 0) {
-    throw new Error(
-      'The ScyllaDB media store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
-    );
+    return ScyllaMediaStore.open({ database: config.database, logger });
   }
   return new SqliteMediaStore(path.join(config.dataDir, 'media.sqlite'));
 }
@@ -51,7 +55,7 @@ export async function createSubgraph(
     await loadUrlSigningKey(path.join(config.dataDir, 'keys', 'media-url-key')),
     settings.downloadUrlTtlSeconds,
   );
-  const store = deps.store ?? createStore(config);
+  const store = deps.store ?? createStore(config, deps.logger);
   const service = new MediaService(store, blobs, {
     maxAttachmentBytes: settings.maxAttachmentBytes,
     maxAvatarBytes: settings.maxAvatarBytes,

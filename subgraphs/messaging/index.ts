@@ -18,7 +18,13 @@ import {
 import { entityDeviceDirectory } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
 import { createResolvers } from './resolvers.js';
-import { MessagingService, type MessagingServiceOptions } from './service.js';
+import { Delivery } from './delivery.js';
+import { GroupService } from './group-service.js';
+import {
+  defaultMessagingOptions,
+  MessagingService,
+  type MessagingServiceOptions,
+} from './service.js';
 import type { MessagingStore } from './store.js';
 import { ScyllaMessagingStore } from './store.scylla.js';
 import { SqliteMessagingStore } from './store.sqlite.js';
@@ -80,10 +86,15 @@ export async function createSubgraph(
 ): Promise<RunningServer> {
   const store = deps.store ?? createStore(config, deps.logger);
   const directory = entityDeviceDirectory(new EntityClient(() => deps.subgraphUrl('auth')));
-  const service = new MessagingService(store, directory, busEvents(deps.bus), {
+  const options: MessagingServiceOptions = {
+    ...defaultMessagingOptions,
     retentionMs: config.messaging.retentionDays * 24 * 3600_000,
     ...deps.serviceOptions,
-  });
+  };
+  const events = busEvents(deps.bus);
+  const delivery = new Delivery(store, events, options);
+  const service = new MessagingService(store, directory, events, delivery, options);
+  const groups = new GroupService(store, directory, events, delivery, options.maxGroupMembers);
 
   const revoked = await deps.bus.consumeDurable(
     deviceRevokedPattern,
@@ -103,7 +114,7 @@ export async function createSubgraph(
 
   const server = await startSubgraphServer({
     name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, groups) }]),
     host: config.host,
     port: deps.port,
     logger: deps.logger,

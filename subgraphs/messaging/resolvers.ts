@@ -1,13 +1,8 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
 import { Base64Scalar, DateTimeScalar } from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
-import type {
-  CommitInput,
-  GroupMessageInput,
-  MessagingService,
-  Requester,
-  SendMessageInput,
-} from './service.js';
+import type { CommitInput, GroupMessageInput, GroupService } from './group-service.js';
+import type { MessagingService, Requester, SendMessageInput } from './service.js';
 import type { ConversationRecord, EnvelopeRecord } from './store.js';
 
 function requester({ caller, authorization }: RequestContext): Requester {
@@ -32,7 +27,7 @@ function cachedConversation(service: MessagingService, context: RequestContext, 
 }
 
 /** Thin: parse arguments, call the service, shape the result. */
-export function createResolvers(service: MessagingService) {
+export function createResolvers(service: MessagingService, groups: GroupService) {
   return {
     DateTime: DateTimeScalar,
     Base64: Base64Scalar,
@@ -67,13 +62,13 @@ export function createResolvers(service: MessagingService) {
         _: unknown,
         args: { input: { mlsGroupId: Uint8Array } },
         context: RequestContext,
-      ) => service.createGroup(requirePrincipal(context.caller), args.input.mlsGroupId),
+      ) => groups.createGroup(requirePrincipal(context.caller), args.input.mlsGroupId),
       commitGroup: (_: unknown, args: { input: CommitInput }, context: RequestContext) =>
-        service.commitGroup(requester(context), args.input),
+        groups.commitGroup(requester(context), args.input),
       sendGroupMessage: (_: unknown, args: { input: GroupMessageInput }, context: RequestContext) =>
-        service.sendGroupMessage(requester(context), args.input),
+        groups.sendGroupMessage(requester(context), args.input),
       leaveGroup: (_: unknown, args: { conversationId: string }, context: RequestContext) =>
-        service.leaveGroup(requirePrincipal(context.caller), args.conversationId),
+        groups.leaveGroup(requirePrincipal(context.caller), args.conversationId),
     },
 
     User: {

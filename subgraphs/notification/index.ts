@@ -13,6 +13,7 @@ import {
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import type { Logger } from '../../shared/logging/index.js';
 import { parseDeviceEvent } from './bus-events.js';
 import { ConnectionTracker } from './connections.js';
 import { PushDispatcher, type DispatcherHooks, type PushDispatcherOptions } from './dispatcher.js';
@@ -21,6 +22,7 @@ import type { PushProvider } from './push-provider.js';
 import { createResolvers } from './resolvers.js';
 import { NotificationService, type NotificationServiceOptions } from './service.js';
 import type { NotificationStore, PushPlatform } from './store.js';
+import { ScyllaNotificationStore } from './store.scylla.js';
 import { SqliteNotificationStore } from './store.sqlite.js';
 
 export const name = 'notification';
@@ -45,11 +47,10 @@ export interface NotificationDependencies extends SubgraphDependencies {
   readonly dispatcherOptions?: PushDispatcherOptions;
 }
 
-function createStore(config: GuardynConfig): NotificationStore {
+/** ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else SQLite. */
+function createStore(config: GuardynConfig, logger: Logger): NotificationStore {
   if (config.database.scyllaNodes.length > 0) {
-    throw new Error(
-      'The ScyllaDB notification store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
-    );
+    return ScyllaNotificationStore.open({ database: config.database, logger });
   }
   return new SqliteNotificationStore(path.join(config.dataDir, 'notification.sqlite'));
 }
@@ -65,7 +66,7 @@ export async function createSubgraph(
   deps: NotificationDependencies,
 ): Promise<RunningServer> {
   const settings = config.notification;
-  const store = deps.store ?? createStore(config);
+  const store = deps.store ?? createStore(config, deps.logger);
   const providers = deps.providers ?? (await createPushProviders(settings, deps.logger));
   const hooks: DispatcherHooks = { tokenInvalid: (job) => service.tokenInvalid(job) };
   const dispatcher = new PushDispatcher(providers, hooks, deps.logger, deps.dispatcherOptions);

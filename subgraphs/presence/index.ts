@@ -8,18 +8,19 @@ import {
   type EventBus,
 } from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
-import { EntityClient } from '../../shared/federation/index.js';
+import { EntityClient, messagingConversationPeers } from '../../shared/federation/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import type { Logger } from '../../shared/logging/index.js';
 import type { PresenceEvents } from './events.js';
-import { entityConversationPeers } from './peers.js';
 import { createResolvers } from './resolvers.js';
-import { PresenceService, type PresenceServiceOptions } from './service.js';
+import { defaultPresenceOptions, PresenceService, type PresenceServiceOptions } from './service.js';
 import type { PresenceStore } from './store.js';
+import { ScyllaPresenceStore } from './store.scylla.js';
 import { SqlitePresenceStore } from './store.sqlite.js';
 
 export const name = 'presence';
@@ -34,11 +35,13 @@ export interface PresenceDependencies extends SubgraphDependencies {
   readonly serviceOptions?: Partial<PresenceServiceOptions>;
 }
 
-function createStore(config: GuardynConfig): PresenceStore {
+/**
+ * ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else
+ * SQLite. Connection rows in ScyllaDB expire by TTL a little after the liveness window.
+ */
+function createStore(config: GuardynConfig, logger: Logger, livenessMs: number): PresenceStore {
   if (config.database.scyllaNodes.length > 0) {
-    throw new Error(
-      'The ScyllaDB presence store is not built yet; unset GUARDYN_DATABASE__SCYLLADB_NODES',
-    );
+    return ScyllaPresenceStore.open({ database: config.database, logger, livenessMs });
   }
   return new SqlitePresenceStore(path.join(config.dataDir, 'presence.sqlite'));
 }
@@ -60,8 +63,9 @@ export async function createSubgraph(
   config: GuardynConfig,
   deps: PresenceDependencies,
 ): Promise<RunningServer> {
-  const store = deps.store ?? createStore(config);
-  const peers = entityConversationPeers(new EntityClient(() => deps.subgraphUrl('messaging')));
+  const livenessMs = deps.serviceOptions?.livenessMs ?? defaultPresenceOptions.livenessMs;
+  const store = deps.store ?? createStore(config, deps.logger, livenessMs);
+  const peers = messagingConversationPeers(new EntityClient(() => deps.subgraphUrl('messaging')));
   const service = new PresenceService(store, peers, busEvents(deps.bus), deps.serviceOptions);
 
   // Connection events arrive in order per device; one at a time keeps SQLite writes simple.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Principal } from '../../shared/auth/index.js';
 import { ForbiddenError } from '../../shared/errors/index.js';
-import type { ConversationPeers } from './peers.js';
+import type { ConversationPeers } from '../../shared/federation/index.js';
 import { PresenceService } from './service.js';
 import { SqlitePresenceStore } from './store.sqlite.js';
 
@@ -18,8 +18,8 @@ function setup() {
   const typing: string[] = [];
   const peers: ConversationPeers = {
     // The stub reads the viewer from the credentials the service forwards.
-    sharesConversation: async (userId, authorization) =>
-      authorization === 'alice' && userId === 'bob',
+    visibleUsers: async (userIds, authorization) =>
+      new Set(userIds.filter((userId) => authorization === 'alice' && userId === 'bob')),
     isMember: async (conversationId) => conversationId === 'c1',
   };
   const service = new PresenceService(

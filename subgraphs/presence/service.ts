@@ -2,7 +2,7 @@ import type { Principal } from '../../shared/auth/index.js';
 import type { ConnectionEvent } from '../../shared/bus/index.js';
 import { ForbiddenError } from '../../shared/errors/index.js';
 import type { PresenceEvents } from './events.js';
-import type { ConversationPeers } from './peers.js';
+import type { ConversationPeers } from '../../shared/federation/index.js';
 import type { PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
 
 export interface PresenceView {
@@ -48,7 +48,10 @@ export class PresenceService {
     authorization: string | undefined,
     userId: string,
   ): Promise<PresenceView | null> {
-    if (viewer.userId !== userId && !(await this.peers.sharesConversation(userId, authorization)))
+    if (
+      viewer.userId !== userId &&
+      !(await this.peers.visibleUsers([userId], authorization)).has(userId)
+    )
       return null;
     return this.presenceOf(userId);
   }

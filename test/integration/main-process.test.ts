@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { projectRoot } from '../../shared/supergraph/index.js';
+import { freePortRange } from '../support/free-ports.js';
 
 const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 const mainFile = path.join(projectRoot, 'main.ts');
@@ -38,24 +38,6 @@ function run(
   return new Promise<Finished>((resolve) =>
     child.on('exit', (code) => resolve({ code, stdout, stderr })),
   );
-}
-
-/** A base port whose five neighbours are free too (the embedded subgraphs take base+1..base+5). */
-async function freePortRange(size: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all(
-      Array.from({ length: size }, (_, offset) => {
-        const server = createServer();
-        return new Promise<boolean>((resolve) => {
-          server.once('error', () => resolve(false));
-          server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
-        });
-      }),
-    );
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free port range');
 }
 
 let dataDir: string | undefined;

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
 import { registerAccount } from '../support/accounts.js';
-import { expectData } from '../support/graphql-client.js';
-import { sendMessageMutation } from '../support/messaging-client.js';
+import { sendOpaqueMessage } from '../support/messaging-client.js';
 import { wsUrl } from '../support/subscriptions-client.js';
 import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
@@ -47,30 +46,10 @@ it('disconnects a consumer that stops reading instead of buffering without bound
   );
   // Bob's client stops reading; Alice sends large envelopes.
   (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    guardyn.url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: bob.userId },
-    alice.accessToken,
-  );
-  const content = Buffer.alloc(200 * 1024, 7).toString('base64');
+  const content = Buffer.alloc(200 * 1024, 7);
   // 40 envelopes of 200 KiB: far more than the socket buffers and the 3-result queue hold.
   for (let sent = 0; sent < 40; sent++) {
-    await expectData(
-      guardyn.url,
-      sendMessageMutation,
-      {
-        input: {
-          recipientId: bob.userId,
-          clientMessageId: `big-${sent}`,
-          deliveryReceipts: false,
-          envelopes: user.devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
-        },
-      },
-      alice.accessToken,
-    );
+    await sendOpaqueMessage(guardyn.url, alice, bob, { content, clientMessageId: `big-${sent}` });
   }
   (client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
   expect(await client.closed).toBe(CloseCode.SlowConsumer);

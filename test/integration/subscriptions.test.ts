@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
@@ -6,7 +8,7 @@ import { eventually, until } from '../support/eventually.js';
 import { expectData } from '../support/graphql-client.js';
 import {
   ackEnvelopes,
-  sendMessageMutation,
+  sendOpaqueMessage,
   startDirectConversation,
 } from '../support/messaging-client.js';
 import { collect, connectSubscriptions, wsUrl } from '../support/subscriptions-client.js';
@@ -22,6 +24,7 @@ beforeAll(async () => {
       maxConnectionsPerDevice: 2,
       maxSubscriptionsPerConnection: 3,
       keepAliveMs: 100,
+      mailboxPollMs: 300,
     },
   });
   url = guardyn.url;
@@ -40,33 +43,8 @@ interface Received {
 }
 const messageSubscription = `subscription { messageReceived { id type content sender { username presence { status } } } }`;
 
-async function sendOpaque(from: TestAccount, to: TestAccount, text: string) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: to.userId },
-    from.accessToken,
-  );
-  return expectData<{ sendMessage: { messageId: string } }>(
-    url,
-    sendMessageMutation,
-    {
-      input: {
-        recipientId: to.userId,
-        clientMessageId: `${text}-${Math.random()}`,
-        deliveryReceipts: false,
-        envelopes: user.devices.map((d) => ({
-          ...d,
-          type: 'SIGNAL_MESSAGE',
-          content: Buffer.from(text).toString('base64'),
-        })),
-      },
-    },
-    from.accessToken,
-  );
-}
+const sendOpaque = (from: TestAccount, to: TestAccount, text: string) =>
+  sendOpaqueMessage(url, from, to, { content: text, clientMessageId: `${text}-${Math.random()}` });
 
 function closeCodeOfRawSocket(init: Record<string, unknown> | null): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -177,6 +155,56 @@ describe('messageReceived', () => {
     );
     expect(inbox.edges).toEqual([]);
   }, 120_000);
+
+  it('still delivers, once, an envelope a store committed behind the stream’s cursor', async () => {
+    const alice = await registerAccount(url);
+    const bob = await registerAccount(url);
+    await sendOpaque(alice, bob, 'first');
+    const socket = connectSubscriptions(url, bob.accessToken);
+    const stream = collect<Received>(
+      socket.client,
+      'subscription { messageReceived { id content } }',
+    );
+    const [first] = await stream.waitFor(1);
+    // A distributed store can make an envelope visible after a later one was read: write one
+    // with a lower server order than the one the stream has passed.
+    const db = new Database(path.join(guardyn.dataDir, 'messaging.sqlite'));
+    try {
+      const row = db
+        .prepare('SELECT * FROM envelopes WHERE id = ?')
+        .get(first?.messageReceived.id) as Record<string, unknown>;
+      db.prepare('UPDATE envelopes SET seq = seq + 1000000 WHERE id = ?').run(
+        first?.messageReceived.id,
+      );
+      db.prepare(
+        `INSERT INTO envelopes (seq, id, message_id, recipient_user_id, recipient_device_id, type, sender_user_id,
+           sender_device_id, conversation_id, content, server_timestamp, expires_at, receipt_requested)
+         VALUES (?, 'late-envelope', 'late', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+      ).run(
+        Number(row['seq']),
+        row['recipient_user_id'],
+        row['recipient_device_id'],
+        row['type'],
+        row['sender_user_id'],
+        row['sender_device_id'],
+        row['conversation_id'],
+        Buffer.from('late'),
+        row['server_timestamp'],
+        row['expires_at'],
+      );
+    } finally {
+      db.close();
+    }
+    const [, late] = await stream.waitFor(2);
+    expect(late?.messageReceived).toEqual({
+      id: 'late-envelope',
+      content: Buffer.from('late').toString('base64'),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(stream.values).toHaveLength(2);
+    stream.stop();
+    await socket.dispose();
+  });
 
   it('stops all work for a client that leaves', async () => {
     const alice = await registerAccount(url);

@@ -14,6 +14,8 @@ const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 export interface DistributedGuardyn {
   /** The gateway's GraphQL endpoint. */
   readonly url: string;
+  /** The data folder the services share (SQLite files, blobs, keys). */
+  readonly dataDir: string;
   readonly ports: Readonly<Record<ServiceName, number>>;
   /** Output of every process, for failure messages. */
   readonly logs: () => string;
@@ -106,5 +108,5 @@ export async function startDistributedGuardyn(
     await dispose();
     throw error;
   }
-  return { url: `${origin('gateway')}/graphql`, ports, logs: () => output, dispose };
+  return { url: `${origin('gateway')}/graphql`, dataDir, ports, logs: () => output, dispose };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expectData } from './graphql-client.js';
 
 export interface InboxEnvelope {
@@ -62,15 +63,19 @@ export async function ackEnvelopes(
 }
 
 /**
- * Makes two users conversation peers (so each may see the other's presence and typing) by
- * sending one opaque message to every device of `to`. The bytes are not a real Signal message:
- * the server never reads them.
+ * Sends `content` (any bytes: the server never reads them) as one SIGNAL_MESSAGE envelope to
+ * every current device of `to`, which is what a fan-out has to cover.
  */
-export async function startDirectConversation(
+export async function sendOpaqueMessage(
   url: string,
   from: { accessToken: string },
-  to: { userId: string; accessToken: string },
-): Promise<string> {
+  to: { userId: string },
+  options: {
+    content?: Uint8Array | string;
+    clientMessageId?: string;
+    deliveryReceipts?: boolean;
+  } = {},
+): Promise<{ messageId: string; recipients: number }> {
   const { user } = await expectData<{
     user: { devices: { deviceId: number; registrationId: number }[] };
   }>(
@@ -79,23 +84,35 @@ export async function startDirectConversation(
     { id: to.userId },
     from.accessToken,
   );
-  await expectData(
+  const content = Buffer.from(options.content ?? 'opaque').toString('base64');
+  const { sendMessage } = await expectData<{
+    sendMessage: { messageId: string; recipients: number };
+  }>(
     url,
     sendMessageMutation,
     {
       input: {
         recipientId: to.userId,
-        clientMessageId: `hello-${to.userId}`,
-        deliveryReceipts: false,
-        envelopes: user.devices.map((device) => ({
-          ...device,
-          type: 'SIGNAL_MESSAGE',
-          content: Buffer.from('opaque').toString('base64'),
-        })),
+        clientMessageId: options.clientMessageId ?? `m-${randomBytes(6).toString('hex')}`,
+        deliveryReceipts: options.deliveryReceipts ?? false,
+        envelopes: user.devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
       },
     },
     from.accessToken,
   );
+  return sendMessage;
+}
+
+/**
+ * Makes two users conversation peers (so each may see the other's presence and typing) by
+ * sending one opaque message to every device of `to`.
+ */
+export async function startDirectConversation(
+  url: string,
+  from: { accessToken: string },
+  to: { userId: string; accessToken: string },
+): Promise<string> {
+  await sendOpaqueMessage(url, from, to, { clientMessageId: `hello-${to.userId}` });
   const { conversations } = await expectData<{
     conversations: { id: string; members: { id: string }[] }[];
   }>(url, '{ conversations { id members { id } } }', {}, from.accessToken);

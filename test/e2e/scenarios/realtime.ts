@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { CloseCode } from '../../gateway/index.js';
-import { linkDevice, registerAccount } from '../support/accounts.js';
-import { expectData } from '../support/graphql-client.js';
-import { sendMessageMutation, startDirectConversation } from '../support/messaging-client.js';
-import {
-  startDistributedGuardyn,
-  type DistributedGuardyn,
-} from '../support/distributed-guardyn.js';
-import { collect, connectSubscriptions } from '../support/subscriptions-client.js';
+import { expect } from '@jest/globals';
+import { CloseCode } from '../../../gateway/index.js';
+import { linkDevice, registerAccount } from '../../support/accounts.js';
+import { expectData } from '../../support/graphql-client.js';
+import { sendOpaqueMessage, startDirectConversation } from '../../support/messaging-client.js';
+import { collect, connectSubscriptions } from '../../support/subscriptions-client.js';
+import type { E2eTarget } from './target.js';
 
 /**
- * Every service in its own process, events over the real NATS server. CI always sets
- * GUARDYN_MESSAGING__NATS_URL; elsewhere the default local server is used.
+ * Messages, typing, presence and revocation through graphql-ws, with every event crossing the
+ * bus (the mailbox hint, typing, connection and presence events, the device revocation).
  */
-const natsUrl = process.env['GUARDYN_MESSAGING__NATS_URL'] ?? 'nats://127.0.0.1:4222';
-
-let guardyn: DistributedGuardyn;
-beforeAll(async () => {
-  guardyn = await startDistributedGuardyn(natsUrl);
-}, 120_000);
-afterAll(() => guardyn?.dispose());
-
-it('runs the subscription scenarios with each service in its own process', async () => {
+export async function realtimeScenario(guardyn: E2eTarget): Promise<void> {
   const url = guardyn.url;
   const alice = await registerAccount(url);
   const bob = await registerAccount(url);
@@ -34,30 +23,7 @@ it('runs the subscription scenarios with each service in its own process', async
     'subscription { messageReceived { content sender { username } } }',
   );
   await messages.waitFor(1, 20_000); // the conversation opener
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: bob.userId },
-    alice.accessToken,
-  );
-  await expectData(
-    url,
-    sendMessageMutation,
-    {
-      input: {
-        recipientId: bob.userId,
-        clientMessageId: 'live',
-        envelopes: user.devices.map((d) => ({
-          ...d,
-          type: 'SIGNAL_MESSAGE',
-          content: Buffer.from('live').toString('base64'),
-        })),
-      },
-    },
-    alice.accessToken,
-  );
+  await sendOpaqueMessage(url, alice, bob, { content: 'live', clientMessageId: 'live' });
   const [, live] = await messages.waitFor(2, 20_000);
   expect(live?.messageReceived).toEqual({
     content: Buffer.from('live').toString('base64'),
@@ -105,4 +71,4 @@ it('runs the subscription scenarios with each service in its own process', async
   expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
 
   await Promise.all([bobSocket.dispose(), aliceSocket.dispose()]);
-}, 120_000);
+}

@@ -1,29 +1,24 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { registerAccount } from '../support/accounts.js';
-import { expectData } from '../support/graphql-client.js';
+import { expect } from '@jest/globals';
+import { registerAccount } from '../../support/accounts.js';
+import { expectData } from '../../support/graphql-client.js';
 import {
   buildSessionFromBundle,
   decryptFrom,
   encryptFor,
   type PreKeyBundleResponse,
-} from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+} from '../../support/signal-device.js';
+import type { E2eTarget } from './target.js';
 
-let guardyn: TestGuardyn;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-});
-afterAll(() => guardyn.dispose());
-
-it('builds a real PQXDH session from a bundle the API handed out', async () => {
+/** builds a real PQXDH session from a bundle the API handed out. */
+export async function signalBundleSessionScenario(guardyn: E2eTarget): Promise<void> {
   const alice = await registerAccount(guardyn.url);
   const bob = await registerAccount(guardyn.url);
   const { claimPreKeyBundles } = await expectData<{ claimPreKeyBundles: PreKeyBundleResponse[] }>(
     guardyn.url,
     `mutation ($userId: ID!) { claimPreKeyBundles(userId: $userId) {
-      userId deviceId registrationId identityKey
-      signedPreKey { keyId publicKey signature } preKey { keyId publicKey } kyberPreKey { keyId publicKey signature }
-    } }`,
+        userId deviceId registrationId identityKey
+        signedPreKey { keyId publicKey signature } preKey { keyId publicKey } kyberPreKey { keyId publicKey signature }
+      } }`,
     { userId: bob.userId },
     alice.accessToken,
   );
@@ -43,4 +38,4 @@ it('builds a real PQXDH session from a bundle the API handed out', async () => {
       await decryptFrom(alice.device, bob.device, reply.content, reply.type),
     ),
   ).toBe('hi Alice');
-});
+}

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { registerAccount, type TestAccount } from '../support/accounts.js';
-import { expectData, expectErrorCode } from '../support/graphql-client.js';
-import { ackEnvelopes, readInbox, type InboxEnvelope } from '../support/messaging-client.js';
-import { createKeyPackage, createMlsClient, type MlsTestClient } from '../support/mls-client.js';
+import { expect } from '@jest/globals';
+import { registerAccount, type TestAccount } from '../../support/accounts.js';
+import { expectData, expectErrorCode } from '../../support/graphql-client.js';
+import { ackEnvelopes, readInbox, type InboxEnvelope } from '../../support/messaging-client.js';
+import { createKeyPackage, createMlsClient, type MlsTestClient } from '../../support/mls-client.js';
 import {
   addMembers,
   createMlsGroup,
@@ -13,84 +13,79 @@ import {
   processCommit,
   removeMember,
   type MlsGroupMember,
-} from '../support/mls-group.js';
-import { filesContaining } from '../support/plaintext-scan.js';
-import { fromBase64, toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+} from '../../support/mls-group.js';
+import { filesContaining } from '../../support/plaintext-scan.js';
+import { fromBase64, toBase64 } from '../../support/signal-device.js';
+import type { E2eTarget } from './target.js';
 
-let guardyn: TestGuardyn;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-});
-afterAll(() => guardyn.dispose());
+/** runs a real MLS group through the delivery service: welcome, messages, removal, concurrent commits. */
+export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
+  const commitMutation = `mutation ($input: CommitInput!) { commitGroup(input: $input) { id epoch members { id } } }`;
+  const groupMessageMutation = `mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { messageId recipients } }`;
 
-const commitMutation = `mutation ($input: CommitInput!) { commitGroup(input: $input) { id epoch members { id } } }`;
-const groupMessageMutation = `mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { messageId recipients } }`;
+  interface Person {
+    account: TestAccount;
+    mls: MlsTestClient;
+    member?: MlsGroupMember;
+  }
 
-interface Person {
-  account: TestAccount;
-  mls: MlsTestClient;
-  member?: MlsGroupMember;
-}
-
-async function person(): Promise<Person> {
-  const account = await registerAccount(guardyn.url);
-  const mls = await createMlsClient({ userId: account.userId, deviceId: 1 });
-  const keyPackages = await Promise.all([1, 2].map(() => createKeyPackage(mls)));
-  await expectData(
-    guardyn.url,
-    'mutation ($kps: [Base64!]!) { uploadKeyPackages(keyPackages: $kps) }',
-    { kps: keyPackages.map((kp) => toBase64(kp.bytes)) },
-    account.accessToken,
-  );
-  return { account, mls };
-}
-
-/** Reads and acks the whole inbox of a person's device. */
-async function drain(someone: Person): Promise<InboxEnvelope[]> {
-  const inbox = await readInbox(guardyn.url, someone.account.accessToken);
-  if (inbox.length > 0)
-    await ackEnvelopes(
+  async function person(): Promise<Person> {
+    const account = await registerAccount(guardyn.url);
+    const mls = await createMlsClient({ userId: account.userId, deviceId: 1 });
+    const keyPackages = await Promise.all([1, 2].map(() => createKeyPackage(mls)));
+    await expectData(
       guardyn.url,
-      someone.account.accessToken,
-      inbox.map((e) => e.id),
+      'mutation ($kps: [Base64!]!) { uploadKeyPackages(keyPackages: $kps) }',
+      { kps: keyPackages.map((kp) => toBase64(kp.bytes)) },
+      account.accessToken,
     );
-  return inbox;
-}
+    return { account, mls };
+  }
 
-async function sendToGroup(sender: Person, conversationId: string, epoch: number, text: string) {
-  if (!sender.member) throw new Error('not a member');
-  const message = await encryptApplicationMessage(sender.member, text);
-  return expectData<{ sendGroupMessage: { recipients: number } }>(
-    guardyn.url,
-    groupMessageMutation,
-    {
-      input: {
-        conversationId,
-        epoch,
-        message: toBase64(message),
-        clientMessageId: `m-${randomBytes(4).toString('hex')}`,
+  /** Reads and acks the whole inbox of a person's device. */
+  async function drain(someone: Person): Promise<InboxEnvelope[]> {
+    const inbox = await readInbox(guardyn.url, someone.account.accessToken);
+    if (inbox.length > 0)
+      await ackEnvelopes(
+        guardyn.url,
+        someone.account.accessToken,
+        inbox.map((e) => e.id),
+      );
+    return inbox;
+  }
+
+  async function sendToGroup(sender: Person, conversationId: string, epoch: number, text: string) {
+    if (!sender.member) throw new Error('not a member');
+    const message = await encryptApplicationMessage(sender.member, text);
+    return expectData<{ sendGroupMessage: { recipients: number } }>(
+      guardyn.url,
+      groupMessageMutation,
+      {
+        input: {
+          conversationId,
+          epoch,
+          message: toBase64(message),
+          clientMessageId: `m-${randomBytes(4).toString('hex')}`,
+        },
       },
-    },
-    sender.account.accessToken,
-  );
-}
-
-async function receiveText(someone: Person): Promise<string[]> {
-  const texts = [];
-  for (const envelope of await drain(someone)) {
-    expect(envelope.type).toBe('MLS_APPLICATION');
-    if (!someone.member) throw new Error('not a member');
-    texts.push(
-      new TextDecoder().decode(
-        await decryptApplicationMessage(someone.member, fromBase64(envelope.content)),
-      ),
+      sender.account.accessToken,
     );
   }
-  return texts;
-}
 
-it('runs a real MLS group through the delivery service: welcome, messages, removal, concurrent commits', async () => {
+  async function receiveText(someone: Person): Promise<string[]> {
+    const texts = [];
+    for (const envelope of await drain(someone)) {
+      expect(envelope.type).toBe('MLS_APPLICATION');
+      if (!someone.member) throw new Error('not a member');
+      texts.push(
+        new TextDecoder().decode(
+          await decryptApplicationMessage(someone.member, fromBase64(envelope.content)),
+        ),
+      );
+    }
+    return texts;
+  }
+
   const url = guardyn.url;
   const [alice, bob, carol] = [await person(), await person(), await person()];
   const secret = `group secret ${Date.now()}`;
@@ -250,4 +245,4 @@ it('runs a real MLS group through the delivery service: welcome, messages, remov
   expect(failures[0]?.extensions).toMatchObject({ code: 'STALE_EPOCH', currentEpoch: 3 });
 
   expect(await filesContaining(guardyn.dataDir, [secret, after])).toEqual([]);
-});
+}

@@ -1,39 +1,34 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
-import { expectData, expectErrorCode } from '../support/graphql-client.js';
+import { expect } from '@jest/globals';
+import { linkDevice, registerAccount, type TestAccount } from '../../support/accounts.js';
+import { expectData, expectErrorCode } from '../../support/graphql-client.js';
 import {
   ackEnvelopes,
   claimBundlesMutation,
   readInbox,
   sendMessageMutation,
-} from '../support/messaging-client.js';
-import { filesContaining } from '../support/plaintext-scan.js';
+} from '../../support/messaging-client.js';
+import { filesContaining } from '../../support/plaintext-scan.js';
 import {
   buildSessionFromBundle,
   decryptFrom,
   encryptFor,
   type PreKeyBundleResponse,
   type SignalEnvelopeType,
-} from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+} from '../../support/signal-device.js';
+import type { E2eTarget } from './target.js';
 
-let guardyn: TestGuardyn;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-});
-afterAll(() => guardyn.dispose());
+/** delivers a libsignal message to every device of the recipient and the sender, as ciphertext only. */
+export async function directMessagesScenario(guardyn: E2eTarget): Promise<void> {
+  async function claim(from: TestAccount, userId: string, deviceIds?: number[]) {
+    const { claimPreKeyBundles } = await expectData<{ claimPreKeyBundles: PreKeyBundleResponse[] }>(
+      guardyn.url,
+      claimBundlesMutation,
+      { userId, deviceIds },
+      from.accessToken,
+    );
+    return claimPreKeyBundles;
+  }
 
-async function claim(from: TestAccount, userId: string, deviceIds?: number[]) {
-  const { claimPreKeyBundles } = await expectData<{ claimPreKeyBundles: PreKeyBundleResponse[] }>(
-    guardyn.url,
-    claimBundlesMutation,
-    { userId, deviceIds },
-    from.accessToken,
-  );
-  return claimPreKeyBundles;
-}
-
-it('delivers a libsignal message to every device of the recipient and the sender, as ciphertext only', async () => {
   const url = guardyn.url;
   const alice = await registerAccount(url);
   const alice2 = await linkDevice(url, alice);
@@ -147,4 +142,4 @@ it('delivers a libsignal message to every device of the recipient and the sender
 
   // The server stored ciphertext only.
   expect(await filesContaining(guardyn.dataDir, [plaintext])).toEqual([]);
-});
+}

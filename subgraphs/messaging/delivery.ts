@@ -1,0 +1,112 @@
+import type { Principal } from '../../shared/auth/index.js';
+import {
+  BadUserInputError,
+  PayloadTooLargeError,
+  StaleEpochError,
+} from '../../shared/errors/index.js';
+import { uuid7 } from '../../shared/ids/index.js';
+import type { MessagingEvents } from './events.js';
+import type {
+  EnvelopeRecord,
+  EnvelopeType,
+  EpochCondition,
+  MessagingStore,
+  SentMessageRecord,
+} from './store.js';
+
+export interface SendResult {
+  readonly messageId: string;
+  readonly serverTimestamp: Date;
+  readonly recipients: number;
+}
+
+export interface DeliveryOptions {
+  /** Largest envelope content. */
+  readonly maxEnvelopeBytes: number;
+  /** How long an unacked envelope is kept. */
+  readonly retentionMs: number;
+}
+
+const maxClientMessageIdLength = 128;
+
+/**
+ * What 1:1 messages and MLS groups share: making envelopes, storing a send (idempotent on the
+ * sender device's clientMessageId) before anyone is told, then announcing it on the bus.
+ */
+export class Delivery {
+  constructor(
+    private readonly store: MessagingStore,
+    private readonly events: MessagingEvents,
+    private readonly options: DeliveryOptions,
+  ) {}
+
+  /** An envelope for one device, from `sender` (null for server-made or sealed-sender ones). */
+  envelope(
+    message: { readonly messageId: string; readonly now: Date },
+    recipient: { readonly userId: string; readonly deviceId: number },
+    type: EnvelopeType,
+    content: Uint8Array,
+    sender: { readonly principal: Principal; readonly conversationId: string | null } | null = null,
+  ): EnvelopeRecord {
+    return {
+      id: uuid7(message.now.getTime()),
+      messageId: message.messageId,
+      recipientUserId: recipient.userId,
+      recipientDeviceId: recipient.deviceId,
+      type,
+      senderUserId: sender?.principal.userId ?? null,
+      senderDeviceId: sender?.principal.deviceId ?? null,
+      conversationId: sender?.conversationId ?? null,
+      content,
+      serverTimestamp: message.now,
+      expiresAt: new Date(message.now.getTime() + this.options.retentionMs),
+      receiptRequested: false,
+    };
+  }
+
+  /**
+   * Stores the envelopes with the send's idempotency record (a retry gets the first result),
+   * then wakes the recipients. With `condition`, only while the group is at that epoch.
+   */
+  async storeAndAnnounce(
+    principal: Principal,
+    clientMessageId: string,
+    message: { readonly messageId: string; readonly now: Date },
+    envelopes: readonly EnvelopeRecord[],
+    condition?: EpochCondition,
+  ): Promise<SendResult> {
+    const sent: SentMessageRecord = {
+      senderUserId: principal.userId,
+      senderDeviceId: principal.deviceId,
+      clientMessageId,
+      messageId: message.messageId,
+      serverTimestamp: message.now,
+      recipients: envelopes.length,
+    };
+    const outcome = await this.store.storeMessage(sent, envelopes, condition);
+    if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);
+    if (outcome.kind === 'stored') await this.events.envelopesStored(envelopes);
+    return outcome.sent;
+  }
+
+  checkClientMessageId(clientMessageId: string): void {
+    if (clientMessageId.length === 0 || clientMessageId.length > maxClientMessageIdLength) {
+      throw new BadUserInputError(
+        `clientMessageId must be 1 to ${maxClientMessageIdLength} characters`,
+        {
+          field: 'clientMessageId',
+        },
+      );
+    }
+  }
+
+  checkContentSize(content: Uint8Array): void {
+    if (content.length === 0) throw new BadUserInputError('content is empty', { field: 'content' });
+    if (content.length > this.options.maxEnvelopeBytes) {
+      throw new PayloadTooLargeError(
+        `content is larger than ${this.options.maxEnvelopeBytes} bytes`,
+        this.options.maxEnvelopeBytes,
+      );
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, it } from '@jest/globals';
+import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { directMessagesScenario } from './scenarios/direct-messages.js';
+import { mlsGroupScenario } from './scenarios/mls-group.js';
+import { realtimeScenario } from './scenarios/realtime.js';
+import { signalBundleSessionScenario } from './scenarios/signal-bundle-session.js';
+
+/**
+ * The end-to-end scenarios against the embedded supergraph (one process, SQLite; events on NATS
+ * when GUARDYN_MESSAGING__NATS_URL is set). distributed.test.ts runs the same ones with every
+ * service in its own process.
+ */
+let guardyn: TestGuardyn;
+beforeAll(async () => {
+  guardyn = await startTestGuardyn();
+});
+afterAll(() => guardyn.dispose());
+
+it('builds a real PQXDH session from a bundle the API handed out', () =>
+  signalBundleSessionScenario(guardyn));
+it('delivers libsignal messages to every device, as ciphertext only', () =>
+  directMessagesScenario(guardyn));
+it('runs a real MLS group: welcome, messages, removal, racing commits', () =>
+  mlsGroupScenario(guardyn));
+it(
+  'delivers messages, typing, presence and revocations in real time',
+  () => realtimeScenario(guardyn),
+  60_000,
+);
