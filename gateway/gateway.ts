@@ -10,6 +10,7 @@ import { EntityClient, messagingConversationPeers } from '../shared/federation/i
 import { formatClientError } from '../shared/errors/index.js';
 import {
   buildHealthReport,
+  servingCheck,
   closeServer,
   listen,
   type RunningServer,
@@ -68,8 +69,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const app = express();
   app.disable('x-powered-by');
+  let serving = false;
   app.get('/health', async (_request, response) => {
-    const report = await buildHealthReport('gateway', () => checkSubgraphs(options.subgraphs));
+    const report = await buildHealthReport('gateway', async () => ({
+      ...servingCheck(serving),
+      ...(await checkSubgraphs(options.subgraphs)),
+    }));
     response.status(report.status === 'ok' ? 200 : 503).json(report);
   });
   app.get('/metrics', async (_request, response) => {
@@ -133,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
   });
 
+  serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, 'gateway listening');
   return {
     name: 'gateway',

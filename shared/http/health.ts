@@ -9,6 +9,14 @@ export interface HealthReport {
 
 export type HealthCheck = () => Promise<HealthReport['checks']>;
 
+/**
+ * The `graphql` entry of a report: `/health` answers as soon as the server listens, but GraphQL
+ * is mounted only once Apollo has started; until then the service is not ready.
+ */
+export function servingCheck(serving: boolean): HealthReport['checks'] {
+  return { graphql: serving ? { status: 'ok' } : { status: 'down', detail: 'starting' } };
+}
+
 export async function buildHealthReport(
   service: string,
   check: HealthCheck | undefined,

@@ -5,5 +5,5 @@ export {
   type SubgraphServerOptions,
 } from './subgraph-server.js';
 export { listen, closeServer, type ListeningServer } from './listen.js';
-export { buildHealthReport, type HealthCheck, type HealthReport } from './health.js';
+export { buildHealthReport, servingCheck, type HealthCheck, type HealthReport } from './health.js';
 export type { SubgraphDependencies } from './dependencies.js';

@@ -8,7 +8,7 @@ import { callerFromAuthorization, type Caller, type TokenVerifier } from '../aut
 import { formatClientError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
-import { buildHealthReport, type HealthCheck } from './health.js';
+import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
 import { closeServer, listen } from './listen.js';
 
 /** What every subgraph resolver receives as its context. */
@@ -56,8 +56,10 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  let serving = false;
   app.get('/health', async (_request, response) => {
     const report = await buildHealthReport(name, async () => ({
+      ...servingCheck(serving),
       ...(options.store ? { store: await storeHealth(options.store) } : {}),
       ...(await options.health?.()),
     }));
@@ -103,6 +105,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     }),
   );
 
+  serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, `${name} subgraph listening`);
   return {
     name,

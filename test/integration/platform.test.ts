@@ -21,7 +21,7 @@ describe('embedded supergraph', () => {
       checks: Record<string, { status: string }>;
     };
     expect(report.status).toBe('ok');
-    expect(Object.keys(report.checks).sort()).toEqual([...subgraphNames].sort());
+    expect(Object.keys(report.checks).sort()).toEqual(['graphql', ...subgraphNames].sort());
     for (const server of Object.values(guardyn.subgraphs)) {
       const health = await fetch(`${server?.origin}/health`);
       expect(health.status).toBe(200);
