@@ -16,14 +16,25 @@ beforeAll(async () => {
 });
 afterAll(() => guardyn.dispose());
 
-it('builds a real PQXDH session from a bundle the API handed out', () =>
-  signalBundleSessionScenario(guardyn));
-it('delivers libsignal messages to every device, as ciphertext only', () =>
-  directMessagesScenario(guardyn));
-it('runs a real MLS group: welcome, messages, removal, racing commits', () =>
-  mlsGroupScenario(guardyn));
+// Real crypto on two cores: generous timeouts, no timing assertions.
+const timeoutMs = 60_000;
+it(
+  'builds a real PQXDH session from a bundle the API handed out',
+  () => signalBundleSessionScenario(guardyn),
+  timeoutMs,
+);
+it(
+  'delivers libsignal messages to every device, as ciphertext only',
+  () => directMessagesScenario(guardyn),
+  timeoutMs,
+);
+it(
+  'runs a real MLS group: welcome, messages, removal, racing commits',
+  () => mlsGroupScenario(guardyn),
+  timeoutMs,
+);
 it(
   'delivers messages, typing, presence and revocations in real time',
   () => realtimeScenario(guardyn),
-  60_000,
+  timeoutMs,
 );

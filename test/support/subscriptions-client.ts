@@ -6,6 +6,8 @@ export interface TestSubscriptionClient {
   readonly client: Client;
   /** Resolves with the close code when the server closes the socket. */
   readonly closed: Promise<number>;
+  /** Resolves when the server acknowledged connection_init (the socket is registered). */
+  readonly connected: Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -19,16 +21,21 @@ export function connectSubscriptions(
 ): TestSubscriptionClient {
   let closedWith: (code: number) => void = () => undefined;
   const closed = new Promise<number>((resolve) => (closedWith = resolve));
+  let connectedWith: () => void = () => undefined;
+  const connected = new Promise<void>((resolve) => (connectedWith = resolve));
   const client = createClient({
     url: wsUrl(httpUrl),
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
     connectionParams: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
-    on: { closed: (event) => closedWith((event as { code: number }).code) },
+    on: {
+      closed: (event) => closedWith((event as { code: number }).code),
+      connected: () => connectedWith(),
+    },
     onNonLazyError: () => undefined,
   });
-  return { client, closed, dispose: async () => void (await client.dispose()) };
+  return { client, closed, connected, dispose: async () => void (await client.dispose()) };
 }
 
 /** A subscription's results as they arrive, with a way to wait for the next ones. */
