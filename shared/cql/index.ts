@@ -37,5 +37,6 @@ export {
   openKeyspaceSession,
   type KeyspaceSession,
   type KeyspaceSessionOptions,
+  type CqlStoreOptions,
   type SessionTuning,
 } from './open.js';

@@ -21,6 +21,9 @@ export interface KeyspaceSessionOptions {
   readonly tuning?: SessionTuning;
 }
 
+/** What every CQL store adapter is opened with (its subgraph and migrations are its own). */
+export type CqlStoreOptions = Omit<KeyspaceSessionOptions, 'subgraph' | 'migrations'>;
+
 /** A subgraph's keyspace: its name and a session that connects and migrates in the background. */
 export interface KeyspaceSession {
   readonly keyspace: string;

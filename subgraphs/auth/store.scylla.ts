@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import type { GuardynConfig } from '../../shared/config/index.js';
 import {
   cells,
   claimOne,
@@ -15,9 +14,8 @@ import {
   type CqlMigration,
   type CqlSession,
   type Row,
-  type SessionTuning,
+  type CqlStoreOptions,
 } from '../../shared/cql/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import {
   DeviceLimitError,
   UsernameTakenError,
@@ -94,11 +92,7 @@ const writeConcurrency = 16;
 
 type OneTimeKind = 'ec' | 'kyber';
 
-export interface ScyllaAuthStoreOptions {
-  readonly database: GuardynConfig['database'];
-  readonly logger: Logger;
-  readonly tuning?: SessionTuning;
-}
+export type ScyllaAuthStoreOptions = CqlStoreOptions;
 
 /**
  * The distributed AuthStore on ScyllaDB (or Cassandra). Where the SQLite adapter uses one

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { GuardynConfig } from '../../shared/config/index.js';
 import {
   cells,
   conditional,
@@ -10,9 +9,8 @@ import {
   type CqlMigration,
   type CqlSession,
   type Row,
-  type SessionTuning,
+  type CqlStoreOptions,
 } from '../../shared/cql/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import type { MediaKind, MediaRecord, MediaStore } from './store.js';
 
 /**
@@ -59,11 +57,7 @@ const concurrency = 16;
 
 const mediaKinds: readonly MediaKind[] = ['attachment', 'avatar', 'thumbnail'];
 
-export interface ScyllaMediaStoreOptions {
-  readonly database: GuardynConfig['database'];
-  readonly logger: Logger;
-  readonly tuning?: SessionTuning;
-}
+export type ScyllaMediaStoreOptions = CqlStoreOptions;
 
 /**
  * The distributed MediaStore on ScyllaDB (or Cassandra). Where SQLite inserts a media and its

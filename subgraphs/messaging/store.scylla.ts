@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { GuardynConfig } from '../../shared/config/index.js';
 import {
   cells,
   conditional,
@@ -14,9 +13,8 @@ import {
   type CqlMigration,
   type CqlSession,
   type Row,
-  type SessionTuning,
+  type CqlStoreOptions,
 } from '../../shared/cql/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import {
   envelopeTypes,
   GroupExistsError,
@@ -108,12 +106,9 @@ const maxAttempts = 40;
 /** Statements in flight at once for one bulk write or read. */
 const concurrency = 16;
 
-export interface ScyllaMessagingStoreOptions {
-  readonly database: GuardynConfig['database'];
-  readonly logger: Logger;
+export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
   /** How long sent-message records are kept for idempotency (GUARDYN_MESSAGING__RETENTION_DAYS). */
   readonly sentRecordRetentionMs: number;
-  readonly tuning?: SessionTuning;
 }
 
 /**
@@ -490,7 +485,7 @@ export class ScyllaMessagingStore implements MessagingStore {
             `SELECT * FROM ${this.ks}.mailbox WHERE user_id = ? AND device_id = ? AND id IN ?`,
             [userId, deviceId, chunk],
           )
-        ).rows.map(toEnvelope),
+        ).rows.map((row) => toEnvelope(row)),
       )
     ).flat();
     await this.removeEnvelopes(found);
@@ -844,7 +839,8 @@ export class ScyllaMessagingStore implements MessagingStore {
       for (const row of result.rows) {
         added = cells.textSet(row, 'added');
         removed = cells.textSet(row, 'removed');
-        if (cells.optionalText(row, 'envelope_id') !== null) staged.push(toStagedEnvelope(row));
+        if (cells.optionalText(row, 'envelope_id') !== null)
+          staged.push(toEnvelope(row, outboxColumns));
       }
       pageState = result.pageState ?? undefined;
     } while (pageState);
@@ -909,33 +905,38 @@ function envelopeType(value: string): EnvelopeType {
   return value as EnvelopeType;
 }
 
-function toEnvelope(row: Row): EnvelopeRecord {
-  return {
-    id: cells.text(row, 'id'),
-    messageId: cells.text(row, 'message_id'),
-    recipientUserId: cells.text(row, 'user_id'),
-    recipientDeviceId: cells.int(row, 'device_id'),
-    type: envelopeType(cells.text(row, 'type')),
-    senderUserId: cells.optionalText(row, 'sender_user_id'),
-    senderDeviceId: cells.optionalInt(row, 'sender_device_id'),
-    conversationId: cells.optionalText(row, 'conversation_id'),
-    content: cells.bytes(row, 'content'),
-    serverTimestamp: cells.date(row, 'server_timestamp'),
-    expiresAt: cells.date(row, 'expires_at'),
-    receiptRequested: cells.bool(row, 'receipt_requested'),
-  };
+/** Where an envelope's columns differ between `mailbox` and `commit_outbox` (staged envelopes). */
+interface EnvelopeColumns {
+  readonly id: string;
+  readonly recipientUserId: string;
+  readonly recipientDeviceId: string;
+  readonly conversationId: string;
 }
 
-function toStagedEnvelope(row: Row): EnvelopeRecord {
+const mailboxColumns: EnvelopeColumns = {
+  id: 'id',
+  recipientUserId: 'user_id',
+  recipientDeviceId: 'device_id',
+  conversationId: 'conversation_id',
+};
+
+const outboxColumns: EnvelopeColumns = {
+  id: 'envelope_id',
+  recipientUserId: 'recipient_user_id',
+  recipientDeviceId: 'recipient_device_id',
+  conversationId: 'envelope_conversation_id',
+};
+
+function toEnvelope(row: Row, columns: EnvelopeColumns = mailboxColumns): EnvelopeRecord {
   return {
-    id: cells.text(row, 'envelope_id'),
+    id: cells.text(row, columns.id),
     messageId: cells.text(row, 'message_id'),
-    recipientUserId: cells.text(row, 'recipient_user_id'),
-    recipientDeviceId: cells.int(row, 'recipient_device_id'),
+    recipientUserId: cells.text(row, columns.recipientUserId),
+    recipientDeviceId: cells.int(row, columns.recipientDeviceId),
     type: envelopeType(cells.text(row, 'type')),
     senderUserId: cells.optionalText(row, 'sender_user_id'),
     senderDeviceId: cells.optionalInt(row, 'sender_device_id'),
-    conversationId: cells.optionalText(row, 'envelope_conversation_id'),
+    conversationId: cells.optionalText(row, columns.conversationId),
     content: cells.bytes(row, 'content'),
     serverTimestamp: cells.date(row, 'server_timestamp'),
     expiresAt: cells.date(row, 'expires_at'),

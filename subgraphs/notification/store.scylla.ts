@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { GuardynConfig } from '../../shared/config/index.js';
 import {
   cells,
   conditional,
@@ -11,9 +10,8 @@ import {
   type CqlMigration,
   type CqlSession,
   type Row,
-  type SessionTuning,
+  type CqlStoreOptions,
 } from '../../shared/cql/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import {
   pushPlatforms,
   type NotificationStore,
@@ -54,11 +52,7 @@ const maxAttempts = 40;
 /** Statements in flight at once for one bulk write. */
 const concurrency = 16;
 
-export interface ScyllaNotificationStoreOptions {
-  readonly database: GuardynConfig['database'];
-  readonly logger: Logger;
-  readonly tuning?: SessionTuning;
-}
+export type ScyllaNotificationStoreOptions = CqlStoreOptions;
 
 /**
  * The distributed NotificationStore on ScyllaDB (or Cassandra). The collapse claim (`claimPush`)

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { GuardynConfig } from '../../shared/config/index.js';
 import {
   cells,
   mapLimited,
@@ -9,9 +8,8 @@ import {
   type CqlMigration,
   type CqlSession,
   type Row,
-  type SessionTuning,
+  type CqlStoreOptions,
 } from '../../shared/cql/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import type { ConnectionRecord, PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
 
 /** Tombstones (closed and expired connections, users gone offline) are purged after 3 h. */
@@ -72,9 +70,7 @@ const concurrency = 16;
 
 const statuses: readonly PresenceStatus[] = ['ONLINE', 'AWAY', 'OFFLINE'];
 
-export interface ScyllaPresenceStoreOptions {
-  readonly database: GuardynConfig['database'];
-  readonly logger: Logger;
+export interface ScyllaPresenceStoreOptions extends CqlStoreOptions {
   /**
    * The service's liveness window (a connection not heard from for this long no longer counts).
    * @default 90 000 ms
@@ -85,7 +81,6 @@ export interface ScyllaPresenceStoreOptions {
    * sweep must run within it to report the users whose connections went quiet. @default 300 000 ms
    */
   readonly connectionTtlMarginMs?: number;
-  readonly tuning?: SessionTuning;
 }
 
 /**
