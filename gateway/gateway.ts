@@ -8,6 +8,7 @@ import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
 import { EntityClient, messagingConversationPeers } from '../shared/federation/index.js';
 import { formatClientError } from '../shared/errors/index.js';
+import { noSubscriptionsOverHttp } from '../shared/graphql/index.js';
 import {
   buildHealthReport,
   servingCheck,
@@ -87,7 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
-    validationRules: [depthLimit(options.maxQueryDepth ?? 12)],
+    validationRules: [depthLimit(options.maxQueryDepth ?? 12), noSubscriptionsOverHttp],
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),

@@ -1,2 +1,3 @@
 export { Base64Scalar, DateTimeScalar } from './scalars.js';
 export { loadTypeDefs } from './load-schema.js';
+export { noSubscriptionsOverHttp } from './subscriptions-over-http.js';

@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
 import { formatClientError } from '../errors/index.js';
+import { noSubscriptionsOverHttp } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
@@ -77,6 +78,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
+    validationRules: [noSubscriptionsOverHttp],
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
