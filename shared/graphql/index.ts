@@ -1,2 +1,8 @@
 export { Base64Scalar, DateTimeScalar } from './scalars.js';
 export { loadTypeDefs } from './load-schema.js';
+export {
+  federationPublicFields,
+  guardableFields,
+  requireAuthentication,
+  type PublicField,
+} from './require-authentication.js';

@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
 import { formatClientError } from '../errors/index.js';
+import { requireAuthentication, type PublicField } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
@@ -28,6 +29,8 @@ export interface SubgraphServerOptions {
   readonly port: number;
   readonly logger: Logger;
   readonly verifier: TokenVerifier;
+  /** Fields open without a verified token (see shared/graphql/require-authentication.ts). */
+  readonly publicFields: readonly PublicField[];
   /** Extra readiness checks beside the store's. */
   readonly health?: HealthCheck;
   /** The subgraph's store: pinged by /health, closed after the server stops. */
@@ -73,7 +76,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   // The HTTP server must exist before Apollo starts, for the drain plugin.
   const listening = await listen(app, options.host, options.port);
   const apollo = new ApolloServer<RequestContext>({
-    schema: options.schema,
+    schema: requireAuthentication(options.schema, options.publicFields),
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
