@@ -72,6 +72,7 @@ export async function createSubgraph(
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, downloadUrl) }]),
     publicFields,
+    trustedProxies: config.http.trustedProxies,
     host: config.host,
     port: deps.port,
     logger: deps.logger,
