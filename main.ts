@@ -162,6 +162,7 @@ export async function startGuardyn(
         subgraphs: routing.map((entry) => ({ name: entry.name, url: subgraphUrl(entry.name) })),
         bus,
         verifier,
+        trustedProxies: config.http.trustedProxies,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
       });
       started.push(gateway);

@@ -12,6 +12,7 @@ import { noSubscriptionsOverHttp } from '../shared/graphql/index.js';
 import {
   buildHealthReport,
   servingCheck,
+  clientAddressResolver,
   closeServer,
   listen,
   type RunningServer,
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   /** Verifies the access token of each subscription socket. */
   readonly verifier: TokenVerifier;
   readonly subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** CIDR ranges (the ingress) whose X-Forwarded-For is believed; else the TCP peer is the client. */
+  readonly trustedProxies: readonly string[];
 }
 
 /** The gateway adds a count of open subscription sockets to what every server exposes. */
@@ -67,6 +70,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     apiSchema = loaded;
   });
   const metrics = createServiceMetrics('gateway');
+  const clientAddress = clientAddressResolver(options.trustedProxies);
 
   const app = express();
   app.disable('x-powered-by');
@@ -110,13 +114,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(
     '/graphql',
     // Multipart uploads go to the media subgraph as streams; everything else to Apollo.
-    ...(mediaUrl ? [uploadBridge({ mediaUrl, schema: currentSchema, run, logger })] : []),
+    ...(mediaUrl
+      ? [uploadBridge({ mediaUrl, schema: currentSchema, run, logger, clientAddress })]
+      : []),
     express.json({ limit: '16mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         authorization: req.headers.authorization,
-        // Our own view of the peer, never a client-supplied X-Forwarded-For.
-        clientAddress: req.socket.remoteAddress,
+        // The peer, or what a trusted proxy saw; never a client-supplied X-Forwarded-For.
+        clientAddress: clientAddress(req),
       }),
     }),
   );
@@ -136,6 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }),
     ),
     logger,
+    clientAddress,
     ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
   });
 

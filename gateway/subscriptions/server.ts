@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
@@ -56,6 +56,8 @@ export interface SubscriptionServerOptions {
   readonly verifier: TokenVerifier;
   readonly peers: ConversationPeers;
   readonly logger: Logger;
+  /** The client's address (shared/http/client-address.ts), forwarded to the subgraphs. */
+  readonly clientAddress: (request: IncomingMessage) => string;
   readonly limits?: Partial<SubscriptionLimits>;
 }
 
@@ -141,7 +143,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           principal,
           credentials: {
             authorization: `Bearer ${token}`,
-            clientAddress: ctx.extra.request.socket.remoteAddress,
+            clientAddress: options.clientAddress(ctx.extra.request),
           },
           connectionId: opened.connectionId,
         };

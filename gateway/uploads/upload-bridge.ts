@@ -20,6 +20,8 @@ export interface UploadBridgeOptions {
   readonly schema: () => GraphQLSchema;
   readonly run: OperationRunner;
   readonly logger: Logger;
+  /** The client's address (shared/http/client-address.ts), forwarded in X-Forwarded-For. */
+  readonly clientAddress: (request: IncomingMessage) => string;
 }
 
 /** Headers Apollo Server's CSRF prevention accepts on a multipart request. */
@@ -70,10 +72,13 @@ export function uploadBridge(options: UploadBridgeOptions): RequestHandler {
         variables: upload.variables,
         ...(upload.operationName ? { operationName: upload.operationName } : {}),
       });
-      const upstream = await forward(options.mediaUrl, request, contentType, [
-        encodeFirstPart(boundary, 'operations', forwarded),
-        first.rest,
-      ]);
+      const upstream = await forward(
+        options.mediaUrl,
+        request,
+        options.clientAddress(request),
+        contentType,
+        [encodeFirstPart(boundary, 'operations', forwarded), first.rest],
+      );
       const body = await readJson(upstream);
       if (!body.data) {
         response.status(upstream.statusCode ?? 500).json(body);
@@ -97,6 +102,7 @@ export function uploadBridge(options: UploadBridgeOptions): RequestHandler {
 function forward(
   url: string,
   client: IncomingMessage,
+  clientAddress: string,
   contentType: string,
   head: Buffer[],
 ): Promise<IncomingMessage> {
@@ -109,7 +115,7 @@ function forward(
         'content-type': contentType,
         'apollo-require-preflight': 'true',
         ...(client.headers.authorization ? { authorization: client.headers.authorization } : {}),
-        ...(client.socket.remoteAddress ? { 'x-forwarded-for': client.socket.remoteAddress } : {}),
+        'x-forwarded-for': clientAddress,
       },
     });
     upstream.on('response', resolve);

@@ -248,3 +248,39 @@ describe('loadConfig: ScyllaDB keyspaces', () => {
     expect(error.message).not.toContain('\n');
   });
 });
+
+describe('loadConfig: trusted proxies', () => {
+  const variable = 'GUARDYN_HTTP__TRUSTED_PROXIES';
+
+  it('trusts loopback by default, embedded or not', () => {
+    expect(loadConfig({}).http.trustedProxies).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(loadConfig({ GUARDYN_SERVICE_NAME: 'auth' }).http.trustedProxies).toEqual([
+      '127.0.0.0/8',
+      '::1/128',
+    ]);
+  });
+
+  it('takes the list as given in distributed mode, and adds loopback in embedded mode', () => {
+    const list = '10.244.0.0/16, FD00::/8,192.0.2.7';
+    expect(
+      loadConfig({ GUARDYN_SERVICE_NAME: 'gateway', [variable]: list }).http.trustedProxies,
+    ).toEqual(['10.244.0.0/16', 'fd00::/8', '192.0.2.7/32']);
+    expect(loadConfig({ [variable]: list }).http.trustedProxies).toEqual([
+      '127.0.0.0/8',
+      '::1/128',
+      '10.244.0.0/16',
+      'fd00::/8',
+      '192.0.2.7/32',
+    ]);
+  });
+
+  it.each([
+    ['10.0.0.0/33', 'prefix length must be 0 to 32'],
+    ['10.0.0.0/8,,fd00::/8', 'not an IP address or CIDR range'],
+    ['proxy.internal', 'not an IP address or CIDR range'],
+  ])('refuses %j', (value, problem) => {
+    const error = configError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(problem);
+  });
+});

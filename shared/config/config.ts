@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loopbackRanges, parseCidr } from '../http/trusted-proxies.js';
 import { logLevels, type LogLevel } from '../logging/index.js';
 import { serviceNames, subgraphNames, type ServiceName, type SubgraphName } from './services.js';
 
@@ -10,6 +11,13 @@ export interface GuardynConfig {
   /** GUARDYN_PORT; unset means the service's default port (gateway 4000, subgraphs 4001..4005). */
   readonly port: number | undefined;
   readonly dataDir: string;
+  readonly http: {
+    /**
+     * CIDR ranges whose X-Forwarded-For is believed (GUARDYN_HTTP__TRUSTED_PROXIES); default
+     * loopback. Embedded mode always adds loopback: the gateway reaches its subgraphs over it.
+     */
+    readonly trustedProxies: readonly string[];
+  };
   readonly database: {
     /** Non-empty switches every store to ScyllaDB (CQL); empty means embedded SQLite. */
     readonly scyllaNodes: readonly string[];
@@ -163,6 +171,20 @@ class EnvReader {
     return value;
   }
 
+  /** A comma-separated list of CIDR ranges (or single addresses), normalized. */
+  cidrs(name: string): string[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    return value.split(',').map((entry) => {
+      try {
+        return parseCidr(entry);
+      } catch (error) {
+        const problem = error instanceof Error ? error.message : String(error);
+        throw new ConfigError(name, `${problem} (comma-separated list)`);
+      }
+    });
+  }
+
   hostPorts(name: string, defaultPort: number): string[] {
     const value = this.raw(name);
     if (value === undefined) return [];
@@ -287,6 +309,13 @@ function readNotification(read: EnvReader): NotificationConfig {
   };
 }
 
+/** Loopback by default; in embedded mode always, since every gateway-to-subgraph hop uses it. */
+function trustedProxies(read: EnvReader, service: ServiceName | 'embedded'): string[] {
+  const configured = read.cidrs('GUARDYN_HTTP__TRUSTED_PROXIES');
+  if (configured === undefined) return [...loopbackRanges];
+  return service === 'embedded' ? [...new Set([...loopbackRanges, ...configured])] : configured;
+}
+
 /**
  * Parses the `GUARDYN_*` environment (`__` separates nesting levels: GUARDYN_DATABASE__SCYLLADB_NODES
  * is `database.scyllaNodes`). Throws ConfigError for the first bad value.
@@ -307,11 +336,13 @@ export function loadConfig(env: Env): GuardynConfig {
     if (url !== undefined) subgraphUrls[name] = url;
   }
 
+  const service = read.oneOf('GUARDYN_SERVICE_NAME', serviceNames) ?? 'embedded';
   const config: GuardynConfig = {
-    service: read.oneOf('GUARDYN_SERVICE_NAME', serviceNames) ?? 'embedded',
+    service,
     host: read.raw('GUARDYN_HOST') ?? '127.0.0.1',
     port: read.port('GUARDYN_PORT'),
     dataDir: path.resolve(read.raw('GUARDYN_DATA_DIR') ?? 'data'),
+    http: { trustedProxies: trustedProxies(read, service) },
     database: {
       scyllaNodes: read.hostPorts('GUARDYN_DATABASE__SCYLLADB_NODES', 9042),
       scyllaLocalDataCenter: read.raw('GUARDYN_DATABASE__SCYLLADB_LOCAL_DC') ?? 'datacenter1',

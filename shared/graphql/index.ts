@@ -1,3 +1,9 @@
 export { Base64Scalar, DateTimeScalar } from './scalars.js';
 export { loadTypeDefs } from './load-schema.js';
 export { noSubscriptionsOverHttp } from './subscriptions-over-http.js';
+export {
+  federationPublicFields,
+  guardableFields,
+  requireAuthentication,
+  type PublicField,
+} from './require-authentication.js';

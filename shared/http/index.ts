@@ -7,3 +7,5 @@ export {
 export { listen, closeServer, type ListeningServer } from './listen.js';
 export { buildHealthReport, servingCheck, type HealthCheck, type HealthReport } from './health.js';
 export type { SubgraphDependencies } from './dependencies.js';
+export { clientAddressResolver, resolveClientAddress } from './client-address.js';
+export { TrustedProxies, loopbackRanges, normalizeAddress, parseCidr } from './trusted-proxies.js';

@@ -6,9 +6,14 @@ import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
 import { formatClientError } from '../errors/index.js';
-import { noSubscriptionsOverHttp } from '../graphql/index.js';
+import {
+  noSubscriptionsOverHttp,
+  requireAuthentication,
+  type PublicField,
+} from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
+import { clientAddressResolver } from './client-address.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
 import { closeServer, listen } from './listen.js';
 
@@ -17,7 +22,7 @@ export interface RequestContext {
   readonly caller: Caller;
   /** The raw Authorization header, to call other subgraphs on the caller's behalf. */
   readonly authorization: string | undefined;
-  /** The client's address as the first proxy saw it (for rate limits). */
+  /** The client's address, through trusted proxies only (for rate limits). */
   readonly clientAddress: string;
   readonly logger: Logger;
 }
@@ -29,6 +34,10 @@ export interface SubgraphServerOptions {
   readonly port: number;
   readonly logger: Logger;
   readonly verifier: TokenVerifier;
+  /** Fields open without a verified token (see shared/graphql/require-authentication.ts). */
+  readonly publicFields: readonly PublicField[];
+  /** CIDR ranges whose X-Forwarded-For is believed (the gateway's, in front of the subgraph). */
+  readonly trustedProxies: readonly string[];
   /** Extra readiness checks beside the store's. */
   readonly health?: HealthCheck;
   /** The subgraph's store: pinged by /health, closed after the server stops. */
@@ -55,7 +64,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   const metrics = createServiceMetrics(name);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  const clientAddressOf = clientAddressResolver(options.trustedProxies);
 
   let serving = false;
   app.get('/health', async (_request, response) => {
@@ -74,7 +83,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   // The HTTP server must exist before Apollo starts, for the drain plugin.
   const listening = await listen(app, options.host, options.port);
   const apollo = new ApolloServer<RequestContext>({
-    schema: options.schema,
+    schema: requireAuthentication(options.schema, options.publicFields),
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
@@ -100,8 +109,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       context: async ({ req }) => ({
         caller: await callerFromAuthorization(options.verifier, req.headers.authorization),
         authorization: req.headers.authorization,
-        clientAddress:
-          forwardedClientAddress(req.headers['x-forwarded-for']) ?? req.ip ?? 'unknown',
+        clientAddress: clientAddressOf(req),
         logger,
       }),
     }),
@@ -132,14 +140,4 @@ async function storeHealth(store: { ping(): Promise<void> }) {
       detail: error instanceof Error ? error.message : String(error),
     };
   }
-}
-
-/**
- * The gateway forwards the client's address in X-Forwarded-For; subgraphs listen on private
- * addresses only, so the first entry is the one the gateway saw.
- */
-function forwardedClientAddress(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  const first = value?.split(',')[0]?.trim();
-  return first === '' ? undefined : first;
 }

@@ -12,7 +12,7 @@ import { startSubgraphServer, type RunningServer } from '../../shared/http/index
 import type { Logger } from '../../shared/logging/index.js';
 import type { AuthEvents } from './events.js';
 import { PasswordChecker } from './passwords.js';
-import { createResolvers } from './resolvers.js';
+import { createResolvers, publicFields } from './resolvers.js';
 import { AuthService, type AuthServiceOptions } from './service.js';
 import { AccessTokenSigner } from './signing-keys.js';
 import type { AuthStore } from './store.js';
@@ -21,7 +21,7 @@ import { SqliteAuthStore } from './store.sqlite.js';
 
 export const name = 'auth';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
-export { createResolvers };
+export { createResolvers, publicFields };
 
 /** Access tokens live 15 minutes; a revoked session's tokens are refused at once (see README). */
 export const accessTokenLifetimeSeconds = 15 * 60;
@@ -89,6 +89,8 @@ export async function createSubgraph(
   return startSubgraphServer({
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
+    publicFields,
+    trustedProxies: config.http.trustedProxies,
     host: config.host,
     port: deps.port,
     logger: deps.logger,

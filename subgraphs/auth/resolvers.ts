@@ -1,5 +1,10 @@
 import { requirePrincipal, type Caller } from '../../shared/auth/index.js';
-import { Base64Scalar, DateTimeScalar } from '../../shared/graphql/index.js';
+import {
+  Base64Scalar,
+  DateTimeScalar,
+  federationPublicFields,
+  type PublicField,
+} from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type {
   AuthResult,
@@ -68,6 +73,17 @@ function toBundleView(bundle: ClaimedBundle) {
     kyberPreKey: bundle.kyberPreKey,
   };
 }
+
+/**
+ * What answers without a verified token: signing up and signing in (they hand out the tokens),
+ * and the SDL. Everything else in this subgraph refuses such callers with UNAUTHENTICATED.
+ */
+export const publicFields: readonly PublicField[] = [
+  ...federationPublicFields,
+  'Mutation.register',
+  'Mutation.login',
+  'Mutation.refreshSession',
+];
 
 /** Thin: parse arguments, call the service, shape the result. */
 export function createResolvers(service: AuthService) {

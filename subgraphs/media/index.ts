@@ -13,7 +13,7 @@ import { FileBlobStore } from './blob-store.fs.js';
 import { downloadRoute } from './download-route.js';
 import { DownloadUrlSigner, loadUrlSigningKey } from './download-url.js';
 import { multipartRequests } from './multipart.js';
-import { createResolvers } from './resolvers.js';
+import { createResolvers, publicFields } from './resolvers.js';
 import { MediaService, type MediaServiceOptions } from './service.js';
 import type { MediaStore } from './store.js';
 import { ScyllaMediaStore } from './store.scylla.js';
@@ -21,7 +21,7 @@ import { SqliteMediaStore } from './store.sqlite.js';
 
 export const name = 'media';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
-export { createResolvers };
+export { createResolvers, publicFields };
 
 export interface MediaDependencies extends SubgraphDependencies {
   readonly store?: MediaStore;
@@ -71,6 +71,8 @@ export async function createSubgraph(
   const server = await startSubgraphServer({
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, downloadUrl) }]),
+    publicFields,
+    trustedProxies: config.http.trustedProxies,
     host: config.host,
     port: deps.port,
     logger: deps.logger,

@@ -1,7 +1,11 @@
 import GraphQLUpload from 'graphql-upload/GraphQLUpload.mjs';
 import type { FileUpload } from 'graphql-upload/processRequest.mjs';
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { DateTimeScalar } from '../../shared/graphql/index.js';
+import {
+  DateTimeScalar,
+  federationPublicFields,
+  type PublicField,
+} from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type { MediaService } from './service.js';
 import type { MediaRecord } from './store.js';
@@ -13,6 +17,9 @@ interface UploadMediaArgs {
   readonly sha256: string;
   readonly thumbnail?: Promise<FileUpload> | null;
 }
+
+/** What answers without a verified token: only the SDL; everything else is UNAUTHENTICATED. */
+export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 /** Thin: check the caller, adapt the uploads, call the service. */
 export function createResolvers(service: MediaService, downloadUrl: (id: string) => string) {

@@ -17,7 +17,7 @@ import {
 } from '../../shared/http/index.js';
 import { entityDeviceDirectory } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
-import { createResolvers } from './resolvers.js';
+import { createResolvers, publicFields } from './resolvers.js';
 import { Delivery } from './delivery.js';
 import { GroupService } from './group-service.js';
 import {
@@ -31,7 +31,7 @@ import { SqliteMessagingStore } from './store.sqlite.js';
 
 export const name = 'messaging';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
-export { createResolvers };
+export { createResolvers, publicFields };
 
 /** How often expired envelopes are swept. */
 const expirySweepMs = 10 * 60_000;
@@ -115,6 +115,8 @@ export async function createSubgraph(
   const server = await startSubgraphServer({
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, groups) }]),
+    publicFields,
+    trustedProxies: config.http.trustedProxies,
     host: config.host,
     port: deps.port,
     logger: deps.logger,

@@ -1,5 +1,10 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { Base64Scalar, DateTimeScalar } from '../../shared/graphql/index.js';
+import {
+  Base64Scalar,
+  DateTimeScalar,
+  federationPublicFields,
+  type PublicField,
+} from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type { CommitInput, GroupMessageInput, GroupService } from './group-service.js';
 import type { MessagingService, Requester, SendMessageInput } from './service.js';
@@ -25,6 +30,9 @@ function cachedConversation(service: MessagingService, context: RequestContext, 
   }
   return found;
 }
+
+/** What answers without a verified token: only the SDL; everything else is UNAUTHENTICATED. */
+export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 /** Thin: parse arguments, call the service, shape the result. */
 export function createResolvers(service: MessagingService, groups: GroupService) {

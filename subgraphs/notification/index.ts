@@ -19,7 +19,7 @@ import { ConnectionTracker } from './connections.js';
 import { PushDispatcher, type DispatcherHooks, type PushDispatcherOptions } from './dispatcher.js';
 import { createPushProviders } from './providers.js';
 import type { PushProvider } from './push-provider.js';
-import { createResolvers } from './resolvers.js';
+import { createResolvers, publicFields } from './resolvers.js';
 import { NotificationService, type NotificationServiceOptions } from './service.js';
 import type { NotificationStore, PushPlatform } from './store.js';
 import { ScyllaNotificationStore } from './store.scylla.js';
@@ -27,7 +27,7 @@ import { SqliteNotificationStore } from './store.sqlite.js';
 
 export const name = 'notification';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
-export { createResolvers };
+export { createResolvers, publicFields };
 
 /** Every device's push events: `guardyn.push.<userId>.<deviceId>`. */
 export const pushPattern = 'guardyn.push.*.*';
@@ -113,6 +113,8 @@ export async function createSubgraph(
     server = await startSubgraphServer({
       name,
       schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
+      publicFields,
+      trustedProxies: config.http.trustedProxies,
       host: config.host,
       port: deps.port,
       logger: deps.logger,

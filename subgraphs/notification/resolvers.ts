@@ -1,7 +1,14 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { DateTimeScalar } from '../../shared/graphql/index.js';
+import {
+  DateTimeScalar,
+  federationPublicFields,
+  type PublicField,
+} from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type { NotificationService } from './service.js';
+
+/** What answers without a verified token: only the SDL; everything else is UNAUTHENTICATED. */
+export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 /** Thin: check the caller, call the service. */
 export function createResolvers(service: NotificationService) {

@@ -17,7 +17,7 @@ import {
 } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { PresenceEvents } from './events.js';
-import { createResolvers } from './resolvers.js';
+import { createResolvers, publicFields } from './resolvers.js';
 import { defaultPresenceOptions, PresenceService, type PresenceServiceOptions } from './service.js';
 import type { PresenceStore } from './store.js';
 import { ScyllaPresenceStore } from './store.scylla.js';
@@ -25,7 +25,7 @@ import { SqlitePresenceStore } from './store.sqlite.js';
 
 export const name = 'presence';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
-export { createResolvers };
+export { createResolvers, publicFields };
 
 /** How often stale connections and choices are expired. */
 const expirySweepMs = 15_000;
@@ -87,6 +87,8 @@ export async function createSubgraph(
   const server = await startSubgraphServer({
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
+    publicFields,
+    trustedProxies: config.http.trustedProxies,
     host: config.host,
     port: deps.port,
     logger: deps.logger,

@@ -1,8 +1,15 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { DateTimeScalar } from '../../shared/graphql/index.js';
+import {
+  DateTimeScalar,
+  federationPublicFields,
+  type PublicField,
+} from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type { PresenceService } from './service.js';
 import type { PresenceStatus } from './store.js';
+
+/** What answers without a verified token: only the SDL; everything else is UNAUTHENTICATED. */
+export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 export function createResolvers(service: PresenceService) {
   return {
