@@ -250,9 +250,9 @@ describe('loadConfig: ScyllaDB keyspaces', () => {
 });
 
 describe('loadConfig: send rate and mailbox quota', () => {
-  it('defaults to 60 sends and 32 MiB per sender per minute, 100000 envelopes and 512 MiB per mailbox', () => {
+  it('defaults to 30 sends and 32 MiB per sender per minute, 100000 envelopes and 512 MiB per mailbox', () => {
     expect(loadConfig({}).messaging).toMatchObject({
-      sendRatePerMinute: 60,
+      sendRatePerMinute: 30,
       sendBytesPerMinute: 32 * 1024 * 1024,
       mailboxMaxEnvelopes: 100_000,
       mailboxMaxBytes: 512 * 1024 * 1024,

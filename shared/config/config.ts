@@ -26,7 +26,7 @@ export interface GuardynConfig {
     readonly retentionDays: number;
     /** Keeps this deployment's subjects apart on a shared NATS server (unset: plain `guardyn.*`). */
     readonly natsNamespace: string | undefined;
-    /** Sends (1:1, group messages, commits) per sender user per sliding minute. @default 60 */
+    /** Sends (1:1, group messages, commits) per sender user per sliding minute. @default 30 */
     readonly sendRatePerMinute: number;
     /** Envelope bytes stored per sender user per sliding minute. @default 32 MiB */
     readonly sendBytesPerMinute: number;
@@ -264,7 +264,7 @@ const maxByteSetting = 2 ** 40;
 function readSendLimits(read: EnvReader) {
   const variable = (name: string) => `GUARDYN_MESSAGING__${name}`;
   return {
-    sendRatePerMinute: read.integer(variable('SEND_RATE_PER_MINUTE'), 1, 100_000) ?? 60,
+    sendRatePerMinute: read.integer(variable('SEND_RATE_PER_MINUTE'), 1, 100_000) ?? 30,
     sendBytesPerMinute:
       read.integer(variable('SEND_BYTES_PER_MINUTE'), minSendBytesPerMinute, maxByteSetting) ??
       32 * mib,
