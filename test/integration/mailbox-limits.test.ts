@@ -7,6 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData, postGraphQL, type ClientError } from '../support/graphql-client.js';
 import { ackEnvelopes, readInbox, sendMessageMutation } from '../support/messaging-client.js';
+import { createKeyPackage, createMlsClient } from '../support/mls-client.js';
+import {
+  addMembers,
+  createMlsGroup,
+  encryptApplicationMessage,
+  joinFromWelcome,
+  removeMember,
+} from '../support/mls-group.js';
+import { toBase64 } from '../support/signal-device.js';
 import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const sendsPerMinute = 3;
@@ -196,5 +205,123 @@ describe('a mailbox at its quota', () => {
       fullDevices: [{ userId: bob.userId, deviceId: 1 }],
     });
     expect(await contents(bob)).toHaveLength(2);
+  });
+});
+
+describe('a full member mailbox in an MLS group', () => {
+  const mutation = {
+    createGroup: 'mutation ($input: CreateGroupInput!) { createGroup(input: $input) { id } }',
+    commitGroup: 'mutation ($input: CommitInput!) { commitGroup(input: $input) { epoch } }',
+    sendGroupMessage:
+      'mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { recipients } }',
+  };
+  const types = async (account: TestAccount) =>
+    (await readInbox(url, account.accessToken)).map((envelope) => envelope.type);
+
+  it('misses group messages, blocks commits that keep it, and lets the group remove it', async () => {
+    const [alice, bob, carol, dave] = [
+      await registerAccount(url),
+      await registerAccount(url),
+      await registerAccount(url),
+      await registerAccount(url),
+    ];
+    const aliceMls = await createMlsClient({ userId: alice.userId });
+    const bobMls = await createMlsClient({ userId: bob.userId });
+    const carolMls = await createMlsClient({ userId: carol.userId });
+    const groupId = randomBytes(16);
+    const aliceMember = await createMlsGroup(aliceMls, groupId);
+    const { createGroup: group } = await expectData<{ createGroup: { id: string } }>(
+      url,
+      mutation.createGroup,
+      { input: { mlsGroupId: toBase64(groupId) } },
+      alice.accessToken,
+    );
+    const keyPackages = [await createKeyPackage(bobMls), await createKeyPackage(carolMls)];
+    const added = await addMembers(
+      aliceMember,
+      keyPackages.map((keyPackage) => keyPackage.bytes),
+    );
+    await expectData(
+      url,
+      mutation.commitGroup,
+      {
+        input: {
+          conversationId: group.id,
+          epoch: 0,
+          commit: toBase64(added.commit),
+          welcome: toBase64(added.welcome),
+          addedUserIds: [bob.userId, carol.userId],
+        },
+      },
+      alice.accessToken,
+    );
+    // Bob holds his Welcome and three messages from Dave: his mailbox is at its quota.
+    for (let i = 0; i < 3; i++) expect((await send(dave, bob)).messageId).toBeDefined();
+
+    // A group message skips Bob rather than silencing the group.
+    const message = await encryptApplicationMessage(aliceMember, 'hello');
+    const { sendGroupMessage } = await expectData<{ sendGroupMessage: { recipients: number } }>(
+      url,
+      mutation.sendGroupMessage,
+      {
+        input: {
+          conversationId: group.id,
+          epoch: 1,
+          message: toBase64(message),
+          clientMessageId: 'g-1',
+        },
+      },
+      alice.accessToken,
+    );
+    expect(sendGroupMessage.recipients).toBe(1);
+    expect(await types(carol)).toEqual(['MLS_WELCOME', 'MLS_APPLICATION']);
+    expect(await types(bob)).toEqual(['MLS_WELCOME', ...Array(3).fill('SIGNAL_MESSAGE')]);
+
+    // A commit must reach every member or none: one Bob keeps cannot be stored.
+    const carolMember = await joinFromWelcome(carolMls, added.welcome);
+    const atEpochOne = carolMember.state;
+    const keeping = await removeMember(carolMember, `${alice.userId}.1`);
+    const blocked = await postGraphQL(
+      url,
+      mutation.commitGroup,
+      {
+        input: {
+          conversationId: group.id,
+          epoch: 1,
+          commit: toBase64(keeping.commit),
+          removedUserIds: [alice.userId],
+        },
+      },
+      carol.accessToken,
+    );
+    expect(blocked.errors?.[0]?.extensions).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      quota: 'MAILBOX',
+      fullDevices: [{ userId: bob.userId, deviceId: 1 }],
+    });
+    expect(await types(alice)).toEqual([]);
+
+    // The commit that removes Bob goes through, to Bob too (over his quota by that one).
+    const removing = await removeMember({ client: carolMls, state: atEpochOne }, `${bob.userId}.1`);
+    const { commitGroup } = await expectData<{ commitGroup: { epoch: number } }>(
+      url,
+      mutation.commitGroup,
+      {
+        input: {
+          conversationId: group.id,
+          epoch: 1,
+          commit: toBase64(removing.commit),
+          removedUserIds: [bob.userId],
+        },
+      },
+      carol.accessToken,
+    );
+    expect(commitGroup.epoch).toBe(2);
+    expect(await types(bob)).toEqual([
+      'MLS_WELCOME',
+      ...Array(3).fill('SIGNAL_MESSAGE'),
+      'MLS_COMMIT',
+    ]);
+    expect(await types(alice)).toEqual(['MLS_COMMIT']);
   });
 });
