@@ -45,6 +45,8 @@ const mailboxGcGraceSeconds = 3 * 3600;
  * - `mailbox`: one partition per recipient device, clustered by envelope id (UUIDv7 text, which
  *   sorts by creation time), each row written `USING TTL` its expiry. Pages continue after the last
  *   id a reader saw, never by offset.
+ * - `mailbox_sizes`: a narrow copy of each mailbox (envelope id and content size, same TTL), written
+ *   and deleted with the envelopes, summed for the per-device quota without reading contents.
  * - `mailbox_expiry`: the sweep's index, partitioned by (hour of expiry, shard of the mailbox), so
  *   `deleteExpired` reads a day of buckets instead of every mailbox.
  * - `conversations`: one partition per conversation, a row per member, and static columns for the
