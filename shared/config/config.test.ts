@@ -284,3 +284,43 @@ describe('loadConfig: trusted proxies', () => {
     expect(error.message).toContain(problem);
   });
 });
+
+describe('loadConfig: send rate and mailbox quota', () => {
+  it('defaults to 30 sends and 32 MiB per sender per minute, 100000 envelopes and 512 MiB per mailbox', () => {
+    expect(loadConfig({}).messaging).toMatchObject({
+      sendRatePerMinute: 30,
+      sendBytesPerMinute: 32 * 1024 * 1024,
+      mailboxMaxEnvelopes: 100_000,
+      mailboxMaxBytes: 512 * 1024 * 1024,
+    });
+  });
+
+  it('reads them', () => {
+    expect(
+      loadConfig({
+        GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '5',
+        GUARDYN_MESSAGING__SEND_BYTES_PER_MINUTE: '1048576',
+        GUARDYN_MESSAGING__MAILBOX_MAX_ENVELOPES: '10',
+        GUARDYN_MESSAGING__MAILBOX_MAX_BYTES: '262144',
+      }).messaging,
+    ).toMatchObject({
+      sendRatePerMinute: 5,
+      sendBytesPerMinute: 1048576,
+      mailboxMaxEnvelopes: 10,
+      mailboxMaxBytes: 262144,
+    });
+  });
+
+  it.each([
+    ['GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE', '0'],
+    ['GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE', 'lots'],
+    ['GUARDYN_MESSAGING__SEND_BYTES_PER_MINUTE', '65535'],
+    ['GUARDYN_MESSAGING__MAILBOX_MAX_ENVELOPES', '0'],
+    ['GUARDYN_MESSAGING__MAILBOX_MAX_BYTES', '1024'],
+    ['GUARDYN_MESSAGING__MAILBOX_MAX_BYTES', '1e9'],
+  ])('refuses %s=%s', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain('is not a whole number from');
+  });
+});

@@ -34,6 +34,14 @@ export interface GuardynConfig {
     readonly retentionDays: number;
     /** Keeps this deployment's subjects apart on a shared NATS server (unset: plain `guardyn.*`). */
     readonly natsNamespace: string | undefined;
+    /** Sends (1:1, group messages, commits) per sender user per sliding minute. @default 30 */
+    readonly sendRatePerMinute: number;
+    /** Envelope bytes stored per sender user per sliding minute. @default 32 MiB */
+    readonly sendBytesPerMinute: number;
+    /** Most pending envelopes in one device's mailbox. @default 100000 */
+    readonly mailboxMaxEnvelopes: number;
+    /** Most pending content bytes in one device's mailbox. @default 512 MiB */
+    readonly mailboxMaxBytes: number;
   };
   readonly observability: {
     readonly otlpEndpoint: string | undefined;
@@ -269,6 +277,25 @@ function readMedia(read: EnvReader): MediaConfig {
   };
 }
 
+/** Bytes are counted in 64 KiB units (see subgraphs/messaging/send-limits.ts): at least one. */
+const minSendBytesPerMinute = 64 * 1024;
+/** A mailbox must hold at least one envelope of the largest size (256 KiB). */
+const minMailboxBytes = 256 * 1024;
+const maxByteSetting = 2 ** 40;
+
+function readSendLimits(read: EnvReader) {
+  const variable = (name: string) => `GUARDYN_MESSAGING__${name}`;
+  return {
+    sendRatePerMinute: read.integer(variable('SEND_RATE_PER_MINUTE'), 1, 100_000) ?? 30,
+    sendBytesPerMinute:
+      read.integer(variable('SEND_BYTES_PER_MINUTE'), minSendBytesPerMinute, maxByteSetting) ??
+      32 * mib,
+    mailboxMaxEnvelopes: read.integer(variable('MAILBOX_MAX_ENVELOPES'), 1, 10_000_000) ?? 100_000,
+    mailboxMaxBytes:
+      read.integer(variable('MAILBOX_MAX_BYTES'), minMailboxBytes, maxByteSetting) ?? 512 * mib,
+  };
+}
+
 /** All or none: a half-configured provider is a mistake, named by its first missing variable. */
 function requireTogether(values: Record<string, string | undefined>): boolean {
   const missing = Object.keys(values).filter((name) => values[name] === undefined);
@@ -360,6 +387,7 @@ export function loadConfig(env: Env): GuardynConfig {
         /^[A-Za-z0-9_-]{1,64}$/,
         'a name of 1 to 64 of A-Z, a-z, 0-9, "_" and "-"',
       ),
+      ...readSendLimits(read),
     },
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),

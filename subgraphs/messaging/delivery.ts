@@ -6,10 +6,12 @@ import {
 } from '../../shared/errors/index.js';
 import { uuid7 } from '../../shared/ids/index.js';
 import type { MessagingEvents } from './events.js';
+import { MailboxFullError } from './send-limits.js';
 import type {
   EnvelopeRecord,
   EnvelopeType,
   EpochCondition,
+  MailboxQuota,
   MessagingStore,
   SentMessageRecord,
 } from './store.js';
@@ -25,6 +27,8 @@ export interface DeliveryOptions {
   readonly maxEnvelopeBytes: number;
   /** How long an unacked envelope is kept. */
   readonly retentionMs: number;
+  /** Most a device's mailbox may hold pending: a send over it stores nothing. */
+  readonly mailboxQuota: MailboxQuota;
 }
 
 const maxClientMessageIdLength = 128;
@@ -83,7 +87,14 @@ export class Delivery {
       serverTimestamp: message.now,
       recipients: envelopes.length,
     };
-    const outcome = await this.store.storeMessage(sent, envelopes, condition);
+    const { mailboxQuota } = this.options;
+    const outcome = await this.store.storeMessageWithinQuota(
+      sent,
+      envelopes,
+      mailboxQuota,
+      condition,
+    );
+    if (outcome.kind === 'mailbox-full') throw new MailboxFullError(mailboxQuota, outcome.full);
     if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);
     if (outcome.kind === 'stored') await this.events.envelopesStored(envelopes);
     return outcome.sent;

@@ -13,6 +13,7 @@ import type { Delivery, SendResult } from './delivery.js';
 import type { DeviceDirectory, DeviceInfo } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
 import { checkFrame, checkWelcome, readMlsFrame, type MlsFrame } from './mls-framing.js';
+import { MailboxFullError, storedBytes, type SendLimits } from './send-limits.js';
 import type { Requester } from './service.js';
 import {
   GroupExistsError,
@@ -59,6 +60,7 @@ export class GroupService {
     private readonly events: MessagingEvents,
     private readonly delivery: Delivery,
     private readonly maxGroupMembers: number,
+    private readonly limits: SendLimits,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -135,6 +137,8 @@ export class GroupService {
       throw new PayloadTooLargeError(`a group has at most ${this.maxGroupMembers} members`);
     }
 
+    // Commits count as sends: each reaches every member device (and Welcomes strangers).
+    this.limits.takeSend(principal.userId);
     const devices = await this.directory.devicesOf(
       [...group.memberIds, ...added],
       requester.authorization,
@@ -158,13 +162,18 @@ export class GroupService {
         envelope(target, 'MLS_WELCOME', input.welcome ?? new Uint8Array()),
       ),
     ];
-    const outcome = await this.store.commitGroup({
+    this.limits.takeBytes(principal.userId, storedBytes(envelopes));
+    const commit = {
       conversationId: group.id,
       expectedEpoch: input.epoch,
       addedUserIds: added,
       removedUserIds: removed,
       envelopes,
-    });
+    };
+    // All or none; members it removes take it even when full, so a full mailbox can be removed.
+    const { mailboxQuota } = this.limits;
+    const outcome = await this.store.commitGroupWithinQuota(commit, mailboxQuota, removed);
+    if (outcome.kind === 'mailbox-full') throw new MailboxFullError(mailboxQuota, outcome.full);
     if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);
     await this.events.envelopesStored(envelopes);
     return outcome.conversation;
@@ -189,6 +198,7 @@ export class GroupService {
     );
     if (previous) return previous;
     if (input.epoch !== group.epoch) throw new StaleEpochError(group.epoch ?? 0);
+    this.limits.takeSend(principal.userId);
 
     const devices = await this.directory.devicesOf(group.memberIds, requester.authorization);
     const now = this.now();
@@ -201,7 +211,10 @@ export class GroupService {
           conversationId: group.id,
         }),
       );
-    return this.delivery.storeAndAnnounce(principal, input.clientMessageId, message, envelopes, {
+    // A full member device misses the message rather than silencing the group.
+    const deliverable = await this.limits.withoutFullMailboxes(envelopes);
+    this.limits.takeBytes(principal.userId, storedBytes(deliverable));
+    return this.delivery.storeAndAnnounce(principal, input.clientMessageId, message, deliverable, {
       conversationId: group.id,
       epoch: input.epoch,
     });

@@ -20,6 +20,7 @@ import type { MessagingEvents } from './events.js';
 import { createResolvers, publicFields } from './resolvers.js';
 import { Delivery } from './delivery.js';
 import { GroupService } from './group-service.js';
+import { SendLimits } from './send-limits.js';
 import {
   defaultMessagingOptions,
   MessagingService,
@@ -89,12 +90,26 @@ export async function createSubgraph(
   const options: MessagingServiceOptions = {
     ...defaultMessagingOptions,
     retentionMs: config.messaging.retentionDays * 24 * 3600_000,
+    sendsPerMinute: config.messaging.sendRatePerMinute,
+    sendBytesPerMinute: config.messaging.sendBytesPerMinute,
+    mailboxQuota: {
+      maxEnvelopes: config.messaging.mailboxMaxEnvelopes,
+      maxBytes: config.messaging.mailboxMaxBytes,
+    },
     ...deps.serviceOptions,
   };
   const events = busEvents(deps.bus);
   const delivery = new Delivery(store, events, options);
-  const service = new MessagingService(store, directory, events, delivery, options);
-  const groups = new GroupService(store, directory, events, delivery, options.maxGroupMembers);
+  const limits = new SendLimits(store, options);
+  const service = new MessagingService(store, directory, events, delivery, limits, options);
+  const groups = new GroupService(
+    store,
+    directory,
+    events,
+    delivery,
+    options.maxGroupMembers,
+    limits,
+  );
 
   const revoked = await deps.bus.consumeDurable(
     deviceRevokedPattern,

@@ -10,11 +10,13 @@ import type { Delivery, SendResult } from './delivery.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
 import { planFanOut } from './fan-out.js';
+import { storedBytes, type SendLimits } from './send-limits.js';
 import {
   type ConversationRecord,
   type EnvelopeRecord,
   type EnvelopeType,
   type MailboxPage,
+  type MailboxQuota,
   type MessagingStore,
 } from './store.js';
 
@@ -52,6 +54,12 @@ export interface MessagingServiceOptions {
   readonly retentionMs: number;
   /** Most members an MLS group may have. @default 1000 */
   readonly maxGroupMembers: number;
+  /** Sends per sender user per sliding minute (GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE). @default 30 */
+  readonly sendsPerMinute: number;
+  /** Envelope bytes stored per sender user per sliding minute. @default 32 MiB */
+  readonly sendBytesPerMinute: number;
+  /** Per-device mailbox quota. @default 100000 envelopes, 512 MiB */
+  readonly mailboxQuota: MailboxQuota;
 }
 
 export const defaultMessagingOptions: MessagingServiceOptions = {
@@ -59,6 +67,9 @@ export const defaultMessagingOptions: MessagingServiceOptions = {
   maxEnvelopesPerSend: 32,
   retentionMs: 30 * 24 * 3600_000,
   maxGroupMembers: 1000,
+  sendsPerMinute: 30,
+  sendBytesPerMinute: 32 * 1024 * 1024,
+  mailboxQuota: { maxEnvelopes: 100_000, maxBytes: 512 * 1024 * 1024 },
 };
 
 const signalEnvelopeTypes: readonly EnvelopeType[] = [
@@ -81,6 +92,7 @@ export class MessagingService {
     private readonly directory: DeviceDirectory,
     private readonly events: MessagingEvents,
     private readonly delivery: Delivery,
+    private readonly limits: SendLimits,
     options: Partial<MessagingServiceOptions> = {},
     private readonly now: () => Date = () => new Date(),
   ) {
@@ -117,6 +129,8 @@ export class MessagingService {
       input.clientMessageId,
     );
     if (previous) return previous;
+    this.limits.takeSend(principal.userId);
+    this.limits.takeBytes(principal.userId, storedBytes(input.envelopes));
 
     const devices = await this.directory.devicesOf(
       [input.recipientId, principal.userId],
@@ -132,6 +146,14 @@ export class MessagingService {
       recipientDevices,
       senderDevices: devices.get(principal.userId) ?? [],
     });
+    // Before the conversation is created: a refused send leaves nothing behind.
+    await this.limits.refuseFullMailboxes(
+      targets.map((target) => ({
+        recipientUserId: target.userId,
+        recipientDeviceId: target.deviceId,
+        content: target.envelope.content,
+      })),
+    );
 
     const now = this.now();
     const conversation =

@@ -199,5 +199,123 @@ export function describeMessagingStoreContract(
       expect(await store.removeMember(group.id, owner)).toBe(true);
       expect(await store.removeMember(group.id, owner)).toBe(false);
     });
+
+    it('keeps each mailbox’s usage through sends, receipts, acks, expiry and device removal', async () => {
+      const user = randomUUID();
+      const sized = (deviceId: number, bytes: number, overrides: Partial<EnvelopeRecord> = {}) =>
+        envelope(user, deviceId, {
+          content: new Uint8Array(randomBytes(bytes)),
+          expiresAt: new Date(Date.now() + 3 * hour),
+          ...overrides,
+        });
+      const first = sized(1, 100);
+      await store.storeMessage(sent(), [first, sized(1, 50), sized(2, 7)]);
+      await store.storeEnvelopes([sized(1, 10, { type: 'RECEIPT' })]);
+      await store.storeEnvelopes([sized(1, 1000, { expiresAt: new Date(Date.now() + hour) })]);
+      expect(
+        await store.mailboxUsage([
+          { userId: user, deviceId: 1 },
+          { userId: user, deviceId: 2 },
+          { userId: user, deviceId: 3 },
+        ]),
+      ).toEqual([
+        { userId: user, deviceId: 1, envelopes: 4, bytes: 1160 },
+        { userId: user, deviceId: 2, envelopes: 1, bytes: 7 },
+        { userId: user, deviceId: 3, envelopes: 0, bytes: 0 },
+      ]);
+
+      await store.deleteEnvelopes(user, 1, [first.id]);
+      // The 1000-byte envelope has expired two hours from now: the sweep then takes it.
+      await store.deleteExpired(new Date(Date.now() + 2 * hour), new Date(0));
+      expect(await store.mailboxUsage([{ userId: user, deviceId: 1 }])).toEqual([
+        { userId: user, deviceId: 1, envelopes: 2, bytes: 60 },
+      ]);
+      await store.deleteMailbox(user, 2);
+      expect(await store.mailboxUsage([{ userId: user, deviceId: 2 }])).toEqual([
+        { userId: user, deviceId: 2, envelopes: 0, bytes: 0 },
+      ]);
+    });
+
+    it('stores a send within the quota, or nothing for anyone, naming the full devices', async () => {
+      const [full, roomy] = [randomUUID(), randomUUID()];
+      const quota = { maxEnvelopes: 3, maxBytes: 1000 };
+      await store.storeEnvelopes([envelope(full, 1), envelope(full, 1), envelope(full, 2)]);
+      const record = sent();
+      const refused = await store.storeMessageWithinQuota(
+        record,
+        [envelope(roomy, 1), envelope(full, 1), envelope(full, 2), envelope(full, 1)],
+        quota,
+      );
+      expect(refused).toEqual({ kind: 'mailbox-full', full: [{ userId: full, deviceId: 1 }] });
+      expect((await store.readMailbox(roomy, 1, null, 10, new Date())).envelopes).toEqual([]);
+      expect((await store.readMailbox(full, 2, null, 10, new Date())).envelopes).toHaveLength(1);
+      expect(await store.findSentMessage(record.senderUserId, 1, record.clientMessageId)).toBe(
+        null,
+      );
+
+      // Bytes count as well as envelopes.
+      const heavy = envelope(full, 2, { content: new Uint8Array(randomBytes(961)) });
+      expect(await store.storeMessageWithinQuota(sent(), [heavy], quota)).toEqual({
+        kind: 'mailbox-full',
+        full: [{ userId: full, deviceId: 2 }],
+      });
+
+      const stored = await store.storeMessageWithinQuota(
+        record,
+        [envelope(roomy, 1), envelope(full, 1)],
+        quota,
+      );
+      expect(stored).toEqual({ kind: 'stored', sent: record });
+      // Now device 1 is at its quota: a retry of the stored send still gets its first result.
+      expect(
+        await store.storeMessageWithinQuota(
+          { ...record, messageId: uuid7() },
+          [envelope(full, 1)],
+          quota,
+        ),
+      ).toEqual({ kind: 'duplicate', sent: record });
+      expect((await store.readMailbox(full, 1, null, 10, new Date())).envelopes).toHaveLength(3);
+    });
+
+    it('commits within the quota unless a staying member is full; removed members are exempt', async () => {
+      const [owner, stays, leaves] = [randomUUID(), randomUUID(), randomUUID()];
+      const quota = { maxEnvelopes: 1, maxBytes: 1_000_000 };
+      const group = await store.createGroup({
+        id: randomUUID(),
+        kind: 'GROUP',
+        mlsGroupId: new Uint8Array(randomBytes(16)),
+        epoch: 0,
+        createdAt: new Date(),
+        memberIds: [owner, stays, leaves],
+      });
+      await store.storeEnvelopes([envelope(stays, 1), envelope(leaves, 1)]);
+      const commit = (removedUserIds: string[], expectedEpoch = 0) => ({
+        conversationId: group.id,
+        expectedEpoch,
+        addedUserIds: [],
+        removedUserIds,
+        envelopes: [envelope(stays, 1), envelope(leaves, 1)],
+      });
+      expect(await store.commitGroupWithinQuota(commit([leaves]), quota, [leaves])).toEqual({
+        kind: 'mailbox-full',
+        full: [{ userId: stays, deviceId: 1 }],
+      });
+      expect((await store.findConversation(group.id))?.epoch).toBe(0);
+      expect((await store.readMailbox(leaves, 1, null, 10, new Date())).envelopes).toHaveLength(1);
+      // A stale commit hears of its epoch before any quota.
+      expect(await store.commitGroupWithinQuota(commit([], 5), quota, [])).toEqual({
+        kind: 'stale-epoch',
+        currentEpoch: 0,
+      });
+
+      const [stayer] = (await store.readMailbox(stays, 1, null, 10, new Date())).envelopes;
+      await store.deleteEnvelopes(stays, 1, [stayer?.id ?? '']);
+      expect(await store.commitGroupWithinQuota(commit([leaves]), quota, [leaves])).toMatchObject({
+        kind: 'committed',
+        conversation: { epoch: 1, memberIds: [owner, stays] },
+      });
+      // Removed, and over the quota by the one commit that told them so.
+      expect((await store.readMailbox(leaves, 1, null, 10, new Date())).envelopes).toHaveLength(2);
+    });
   });
 }

@@ -15,17 +15,22 @@ import {
   type Row,
   type CqlStoreOptions,
 } from '../../shared/cql/index.js';
+import { devicesOverQuota, incomingUsage } from './mailbox-usage.js';
 import {
   envelopeTypes,
   GroupExistsError,
   type CommitOutcome,
   type ConversationKind,
   type ConversationRecord,
+  type DeviceAddress,
   type EnvelopeRecord,
   type EnvelopeType,
   type EpochCondition,
   type GroupCommit,
+  type MailboxFullOutcome,
   type MailboxPage,
+  type MailboxQuota,
+  type MailboxUsage,
   type MessagingStore,
   type SentMessageRecord,
   type StoreMessageOutcome,
@@ -40,6 +45,8 @@ const mailboxGcGraceSeconds = 3 * 3600;
  * - `mailbox`: one partition per recipient device, clustered by envelope id (UUIDv7 text, which
  *   sorts by creation time), each row written `USING TTL` its expiry. Pages continue after the last
  *   id a reader saw, never by offset.
+ * - `mailbox_sizes`: a narrow copy of each mailbox (envelope id and content size, same TTL), written
+ *   and deleted with the envelopes, summed for the per-device quota without reading contents.
  * - `mailbox_expiry`: the sweep's index, partitioned by (hour of expiry, shard of the mailbox), so
  *   `deleteExpired` reads a day of buckets instead of every mailbox.
  * - `conversations`: one partition per conversation, a row per member, and static columns for the
@@ -92,6 +99,18 @@ const migrations: readonly CqlMigration[] = [
          sender_user_id text, sender_device_id int, envelope_conversation_id text, content blob,
          server_timestamp timestamp, expires_at timestamp, receipt_requested boolean,
          PRIMARY KEY ((conversation_id, commit_id), envelope_id))`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'mailbox sizes, for the per-device quota',
+    // Envelopes written before this version have no size row: they count for nothing until
+    // they are acked or expire (at most the retention period).
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.mailbox_sizes (
+         user_id text, device_id int, id text, size bigint,
+         PRIMARY KEY ((user_id, device_id), id))
+       WITH gc_grace_seconds = ${mailboxGcGraceSeconds}`,
     ],
   },
 ];
@@ -512,6 +531,10 @@ export class ScyllaMessagingStore implements MessagingStore {
       userId,
       deviceId,
     ]);
+    await this.db.execute(
+      `DELETE FROM ${this.ks}.mailbox_sizes WHERE user_id = ? AND device_id = ?`,
+      [userId, deviceId],
+    );
     await mapLimited(envelopes, concurrency, (envelope) =>
       this.db.execute(
         ...this.expiryDelete({ ...envelope, recipientUserId: userId, recipientDeviceId: deviceId }),
@@ -553,6 +576,10 @@ export class ScyllaMessagingStore implements MessagingStore {
           [userId, deviceId, id],
         );
         await this.db.execute(
+          `DELETE FROM ${this.ks}.mailbox_sizes WHERE user_id = ? AND device_id = ? AND id = ?`,
+          [userId, deviceId, id],
+        );
+        await this.db.execute(
           `DELETE FROM ${this.ks}.mailbox_expiry WHERE bucket = ? AND shard = ? AND expires_at = ?
            AND user_id = ? AND device_id = ? AND id = ?`,
           [BigInt(bucket), shard, cells.date(row, 'expires_at'), userId, deviceId, id],
@@ -569,6 +596,66 @@ export class ScyllaMessagingStore implements MessagingStore {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+
+  // --- mailbox quotas ---
+
+  /**
+   * Sums each device's `mailbox_sizes` partition: a narrow copy of the mailbox (id and size,
+   * written and deleted with each envelope, same TTL), so the sum is exact after acks and expiry
+   * without reading contents. It costs one read per device, growing with its pending envelopes.
+   */
+  async mailboxUsage(devices: readonly DeviceAddress[]): Promise<MailboxUsage[]> {
+    return mapLimited(devices, concurrency, async ({ userId, deviceId }) => {
+      const row = (
+        await this.db.execute(
+          `SELECT COUNT(*) AS envelopes, SUM(size) AS bytes FROM ${this.ks}.mailbox_sizes
+           WHERE user_id = ? AND device_id = ?`,
+          [userId, deviceId],
+        )
+      ).first();
+      return {
+        userId,
+        deviceId,
+        envelopes: row ? (cells.optionalInt(row, 'envelopes') ?? 0) : 0,
+        bytes: row ? (cells.optionalInt(row, 'bytes') ?? 0) : 0,
+      };
+    });
+  }
+
+  /**
+   * Reads the usage, then stores: not one step. Sends to one device that all read before any of
+   * them wrote each pass, so the quota can be exceeded by one send's envelopes per such send.
+   */
+  async storeMessageWithinQuota(
+    sent: SentMessageRecord,
+    envelopes: readonly EnvelopeRecord[],
+    quota: MailboxQuota,
+    condition?: EpochCondition,
+  ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
+    const key = [sent.senderUserId, sent.senderDeviceId, sent.clientMessageId] as const;
+    const existing = await this.sentRecord(...key, consistency.localQuorum);
+    if (existing) return { kind: 'duplicate', sent: existing };
+    const usage = await this.mailboxUsage(incomingUsage(envelopes));
+    const full = devicesOverQuota(usage, envelopes, quota);
+    if (full.length > 0) return { kind: 'mailbox-full', full };
+    return this.storeMessage(sent, envelopes, condition);
+  }
+
+  /** As storeMessageWithinQuota (read, then commit): the same overshoot bound. */
+  async commitGroupWithinQuota(
+    commit: GroupCommit,
+    quota: MailboxQuota,
+    exemptUserIds: readonly string[],
+  ): Promise<CommitOutcome | MailboxFullOutcome> {
+    const { epoch } = await this.groupState(commit.conversationId, consistency.localQuorum);
+    // A stale commit is told so first (commitGroup answers it): usage does not matter.
+    if (epoch === commit.expectedEpoch) {
+      const usage = await this.mailboxUsage(incomingUsage(commit.envelopes));
+      const full = devicesOverQuota(usage, commit.envelopes, quota, exemptUserIds);
+      if (full.length > 0) return { kind: 'mailbox-full', full };
+    }
+    return this.commitGroup(commit);
   }
 
   // --- internals: envelopes ---
@@ -613,7 +700,18 @@ export class ScyllaMessagingStore implements MessagingStore {
           ttl + sweepGraceMs / 1000,
         ],
       );
-      await Promise.all([mailboxRow, expiryRow]);
+      const sizeRow = this.db.execute(
+        `INSERT INTO ${this.ks}.mailbox_sizes (user_id, device_id, id, size) VALUES (?, ?, ?, ?)
+         USING TTL ?`,
+        [
+          envelope.recipientUserId,
+          envelope.recipientDeviceId,
+          envelope.id,
+          BigInt(envelope.content.length),
+          ttl,
+        ],
+      );
+      await Promise.all([mailboxRow, expiryRow, sizeRow]);
     });
   }
 
@@ -630,6 +728,13 @@ export class ScyllaMessagingStore implements MessagingStore {
         await this.db.batch(
           mailbox.slice(i, i + 100).map((envelope) => ({
             query: `DELETE FROM ${this.ks}.mailbox WHERE user_id = ? AND device_id = ? AND id = ?`,
+            params: [envelope.recipientUserId, envelope.recipientDeviceId, envelope.id],
+          })),
+          { logged: false },
+        );
+        await this.db.batch(
+          mailbox.slice(i, i + 100).map((envelope) => ({
+            query: `DELETE FROM ${this.ks}.mailbox_sizes WHERE user_id = ? AND device_id = ? AND id = ?`,
             params: [envelope.recipientUserId, envelope.recipientDeviceId, envelope.id],
           })),
           { logged: false },

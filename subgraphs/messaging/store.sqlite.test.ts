@@ -1,4 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from '@jest/globals';
+import { uuid7 } from '../../shared/ids/index.js';
 import { describeMessagingStoreContract } from './store.contract.js';
 import { SqliteMessagingStore } from './store.sqlite.js';
 
 describeMessagingStoreContract('SQLite', async () => new SqliteMessagingStore(':memory:'));
+
+describe('SqliteMessagingStore upgrade', () => {
+  it('counts the envelopes already pending when the usage table is added', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'guardyn-messaging-'));
+    const file = path.join(directory, 'messaging.sqlite');
+    try {
+      const now = new Date();
+      const store = new SqliteMessagingStore(file);
+      await store.storeEnvelopes(
+        [3, 4].map((bytes) => ({
+          id: uuid7(),
+          messageId: uuid7(),
+          recipientUserId: 'u',
+          recipientDeviceId: 1,
+          type: 'SIGNAL_MESSAGE' as const,
+          senderUserId: null,
+          senderDeviceId: null,
+          conversationId: null,
+          content: new Uint8Array(bytes),
+          serverTimestamp: now,
+          expiresAt: new Date(now.getTime() + 3600_000),
+          receiptRequested: false,
+        })),
+      );
+      await store.close();
+      // Back to the schema before the usage table, envelopes kept.
+      const db = new Database(file);
+      db.exec(
+        'DROP TRIGGER envelope_added; DROP TRIGGER envelope_removed; DROP TABLE mailbox_usage;',
+      );
+      db.pragma('user_version = 1');
+      db.close();
+
+      const upgraded = new SqliteMessagingStore(file);
+      expect(await upgraded.mailboxUsage([{ userId: 'u', deviceId: 1 }])).toEqual([
+        { userId: 'u', deviceId: 1, envelopes: 2, bytes: 7 },
+      ]);
+      await upgraded.close();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});

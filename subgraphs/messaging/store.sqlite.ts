@@ -1,14 +1,19 @@
 import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
+import { devicesOverQuota, incomingUsage } from './mailbox-usage.js';
 import {
   GroupExistsError,
   type CommitOutcome,
   type ConversationKind,
   type ConversationRecord,
+  type DeviceAddress,
   type EnvelopeRecord,
   type EnvelopeType,
   type EpochCondition,
   type GroupCommit,
+  type MailboxFullOutcome,
   type MailboxPage,
+  type MailboxQuota,
+  type MailboxUsage,
   type MessagingStore,
   type SentMessageRecord,
   type StoreMessageOutcome,
@@ -59,6 +64,32 @@ const migrations = [
     PRIMARY KEY (sender_user_id, sender_device_id, client_message_id)
   );
   CREATE INDEX sent_by_time ON sent_messages (server_timestamp);
+  `,
+  // Each mailbox's usage, kept by triggers in the transaction of every envelope insert and delete
+  // (sends, acks, expiry, removed devices), so the quota check reads one row.
+  `
+  CREATE TABLE mailbox_usage (
+    user_id TEXT NOT NULL,
+    device_id INTEGER NOT NULL,
+    envelopes INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (user_id, device_id)
+  ) WITHOUT ROWID;
+  INSERT INTO mailbox_usage (user_id, device_id, envelopes, bytes)
+    SELECT recipient_user_id, recipient_device_id, COUNT(*), SUM(length(content))
+    FROM envelopes GROUP BY recipient_user_id, recipient_device_id;
+  CREATE TRIGGER envelope_added AFTER INSERT ON envelopes BEGIN
+    INSERT INTO mailbox_usage (user_id, device_id, envelopes, bytes)
+      VALUES (NEW.recipient_user_id, NEW.recipient_device_id, 1, length(NEW.content))
+      ON CONFLICT (user_id, device_id)
+      DO UPDATE SET envelopes = envelopes + 1, bytes = bytes + excluded.bytes;
+  END;
+  CREATE TRIGGER envelope_removed AFTER DELETE ON envelopes BEGIN
+    UPDATE mailbox_usage SET envelopes = envelopes - 1, bytes = bytes - length(OLD.content)
+      WHERE user_id = OLD.recipient_user_id AND device_id = OLD.recipient_device_id;
+    DELETE FROM mailbox_usage
+      WHERE user_id = OLD.recipient_user_id AND device_id = OLD.recipient_device_id AND envelopes <= 0;
+  END;
   `,
 ];
 
@@ -343,6 +374,55 @@ export class SqliteMessagingStore implements MessagingStore {
 
   async close() {
     if (this.db.open) this.db.close();
+  }
+
+  // --- mailbox quotas ---
+
+  async mailboxUsage(devices: readonly DeviceAddress[]): Promise<MailboxUsage[]> {
+    return this.usageSync(devices);
+  }
+
+  /**
+   * better-sqlite3 is synchronous and storeMessage runs its transaction before its first await:
+   * no statement runs between this check and that write.
+   */
+  async storeMessageWithinQuota(
+    sent: SentMessageRecord,
+    envelopes: readonly EnvelopeRecord[],
+    quota: MailboxQuota,
+    condition?: EpochCondition,
+  ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
+    const existing = this.findSentSync(sent);
+    if (existing) return { kind: 'duplicate', sent: existing };
+    const full = devicesOverQuota(this.usageSync(incomingUsage(envelopes)), envelopes, quota);
+    if (full.length > 0) return { kind: 'mailbox-full', full };
+    return this.storeMessage(sent, envelopes, condition);
+  }
+
+  /** As storeMessageWithinQuota: the check and commitGroup's transaction run back to back. */
+  async commitGroupWithinQuota(
+    commit: GroupCommit,
+    quota: MailboxQuota,
+    exemptUserIds: readonly string[],
+  ): Promise<CommitOutcome | MailboxFullOutcome> {
+    // A stale commit is told so first: its devices' usage does not matter.
+    if (this.epochOf(commit.conversationId) === commit.expectedEpoch) {
+      const { envelopes } = commit;
+      const usage = this.usageSync(incomingUsage(envelopes));
+      const full = devicesOverQuota(usage, envelopes, quota, exemptUserIds);
+      if (full.length > 0) return { kind: 'mailbox-full', full };
+    }
+    return this.commitGroup(commit);
+  }
+
+  private usageSync(devices: readonly DeviceAddress[]): MailboxUsage[] {
+    const read = this.db.prepare(
+      'SELECT envelopes, bytes FROM mailbox_usage WHERE user_id = ? AND device_id = ?',
+    );
+    return devices.map(({ userId, deviceId }) => {
+      const row = read.get(userId, deviceId) as { envelopes: number; bytes: number } | undefined;
+      return { userId, deviceId, envelopes: row?.envelopes ?? 0, bytes: row?.bytes ?? 0 };
+    });
   }
 
   private findSentSync(sent: SentMessageRecord): SentMessageRecord | null {

@@ -89,7 +89,7 @@ export class GroupExistsError extends Error {
   }
 }
 
-export interface MessagingStore {
+export interface MessagingStore extends MailboxQuotaStore {
   findSentMessage(
     senderUserId: string,
     senderDeviceId: number,
@@ -153,4 +153,54 @@ export interface MessagingStore {
 
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+// --- mailbox quotas (per device: pending envelopes and their content bytes) ---
+
+/** One device's mailbox. */
+export interface DeviceAddress {
+  readonly userId: string;
+  readonly deviceId: number;
+}
+
+/** The most a device's mailbox may hold pending. */
+export interface MailboxQuota {
+  readonly maxEnvelopes: number;
+  readonly maxBytes: number;
+}
+
+/** What a device's mailbox holds pending: envelopes (RECEIPTs included) and their content bytes. */
+export interface MailboxUsage extends DeviceAddress {
+  readonly envelopes: number;
+  readonly bytes: number;
+}
+
+/** The devices the envelopes would put over the quota: nothing was stored. */
+export interface MailboxFullOutcome {
+  readonly kind: 'mailbox-full';
+  readonly full: readonly DeviceAddress[];
+}
+
+export interface MailboxQuotaStore {
+  /** The usage of each device (zero for an empty mailbox), in the order asked. */
+  mailboxUsage(devices: readonly DeviceAddress[]): Promise<MailboxUsage[]>;
+  /**
+   * storeMessage, unless the envelopes would put a device over `quota` (a duplicate send still
+   * answers `duplicate`). SQLite checks and writes in one step; CQL reads the usage first.
+   */
+  storeMessageWithinQuota(
+    sent: SentMessageRecord,
+    envelopes: readonly EnvelopeRecord[],
+    quota: MailboxQuota,
+    condition?: EpochCondition,
+  ): Promise<StoreMessageOutcome | MailboxFullOutcome>;
+  /**
+   * commitGroup, unless the envelopes would put a device over `quota`; the devices of
+   * `exemptUserIds` (members the commit removes) take their envelope whatever their usage.
+   */
+  commitGroupWithinQuota(
+    commit: GroupCommit,
+    quota: MailboxQuota,
+    exemptUserIds: readonly string[],
+  ): Promise<CommitOutcome | MailboxFullOutcome>;
 }

@@ -37,6 +37,7 @@ export async function benchRealtime(messages = 1000, subscribers = 1000): Promis
   const guardyn = await startTestGuardyn({
     auth: { registrationsPerAddress: { limit: 100_000, windowMs: 60_000 } },
     subscriptionLimits: { maxConnectionsPerDevice: subscribers + 10 },
+    env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000' },
   });
   const { url } = guardyn;
   const sockets: TestSubscriptionClient[] = [];

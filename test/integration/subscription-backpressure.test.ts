@@ -11,6 +11,8 @@ beforeAll(async () => {
   guardyn = await startTestGuardyn({
     // Pings would end a paused client (no pong) before the slow-consumer rule could show.
     subscriptionLimits: { maxQueuedResults: 3, maxBufferedBytes: 64 * 1024, keepAliveMs: 60_000 },
+    // 40 sends of 200 KiB in a burst is what the send rate refuses; this test is about sockets.
+    env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '1000' },
   });
 });
 afterAll(() => guardyn.dispose());

@@ -20,6 +20,8 @@ beforeAll(async () => {
   guardyn = await startTestGuardyn({
     auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
     presence: { typingMs: 300 },
+    // One sender streams 300 messages here: far above the per-minute send rate.
+    env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000' },
     subscriptionLimits: {
       maxConnectionsPerDevice: 2,
       maxSubscriptionsPerConnection: 3,

@@ -1,0 +1,46 @@
+import type { DeviceAddress, EnvelopeRecord, MailboxQuota, MailboxUsage } from './store.js';
+
+type Incoming = Pick<EnvelopeRecord, 'recipientUserId' | 'recipientDeviceId' | 'content'>;
+
+const deviceKey = (userId: string, deviceId: number) => `${userId}\u0000${deviceId}`;
+
+/** What the envelopes add to each device they go to, devices in first-seen order. */
+export function incomingUsage(envelopes: readonly Incoming[]): MailboxUsage[] {
+  const devices = new Map<string, MailboxUsage>();
+  for (const envelope of envelopes) {
+    const { recipientUserId: userId, recipientDeviceId: deviceId } = envelope;
+    const key = deviceKey(userId, deviceId);
+    const soFar = devices.get(key) ?? { userId, deviceId, envelopes: 0, bytes: 0 };
+    devices.set(key, {
+      ...soFar,
+      envelopes: soFar.envelopes + 1,
+      bytes: soFar.bytes + envelope.content.length,
+    });
+  }
+  return [...devices.values()];
+}
+
+/**
+ * The devices that would hold more than the quota once the envelopes are added to their current
+ * usage, leaving out those of `exemptUserIds`: the rule both store adapters and the services apply.
+ */
+export function devicesOverQuota(
+  usage: readonly MailboxUsage[],
+  envelopes: readonly Incoming[],
+  quota: MailboxQuota,
+  exemptUserIds: readonly string[] = [],
+): DeviceAddress[] {
+  const current = new Map(
+    usage.map((device) => [deviceKey(device.userId, device.deviceId), device]),
+  );
+  return incomingUsage(envelopes)
+    .filter((added) => {
+      if (exemptUserIds.includes(added.userId)) return false;
+      const held = current.get(deviceKey(added.userId, added.deviceId));
+      return (
+        (held?.envelopes ?? 0) + added.envelopes > quota.maxEnvelopes ||
+        (held?.bytes ?? 0) + added.bytes > quota.maxBytes
+      );
+    })
+    .map(({ userId, deviceId }) => ({ userId, deviceId }));
+}
