@@ -9,9 +9,9 @@ import type { MessagingEvents } from './events.js';
 import type {
   EnvelopeRecord,
   EnvelopeType,
-  EpochCondition,
   MessagingStore,
   SentMessageRecord,
+  StoreMessageOptions,
 } from './store.js';
 
 export interface SendResult {
@@ -65,15 +65,15 @@ export class Delivery {
   }
 
   /**
-   * Stores the envelopes with the send's idempotency record (a retry gets the first result),
-   * then wakes the recipients. With `condition`, only while the group is at that epoch.
+   * Stores the envelopes with the send's idempotency record (a retry gets the first result) and
+   * its speaker, then wakes the recipients. With a condition, only while the group is at that epoch.
    */
   async storeAndAnnounce(
     principal: Principal,
     clientMessageId: string,
     message: { readonly messageId: string; readonly now: Date },
     envelopes: readonly EnvelopeRecord[],
-    condition?: EpochCondition,
+    options: StoreMessageOptions = {},
   ): Promise<SendResult> {
     const sent: SentMessageRecord = {
       senderUserId: principal.userId,
@@ -83,7 +83,7 @@ export class Delivery {
       serverTimestamp: message.now,
       recipients: envelopes.length,
     };
-    const outcome = await this.store.storeMessage(sent, envelopes, condition);
+    const outcome = await this.store.storeMessage(sent, envelopes, options);
     if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);
     if (outcome.kind === 'stored') await this.events.envelopesStored(envelopes);
     return outcome.sent;

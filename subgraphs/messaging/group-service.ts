@@ -163,6 +163,7 @@ export class GroupService {
       expectedEpoch: input.epoch,
       addedUserIds: added,
       removedUserIds: removed,
+      committerUserId: principal.userId,
       envelopes,
     });
     if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);
@@ -202,8 +203,8 @@ export class GroupService {
         }),
       );
     return this.delivery.storeAndAnnounce(principal, input.clientMessageId, message, envelopes, {
-      conversationId: group.id,
-      epoch: input.epoch,
+      condition: { conversationId: group.id, epoch: input.epoch },
+      speaker: { conversationId: group.id, userId: principal.userId },
     });
   }
 
