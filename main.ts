@@ -31,6 +31,8 @@ import * as messaging from './subgraphs/messaging/index.js';
 import * as notification from './subgraphs/notification/index.js';
 import * as presence from './subgraphs/presence/index.js';
 import type { PresenceServiceOptions } from './subgraphs/presence/service.js';
+import type { PresenceStore } from './subgraphs/presence/store.js';
+import type { MessagingStore } from './subgraphs/messaging/store.js';
 
 /** Everything a running Guardyn process serves. */
 export interface Guardyn {
@@ -49,6 +51,8 @@ export interface StartOptions {
   readonly auth?: Partial<AuthServiceOptions>;
   readonly subscriptionLimits?: Partial<SubscriptionLimits>;
   readonly presence?: Partial<PresenceServiceOptions>;
+  /** Stores to use instead of the configured ones (tests wrap them, e.g. to count calls). */
+  readonly stores?: { readonly messaging?: MessagingStore; readonly presence?: PresenceStore };
 }
 
 /** Access tokens live at most this long, so revocations are remembered this long. */
@@ -137,6 +141,10 @@ export async function startGuardyn(
       for (const name of others) {
         const tuning =
           name === 'presence' && options.presence ? { serviceOptions: options.presence } : {};
+        const store =
+          (name === 'messaging' || name === 'presence') && options.stores?.[name]
+            ? { store: options.stores[name] }
+            : {};
         const server = await otherSubgraphs[name](config, {
           logger: logger.child({ subgraph: name }),
           bus,
@@ -144,6 +152,7 @@ export async function startGuardyn(
           port: portOf(name),
           subgraphUrl,
           ...tuning,
+          ...store,
         });
         subgraphs[name] = server;
         started.push(server);

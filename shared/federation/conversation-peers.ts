@@ -6,7 +6,10 @@ import type { EntityClient } from './entity-client.js';
  * caller's credentials, so messaging answers for that caller.
  */
 export interface ConversationPeers {
-  /** The subset of `userIds` that share a conversation with the caller (or are the caller). */
+  /**
+   * The subset of `userIds` whose presence the caller may see (messaging's rule: the caller, and
+   * whoever has spoken to them; see README "Real time"), answered in one request.
+   */
   visibleUsers(userIds: readonly string[], authorization: string | undefined): Promise<Set<string>>;
   /** Whether the caller is a member of the conversation. */
   isMember(conversationId: string, authorization: string | undefined): Promise<boolean>;
@@ -17,15 +20,13 @@ export function messagingConversationPeers(messaging: EntityClient): Conversatio
   return {
     async visibleUsers(userIds, authorization) {
       const unique = [...new Set(userIds)];
-      const users = await messaging.fetch<{ sharesConversationWithViewer: boolean }>(
+      const users = await messaging.fetch<{ revealsPresenceToViewer: boolean }>(
         'User',
         unique,
-        'sharesConversationWithViewer',
+        'revealsPresenceToViewer',
         authorization,
       );
-      return new Set(
-        unique.filter((_, index) => users[index]?.sharesConversationWithViewer === true),
-      );
+      return new Set(unique.filter((_, index) => users[index]?.revealsPresenceToViewer === true));
     },
     async isMember(conversationId, authorization) {
       // Messaging resolves a Conversation reference only for its members.

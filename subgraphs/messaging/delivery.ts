@@ -10,10 +10,10 @@ import { MailboxFullError } from './send-limits.js';
 import type {
   EnvelopeRecord,
   EnvelopeType,
-  EpochCondition,
   MailboxQuota,
   MessagingStore,
   SentMessageRecord,
+  StoreMessageOptions,
 } from './store.js';
 
 export interface SendResult {
@@ -69,15 +69,15 @@ export class Delivery {
   }
 
   /**
-   * Stores the envelopes with the send's idempotency record (a retry gets the first result),
-   * then wakes the recipients. With `condition`, only while the group is at that epoch.
+   * Stores the envelopes with the send's idempotency record (a retry gets the first result) and
+   * its speaker, then wakes the recipients. With a condition, only while the group is at that epoch.
    */
   async storeAndAnnounce(
     principal: Principal,
     clientMessageId: string,
     message: { readonly messageId: string; readonly now: Date },
     envelopes: readonly EnvelopeRecord[],
-    condition?: EpochCondition,
+    options: StoreMessageOptions = {},
   ): Promise<SendResult> {
     const sent: SentMessageRecord = {
       senderUserId: principal.userId,
@@ -92,7 +92,7 @@ export class Delivery {
       sent,
       envelopes,
       mailboxQuota,
-      condition,
+      options,
     );
     if (outcome.kind === 'mailbox-full') throw new MailboxFullError(mailboxQuota, outcome.full);
     if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);

@@ -168,6 +168,7 @@ export class GroupService {
       expectedEpoch: input.epoch,
       addedUserIds: added,
       removedUserIds: removed,
+      committerUserId: principal.userId,
       envelopes,
     };
     // All or none; members it removes take it even when full, so a full mailbox can be removed.
@@ -215,8 +216,8 @@ export class GroupService {
     const deliverable = await this.limits.withoutFullMailboxes(envelopes);
     this.limits.takeBytes(principal.userId, storedBytes(deliverable));
     return this.delivery.storeAndAnnounce(principal, input.clientMessageId, message, deliverable, {
-      conversationId: group.id,
-      epoch: input.epoch,
+      condition: { conversationId: group.id, epoch: input.epoch },
+      speaker: { conversationId: group.id, userId: principal.userId },
     });
   }
 

@@ -1,4 +1,5 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
+import { Batcher, perRequest } from '../../shared/batching/index.js';
 import {
   Base64Scalar,
   DateTimeScalar,
@@ -36,6 +37,17 @@ export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 /** Thin: parse arguments, call the service, shape the result. */
 export function createResolvers(service: MessagingService, groups: GroupService) {
+  // All `User` references of one request are answered with one store call.
+  const presenceReveal = perRequest(
+    (context: RequestContext) =>
+      new Batcher<string, boolean>(async (userIds) => {
+        const revealed = await service.presenceRevealedTo(
+          requirePrincipal(context.caller),
+          userIds,
+        );
+        return userIds.map((userId) => revealed.has(userId));
+      }),
+  );
   return {
     DateTime: DateTimeScalar,
     Base64: Base64Scalar,
@@ -81,8 +93,8 @@ export function createResolvers(service: MessagingService, groups: GroupService)
 
     User: {
       __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-      sharesConversationWithViewer: (user: { id: string }, _: unknown, context: RequestContext) =>
-        service.sharesConversation(requirePrincipal(context.caller), user.id),
+      revealsPresenceToViewer: (user: { id: string }, _: unknown, context: RequestContext) =>
+        presenceReveal(context).load(user.id),
     },
 
     Conversation: {

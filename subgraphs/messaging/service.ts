@@ -11,6 +11,7 @@ import type { DeviceDirectory } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
 import { planFanOut } from './fan-out.js';
 import { storedBytes, type SendLimits } from './send-limits.js';
+import { isSealedSend } from './sealed-sender.js';
 import {
   type ConversationRecord,
   type EnvelopeRecord,
@@ -155,9 +156,11 @@ export class MessagingService {
       })),
     );
 
+    const sealed = isSealedSend(targets, input.recipientId, principal.userId);
     const now = this.now();
+    // A sealed send opens no conversation and marks no speaker: nothing links its sender to it.
     const conversation =
-      input.recipientId === principal.userId
+      input.recipientId === principal.userId || sealed
         ? null
         : await this.store.ensureDirectConversation(
             [principal.userId, input.recipientId],
@@ -167,9 +170,13 @@ export class MessagingService {
     const message = { messageId: uuid7(now.getTime()), now };
     const receiptRequested = input.deliveryReceipts !== false;
     const envelopes = targets.map((target): EnvelopeRecord => {
-      // Sealed sender hides the sender from the server: nothing of it is stored.
-      const sealed = target.envelope.type === 'SEALED_SENDER';
-      const sender = sealed ? null : { principal, conversationId: conversation?.id ?? null };
+      if (target.envelope.type === 'SEALED_SENDER') {
+        // No sender, device or conversation, and a message id of its own (the send's id is in
+        // the sender's idempotency record).
+        const own = { messageId: uuid7(now.getTime()), now };
+        return this.delivery.envelope(own, target, 'SEALED_SENDER', target.envelope.content);
+      }
+      const sender = { principal, conversationId: conversation?.id ?? null };
       return {
         ...this.delivery.envelope(
           message,
@@ -178,10 +185,19 @@ export class MessagingService {
           target.envelope.content,
           sender,
         ),
-        receiptRequested: receiptRequested && target.userId !== principal.userId && !sealed,
+        receiptRequested: receiptRequested && target.userId !== principal.userId,
       };
     });
-    return this.delivery.storeAndAnnounce(principal, input.clientMessageId, message, envelopes);
+    const speaker = conversation
+      ? { conversationId: conversation.id, userId: principal.userId }
+      : undefined;
+    return this.delivery.storeAndAnnounce(
+      principal,
+      input.clientMessageId,
+      message,
+      envelopes,
+      speaker ? { speaker } : {},
+    );
   }
 
   async inbox(principal: Principal, first: number, after: string | null): Promise<MailboxPage> {
@@ -208,9 +224,18 @@ export class MessagingService {
     return this.store.findEnvelope(principal.userId, principal.deviceId, id, this.now());
   }
 
-  /** Whether the caller may see things about `userId` that only conversation peers see. */
-  async sharesConversation(principal: Principal, userId: string): Promise<boolean> {
-    return principal.userId === userId || this.store.shareConversation(principal.userId, userId);
+  /**
+   * Those of `userIds` whose presence the caller may see: the caller, and whoever has spoken in
+   * a conversation (their direct one, or a group both belong to now) with the caller. Only what
+   * the user did themselves counts, so no one can open another's presence to themselves.
+   */
+  async presenceRevealedTo(principal: Principal, userIds: readonly string[]): Promise<Set<string>> {
+    const others = [...new Set(userIds)].filter((userId) => userId !== principal.userId);
+    const speakers =
+      others.length > 0
+        ? await this.store.speakersSharingConversationWith(principal.userId, others)
+        : new Set<string>();
+    return new Set(userIds.filter((userId) => userId === principal.userId || speakers.has(userId)));
   }
 
   async conversations(principal: Principal): Promise<ConversationRecord[]> {

@@ -117,8 +117,73 @@ export function describeMessagingStoreContract(
       expect(created[0].id).toBe(created[1].id);
       expect([...created[0].memberIds].sort()).toEqual([a, b].sort());
       expect((await store.listConversations(a)).map((c) => c.id)).toEqual([created[0].id]);
-      expect(await store.shareConversation(a, b)).toBe(true);
-      expect(await store.shareConversation(a, randomUUID())).toBe(false);
+    });
+
+    it('marks a speaker with a stored send only, and names speakers who share a conversation now', async () => {
+      const [a, b, stranger] = [randomUUID(), randomUUID(), randomUUID()];
+      const direct = await store.ensureDirectConversation([a, b], randomUUID(), new Date());
+      expect(await store.speakersSharingConversationWith(b, [a])).toEqual(new Set());
+
+      const first = sent(randomUUID(), a);
+      const speaker = { conversationId: direct.id, userId: a };
+      await store.storeMessage(first, [envelope(b, 1)], { speaker });
+      expect(await store.speakersSharingConversationWith(b, [a, stranger])).toEqual(new Set([a]));
+      // One-sided: A spoke, B did not; and no one outside the conversation learns of it.
+      expect(await store.speakersSharingConversationWith(a, [b])).toEqual(new Set());
+      expect(await store.speakersSharingConversationWith(stranger, [a])).toEqual(new Set());
+
+      // A duplicate of someone else's send marks nothing.
+      await store.storeMessage({ ...first, messageId: uuid7() }, [envelope(a, 1)], {
+        speaker: { conversationId: direct.id, userId: b },
+      });
+      expect(await store.speakersSharingConversationWith(a, [b])).toEqual(new Set());
+      expect(await store.speakersSharingConversationWith(b, [])).toEqual(new Set());
+    });
+
+    it('marks committers and group senders, and forgets them for members who left', async () => {
+      const [owner, joiner, quiet] = [randomUUID(), randomUUID(), randomUUID()];
+      const group = await store.createGroup({
+        id: randomUUID(),
+        kind: 'GROUP',
+        mlsGroupId: new Uint8Array(randomBytes(16)),
+        epoch: 0,
+        createdAt: new Date(),
+        memberIds: [owner],
+      });
+      const committed = await store.commitGroup({
+        conversationId: group.id,
+        expectedEpoch: 0,
+        addedUserIds: [joiner, quiet],
+        removedUserIds: [],
+        committerUserId: owner,
+        envelopes: [envelope(joiner, 1)],
+      });
+      expect(committed.kind).toBe('committed');
+      // A stale commit marks nothing.
+      await store.commitGroup({
+        conversationId: group.id,
+        expectedEpoch: 0,
+        addedUserIds: [],
+        removedUserIds: [],
+        committerUserId: quiet,
+        envelopes: [],
+      });
+      await store.storeMessage(sent(randomUUID(), joiner), [envelope(owner, 1)], {
+        condition: { conversationId: group.id, epoch: 1 },
+        speaker: { conversationId: group.id, userId: joiner },
+      });
+      expect(await store.speakersSharingConversationWith(quiet, [owner, joiner, quiet])).toEqual(
+        new Set([owner, joiner]),
+      );
+      expect(await store.speakersSharingConversationWith(owner, [joiner, quiet])).toEqual(
+        new Set([joiner]),
+      );
+
+      // Whoever left no longer sees, nor is seen through, the group.
+      await store.removeMember(group.id, joiner);
+      expect(await store.speakersSharingConversationWith(owner, [joiner])).toEqual(new Set());
+      expect(await store.speakersSharingConversationWith(joiner, [owner])).toEqual(new Set());
+      expect(await store.speakersSharingConversationWith(quiet, [owner])).toEqual(new Set([owner]));
     });
 
     it('registers MLS group ids once and advances an epoch for exactly one of racing commits', async () => {
@@ -151,6 +216,7 @@ export function describeMessagingStoreContract(
             expectedEpoch: 0,
             addedUserIds: [joiner],
             removedUserIds: [],
+            committerUserId: owner,
             envelopes: [envelope(joiner, 1)],
           }),
         ),
@@ -183,16 +249,14 @@ export function describeMessagingStoreContract(
       expect(
         (
           await store.storeMessage(sent(), [envelope(owner, 1)], {
-            conversationId: group.id,
-            epoch: 1,
+            condition: { conversationId: group.id, epoch: 1 },
           })
         ).kind,
       ).toBe('stale-epoch');
       expect(
         (
           await store.storeMessage(sent(), [envelope(owner, 1)], {
-            conversationId: group.id,
-            epoch: 0,
+            condition: { conversationId: group.id, epoch: 0 },
           })
         ).kind,
       ).toBe('stored');
@@ -294,6 +358,7 @@ export function describeMessagingStoreContract(
         expectedEpoch,
         addedUserIds: [],
         removedUserIds,
+        committerUserId: owner,
         envelopes: [envelope(stays, 1), envelope(leaves, 1)],
       });
       expect(await store.commitGroupWithinQuota(commit([leaves]), quota, [leaves])).toEqual({

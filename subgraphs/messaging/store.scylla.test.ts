@@ -84,6 +84,7 @@ if (target.available) {
             expectedEpoch: 0,
             addedUserIds: [joiner],
             removedUserIds: [],
+            committerUserId: owner,
             envelopes: [welcome],
           }),
         ).rejects.toThrow('killed');
@@ -98,6 +99,7 @@ if (target.available) {
             expectedEpoch: 0,
             addedUserIds: [late],
             removedUserIds: [],
+            committerUserId: owner,
             envelopes: [commitEnvelope(late)],
           }),
         ).toEqual({ kind: 'stale-epoch', currentEpoch: 1 });
@@ -113,6 +115,7 @@ if (target.available) {
           expectedEpoch: 1,
           addedUserIds: [late],
           removedUserIds: [],
+          committerUserId: owner,
           envelopes: [commitEnvelope(late)],
         });
         expect(next).toMatchObject({ kind: 'committed', conversation: { epoch: 2 } });

@@ -25,7 +25,6 @@ import {
   type DeviceAddress,
   type EnvelopeRecord,
   type EnvelopeType,
-  type EpochCondition,
   type GroupCommit,
   type MailboxFullOutcome,
   type MailboxPage,
@@ -33,6 +32,8 @@ import {
   type MailboxUsage,
   type MessagingStore,
   type SentMessageRecord,
+  type Speaker,
+  type StoreMessageOptions,
   type StoreMessageOutcome,
 } from './store.js';
 
@@ -60,6 +61,8 @@ const mailboxGcGraceSeconds = 3 * 3600;
  * - `commit_outbox`: a commit's envelopes and membership change, staged before its compare-and-set
  *   and delivered after it, so a commit that won its epoch is delivered even if this process dies
  *   in between (the next reader of the conversation finishes the delivery).
+ * - `speakers_by_user`: the conversations each user has spoken in (sent a non-sealed message or a
+ *   commit), read by user for the presence rule; membership is checked in `conversations`.
  */
 const migrations: readonly CqlMigration[] = [
   {
@@ -111,6 +114,14 @@ const migrations: readonly CqlMigration[] = [
          user_id text, device_id int, id text, size bigint,
          PRIMARY KEY ((user_id, device_id), id))
        WITH gc_grace_seconds = ${mailboxGcGraceSeconds}`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'speakers by user (who has spoken in which conversation)',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.speakers_by_user (
+         user_id text, conversation_id text, PRIMARY KEY (user_id, conversation_id))`,
     ],
   },
 ];
@@ -193,8 +204,9 @@ export class ScyllaMessagingStore implements MessagingStore {
   async storeMessage(
     sent: SentMessageRecord,
     envelopes: readonly EnvelopeRecord[],
-    condition?: EpochCondition,
+    options: StoreMessageOptions = {},
   ): Promise<StoreMessageOutcome> {
+    const { condition, speaker } = options;
     const key = [sent.senderUserId, sent.senderDeviceId, sent.clientMessageId] as const;
     const existing = await this.sentRecord(...key, consistency.localQuorum);
     if (existing) return { kind: 'duplicate', sent: existing };
@@ -222,7 +234,11 @@ export class ScyllaMessagingStore implements MessagingStore {
         async () =>
           (await this.sentRecord(...key, consistency.localSerial))?.messageId === sent.messageId,
       );
-      if (claim.applied) return { kind: 'stored', sent };
+      if (claim.applied) {
+        // After the claim, so a duplicate marks nothing; a crash before it only hides presence.
+        if (speaker) await this.markSpeaker(speaker);
+        return { kind: 'stored', sent };
+      }
       const winner = claim.current
         ? toSent(claim.current)
         : await this.sentRecord(...key, consistency.localSerial);
@@ -321,13 +337,50 @@ export class ScyllaMessagingStore implements MessagingStore {
     );
   }
 
-  async shareConversation(userId: string, otherUserId: string): Promise<boolean> {
-    const [mine, theirs] = await Promise.all([
-      this.conversationIdsOf(userId),
-      this.conversationIdsOf(otherUserId),
-    ]);
-    const theirSet = new Set(theirs);
-    return mine.some((id) => theirSet.has(id));
+  /**
+   * The viewer's conversations (by member), the candidates' speaker rows among them (partition
+   * `IN`, 100 users per query), then membership of both in `conversations`, where it is current.
+   */
+  async speakersSharingConversationWith(
+    viewerId: string,
+    userIds: readonly string[],
+  ): Promise<Set<string>> {
+    const candidates = [...new Set(userIds)];
+    if (candidates.length === 0) return new Set();
+    const viewerConversations = new Set(await this.conversationIdsOf(viewerId));
+    if (viewerConversations.size === 0) return new Set();
+    const chunks: string[][] = [];
+    for (let i = 0; i < candidates.length; i += 100) chunks.push(candidates.slice(i, i + 100));
+    const speakersByConversation = new Map<string, string[]>();
+    for (const rows of await mapLimited(chunks, concurrency, async (chunk) => {
+      const result = await this.db.execute(
+        `SELECT user_id, conversation_id FROM ${this.ks}.speakers_by_user WHERE user_id IN ?`,
+        [chunk],
+      );
+      return result.rows;
+    })) {
+      for (const row of rows) {
+        const conversationId = cells.text(row, 'conversation_id');
+        if (!viewerConversations.has(conversationId)) continue;
+        const speakers = speakersByConversation.get(conversationId) ?? [];
+        speakers.push(cells.text(row, 'user_id'));
+        speakersByConversation.set(conversationId, speakers);
+      }
+    }
+    const revealed = new Set<string>();
+    await mapLimited([...speakersByConversation], concurrency, async ([id, speakers]) => {
+      const members = new Set(
+        (
+          await this.db.execute(
+            `SELECT member_id FROM ${this.ks}.conversations WHERE id = ? AND member_id IN ?`,
+            [id, [viewerId, ...speakers]],
+          )
+        ).rows.map((row) => cells.text(row, 'member_id')),
+      );
+      if (!members.has(viewerId)) return;
+      for (const speaker of speakers) if (members.has(speaker)) revealed.add(speaker);
+    });
+    return revealed;
   }
 
   async createGroup(conversation: ConversationRecord): Promise<ConversationRecord> {
@@ -385,6 +438,7 @@ export class ScyllaMessagingStore implements MessagingStore {
           (await this.groupState(conversationId, consistency.localSerial)).lastCommit === commitId,
       );
       if (outcome.applied) {
+        await this.markSpeaker({ conversationId, userId: commit.committerUserId });
         await this.deliverCommit(conversationId, commitId);
         return {
           kind: 'committed',
@@ -631,7 +685,7 @@ export class ScyllaMessagingStore implements MessagingStore {
     sent: SentMessageRecord,
     envelopes: readonly EnvelopeRecord[],
     quota: MailboxQuota,
-    condition?: EpochCondition,
+    options?: StoreMessageOptions,
   ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
     const key = [sent.senderUserId, sent.senderDeviceId, sent.clientMessageId] as const;
     const existing = await this.sentRecord(...key, consistency.localQuorum);
@@ -639,7 +693,7 @@ export class ScyllaMessagingStore implements MessagingStore {
     const usage = await this.mailboxUsage(incomingUsage(envelopes));
     const full = devicesOverQuota(usage, envelopes, quota);
     if (full.length > 0) return { kind: 'mailbox-full', full };
-    return this.storeMessage(sent, envelopes, condition);
+    return this.storeMessage(sent, envelopes, options);
   }
 
   /** As storeMessageWithinQuota (read, then commit): the same overshoot bound. */
@@ -840,6 +894,13 @@ export class ScyllaMessagingStore implements MessagingStore {
         ]),
       ],
       { logged: true },
+    );
+  }
+
+  private async markSpeaker(speaker: Speaker): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO ${this.ks}.speakers_by_user (user_id, conversation_id) VALUES (?, ?)`,
+      [speaker.userId, speaker.conversationId],
     );
   }
 

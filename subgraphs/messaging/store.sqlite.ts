@@ -8,7 +8,6 @@ import {
   type DeviceAddress,
   type EnvelopeRecord,
   type EnvelopeType,
-  type EpochCondition,
   type GroupCommit,
   type MailboxFullOutcome,
   type MailboxPage,
@@ -16,6 +15,8 @@ import {
   type MailboxUsage,
   type MessagingStore,
   type SentMessageRecord,
+  type Speaker,
+  type StoreMessageOptions,
   type StoreMessageOutcome,
 } from './store.js';
 
@@ -90,6 +91,15 @@ const migrations = [
     DELETE FROM mailbox_usage
       WHERE user_id = OLD.recipient_user_id AND device_id = OLD.recipient_device_id AND envelopes <= 0;
   END;
+  `,
+  // Who has spoken where: presence is shown to conversation peers by this, not by membership.
+  // Starts empty: peers see each other again once they speak after the upgrade.
+  `
+  CREATE TABLE conversation_speakers (
+    user_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, conversation_id)
+  );
   `,
 ];
 
@@ -177,8 +187,9 @@ export class SqliteMessagingStore implements MessagingStore {
   async storeMessage(
     sent: SentMessageRecord,
     envelopes: readonly EnvelopeRecord[],
-    condition?: EpochCondition,
+    options: StoreMessageOptions = {},
   ): Promise<StoreMessageOutcome> {
+    const { condition, speaker } = options;
     return this.db.transaction((): StoreMessageOutcome => {
       const existing = this.findSentSync(sent);
       if (existing) return { kind: 'duplicate', sent: existing };
@@ -201,6 +212,7 @@ export class SqliteMessagingStore implements MessagingStore {
           sent.recipients,
         );
       this.insertEnvelopes(envelopes);
+      if (speaker) this.markSpeaker(speaker);
       return { kind: 'stored', sent };
     })();
   }
@@ -295,6 +307,7 @@ export class SqliteMessagingStore implements MessagingStore {
       for (const userId of commit.addedUserIds) add.run(commit.conversationId, userId);
       for (const userId of commit.removedUserIds) remove.run(commit.conversationId, userId);
       this.insertEnvelopes(commit.envelopes);
+      this.markSpeaker({ conversationId: commit.conversationId, userId: commit.committerUserId });
       return {
         kind: 'committed',
         conversation: this.conversationSync(commit.conversationId) as ConversationRecord,
@@ -302,14 +315,18 @@ export class SqliteMessagingStore implements MessagingStore {
     })();
   }
 
-  async shareConversation(userId: string, otherUserId: string) {
-    const row = this.db
+  async speakersSharingConversationWith(viewerId: string, userIds: readonly string[]) {
+    if (userIds.length === 0) return new Set<string>();
+    // A speaker's row, where both the speaker and the viewer are members now.
+    const rows = this.db
       .prepare(
-        `SELECT 1 FROM conversation_members a JOIN conversation_members b ON a.conversation_id = b.conversation_id
-         WHERE a.user_id = ? AND b.user_id = ? LIMIT 1`,
+        `SELECT DISTINCT s.user_id FROM conversation_speakers s
+         JOIN conversation_members speaker ON speaker.conversation_id = s.conversation_id AND speaker.user_id = s.user_id
+         JOIN conversation_members viewer ON viewer.conversation_id = s.conversation_id AND viewer.user_id = ?
+         WHERE s.user_id IN (SELECT value FROM json_each(?))`,
       )
-      .get(userId, otherUserId);
-    return row !== undefined;
+      .all(viewerId, JSON.stringify([...new Set(userIds)])) as { user_id: string }[];
+    return new Set(rows.map((row) => row.user_id));
   }
 
   async removeMember(conversationId: string, userId: string) {
@@ -390,13 +407,13 @@ export class SqliteMessagingStore implements MessagingStore {
     sent: SentMessageRecord,
     envelopes: readonly EnvelopeRecord[],
     quota: MailboxQuota,
-    condition?: EpochCondition,
+    options?: StoreMessageOptions,
   ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
     const existing = this.findSentSync(sent);
     if (existing) return { kind: 'duplicate', sent: existing };
     const full = devicesOverQuota(this.usageSync(incomingUsage(envelopes)), envelopes, quota);
     if (full.length > 0) return { kind: 'mailbox-full', full };
-    return this.storeMessage(sent, envelopes, condition);
+    return this.storeMessage(sent, envelopes, options);
   }
 
   /** As storeMessageWithinQuota: the check and commitGroup's transaction run back to back. */
@@ -439,6 +456,14 @@ export class SqliteMessagingStore implements MessagingStore {
       .prepare('SELECT epoch FROM conversations WHERE id = ?')
       .get(conversationId) as { epoch: number | null } | undefined;
     return row?.epoch ?? null;
+  }
+
+  private markSpeaker(speaker: Speaker): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO conversation_speakers (user_id, conversation_id) VALUES (?, ?)',
+      )
+      .run(speaker.userId, speaker.conversationId);
   }
 
   private insertEnvelopes(envelopes: readonly EnvelopeRecord[]): void {

@@ -1,4 +1,4 @@
-/** The messaging subgraph's storage port: conversations, per-device mailboxes, sent-message records. */
+/** The messaging subgraph's storage port: conversations and their speakers, per-device mailboxes, sent-message records. */
 
 export const envelopeTypes = [
   'PREKEY_MESSAGE',
@@ -62,6 +62,22 @@ export interface EpochCondition {
   readonly epoch: number;
 }
 
+/**
+ * A user who has spoken in a conversation: sent a message there (never a sealed one) or a group
+ * commit. Only what a user did themselves marks them; presence is shown by this record.
+ */
+export interface Speaker {
+  readonly conversationId: string;
+  readonly userId: string;
+}
+
+export interface StoreMessageOptions {
+  /** Store only while the group is at this epoch. */
+  readonly condition?: EpochCondition;
+  /** Mark this speaker with the send (not for a duplicate or a stale epoch). */
+  readonly speaker?: Speaker;
+}
+
 export type StoreMessageOutcome =
   | { readonly kind: 'stored'; readonly sent: SentMessageRecord }
   /** A send with the same (device, clientMessageId) was stored first: nothing was stored now. */
@@ -73,6 +89,8 @@ export interface GroupCommit {
   readonly expectedEpoch: number;
   readonly addedUserIds: readonly string[];
   readonly removedUserIds: readonly string[];
+  /** Who committed: marked as a speaker of the group with the epoch change. */
+  readonly committerUserId: string;
   /** Commit and Welcome envelopes, stored with the epoch change or not at all. */
   readonly envelopes: readonly EnvelopeRecord[];
 }
@@ -96,13 +114,13 @@ export interface MessagingStore extends MailboxQuotaStore {
     clientMessageId: string,
   ): Promise<SentMessageRecord | null>;
   /**
-   * Stores the envelopes and the sent record in one step. Idempotent on (sender device,
-   * clientMessageId); with `condition`, only while the group is at that epoch.
+   * Stores the envelopes, the sent record and the speaker in one step. Idempotent on (sender
+   * device, clientMessageId); with `options.condition`, only while the group is at that epoch.
    */
   storeMessage(
     sent: SentMessageRecord,
     envelopes: readonly EnvelopeRecord[],
-    condition?: EpochCondition,
+    options?: StoreMessageOptions,
   ): Promise<StoreMessageOutcome>;
 
   /** Stores server-made envelopes (delivery receipts), which need no idempotency record. */
@@ -127,8 +145,14 @@ export interface MessagingStore extends MailboxQuotaStore {
   createGroup(conversation: ConversationRecord): Promise<ConversationRecord>;
   /** Advances the epoch by one if it is `expectedEpoch` (compare-and-set), with membership and envelopes. */
   commitGroup(commit: GroupCommit): Promise<CommitOutcome>;
-  /** True when the two users are members of one conversation. */
-  shareConversation(userId: string, otherUserId: string): Promise<boolean>;
+  /**
+   * Those of `userIds` who have spoken in a conversation that they and `viewerId` are both
+   * members of now. One call for the whole list.
+   */
+  speakersSharingConversationWith(
+    viewerId: string,
+    userIds: readonly string[],
+  ): Promise<Set<string>>;
   /** Removes a member; true when they were one. */
   removeMember(conversationId: string, userId: string): Promise<boolean>;
 
@@ -192,7 +216,7 @@ export interface MailboxQuotaStore {
     sent: SentMessageRecord,
     envelopes: readonly EnvelopeRecord[],
     quota: MailboxQuota,
-    condition?: EpochCondition,
+    options?: StoreMessageOptions,
   ): Promise<StoreMessageOutcome | MailboxFullOutcome>;
   /**
    * commitGroup, unless the envelopes would put a device over `quota`; the devices of

@@ -16,10 +16,13 @@ function setup() {
   let now = Date.parse('2026-11-26T10:00:00Z');
   const announced: string[] = [];
   const typing: string[] = [];
+  const asked: string[][] = [];
   const peers: ConversationPeers = {
     // The stub reads the viewer from the credentials the service forwards.
-    visibleUsers: async (userIds, authorization) =>
-      new Set(userIds.filter((userId) => authorization === 'alice' && userId === 'bob')),
+    visibleUsers: async (userIds, authorization) => {
+      asked.push([...userIds]);
+      return new Set(userIds.filter((userId) => authorization === 'alice' && userId === 'bob'));
+    },
     isMember: async (conversationId) => conversationId === 'c1',
   };
   const service = new PresenceService(
@@ -41,7 +44,7 @@ function setup() {
       state,
       at: new Date(now).toISOString(),
     });
-  return { service, announced, typing, connection, advance: (ms: number) => (now += ms) };
+  return { service, announced, typing, asked, connection, advance: (ms: number) => (now += ms) };
 }
 
 describe('PresenceService', () => {
@@ -95,6 +98,32 @@ describe('PresenceService', () => {
     expect(await service.presenceFor(carol, 'carol', 'bob')).toBeNull();
     expect(await service.presenceFor(alice, 'alice', 'bob')).toMatchObject({ status: 'OFFLINE' });
     expect(await service.presenceFor(bob, 'bob', 'bob')).not.toBeNull();
+  });
+
+  it('hides a NOBODY user from everyone but themselves, without asking messaging', async () => {
+    const { service, asked } = setup();
+    const bob: Principal = { ...alice, userId: 'bob' };
+    expect(await service.visibility(bob)).toBe('CONTACTS');
+    expect(await service.setVisibility(bob, 'NOBODY')).toBe('NOBODY');
+    expect(await service.visibility(bob)).toBe('NOBODY');
+    asked.length = 0;
+    expect(await service.presenceFor(alice, 'alice', 'bob')).toBeNull();
+    expect(asked).toEqual([]);
+    expect(await service.presenceFor(bob, 'bob', 'bob')).toMatchObject({ status: 'OFFLINE' });
+    await service.setVisibility(bob, 'CONTACTS');
+    expect(await service.presenceFor(alice, 'alice', 'bob')).toMatchObject({ status: 'OFFLINE' });
+  });
+
+  it('answers many users with one question to messaging, in order', async () => {
+    const { service, asked } = setup();
+    const views = await service.presenceForMany(alice, 'alice', ['bob', 'carol', 'alice', 'bob']);
+    expect(views.map((view) => view?.status ?? null)).toEqual([
+      'OFFLINE',
+      null,
+      'OFFLINE',
+      'OFFLINE',
+    ]);
+    expect(asked).toEqual([['bob', 'carol']]);
   });
 
   it('ends a typing indicator that is not renewed, and refuses non-members', async () => {

@@ -3,7 +3,14 @@ import type { ConnectionEvent } from '../../shared/bus/index.js';
 import { ForbiddenError } from '../../shared/errors/index.js';
 import type { PresenceEvents } from './events.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
-import type { PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
+import {
+  defaultPresenceVisibility,
+  type PresenceRecord,
+  type PresenceSnapshot,
+  type PresenceStatus,
+  type PresenceStore,
+  type PresenceVisibility,
+} from './store.js';
 
 export interface PresenceView {
   readonly status: PresenceStatus;
@@ -42,18 +49,57 @@ export class PresenceService {
     this.options = { ...defaultPresenceOptions, ...options };
   }
 
-  /** The presence of `userId` as `viewer` may see it: null unless they share a conversation. */
+  /**
+   * The presence of each of `userIds` as `viewer` may see it, in order: their own always; another
+   * user's when that user's visibility is CONTACTS and messaging says they revealed it to the
+   * viewer (they spoke to them); else null. One store read and at most one messaging request,
+   * however many users.
+   */
+  async presenceForMany(
+    viewer: Principal,
+    authorization: string | undefined,
+    userIds: readonly string[],
+  ): Promise<(PresenceView | null)[]> {
+    const snapshots = await this.store.readPresenceBatch(userIds, this.liveSince());
+    const askable = new Set(
+      [...snapshots]
+        .filter(
+          ([userId, snapshot]) => userId !== viewer.userId && snapshot.visibility !== 'NOBODY',
+        )
+        .map(([userId]) => userId),
+    );
+    const revealed =
+      askable.size > 0 ? await this.peers.visibleUsers([...askable], authorization) : new Set();
+    return userIds.map((userId) => {
+      const snapshot = snapshots.get(userId);
+      if (!snapshot) return null;
+      if (userId !== viewer.userId && !(askable.has(userId) && revealed.has(userId))) return null;
+      return this.view(snapshot);
+    });
+  }
+
+  /** The presence of `userId` as `viewer` may see it (see presenceForMany). */
   async presenceFor(
     viewer: Principal,
     authorization: string | undefined,
     userId: string,
   ): Promise<PresenceView | null> {
-    if (
-      viewer.userId !== userId &&
-      !(await this.peers.visibleUsers([userId], authorization)).has(userId)
-    )
-      return null;
-    return this.presenceOf(userId);
+    const [view] = await this.presenceForMany(viewer, authorization, [userId]);
+    return view ?? null;
+  }
+
+  /** Who may see the caller's presence and last seen. */
+  async visibility(principal: Principal): Promise<PresenceVisibility> {
+    const snapshots = await this.store.readPresenceBatch([principal.userId], this.liveSince());
+    return snapshots.get(principal.userId)?.visibility ?? defaultPresenceVisibility;
+  }
+
+  async setVisibility(
+    principal: Principal,
+    visibility: PresenceVisibility,
+  ): Promise<PresenceVisibility> {
+    await this.store.saveVisibility(principal.userId, visibility);
+    return visibility;
   }
 
   async presenceOf(userId: string): Promise<PresenceView> {
@@ -144,10 +190,25 @@ export class PresenceService {
     userId: string,
     record: PresenceRecord | null,
   ): Promise<PresenceStatus> {
-    const since = new Date(this.now().getTime() - this.options.livenessMs);
-    const live = (await this.store.countLiveConnections(userId, since)) > 0;
-    const chosenRecently = record?.chosenAt != null && record.chosenAt > since;
-    return live || chosenRecently ? (record?.chosen ?? 'ONLINE') : 'OFFLINE';
+    const liveConnections = await this.store.countLiveConnections(userId, this.liveSince());
+    return this.statusOf({ record, liveConnections });
+  }
+
+  private statusOf(snapshot: Pick<PresenceSnapshot, 'record' | 'liveConnections'>): PresenceStatus {
+    const { record } = snapshot;
+    const chosenRecently = record?.chosenAt != null && record.chosenAt > this.liveSince();
+    return snapshot.liveConnections > 0 || chosenRecently
+      ? (record?.chosen ?? 'ONLINE')
+      : 'OFFLINE';
+  }
+
+  private view(snapshot: PresenceSnapshot): PresenceView {
+    return { status: this.statusOf(snapshot), lastSeenAt: snapshot.record?.lastActiveAt ?? null };
+  }
+
+  /** Connections and choices renewed after this still count. */
+  private liveSince(): Date {
+    return new Date(this.now().getTime() - this.options.livenessMs);
   }
 
   /** Recomputes the user's status and publishes it when it differs from the last announcement. */

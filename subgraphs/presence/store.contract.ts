@@ -143,6 +143,45 @@ export function describePresenceStoreContract(
       expect(await store.findPresence(record.userId)).toEqual(record);
     });
 
+    it('reads many users at once: record, live connections and visibility, with defaults', async () => {
+      const known = presence({ chosen: 'AWAY', chosenAt: at(3), lastActiveAt: at(4) });
+      const hidden = presence();
+      const unknown = randomUUID();
+      await store.savePresence(known);
+      await store.savePresence(hidden);
+      await store.saveVisibility(hidden.userId, 'CONTACTS');
+      await store.saveVisibility(hidden.userId, 'NOBODY');
+      await store.touchConnection(connection(known.userId, 0));
+      await store.touchConnection(connection(known.userId, 20));
+      await store.touchConnection(connection(unknown, 20));
+
+      const read = await store.readPresenceBatch(
+        [known.userId, hidden.userId, unknown, known.userId],
+        at(10),
+      );
+      expect(read).toEqual(
+        new Map([
+          [known.userId, { record: known, liveConnections: 1, visibility: 'CONTACTS' }],
+          [hidden.userId, { record: hidden, liveConnections: 0, visibility: 'NOBODY' }],
+          [unknown, { record: null, liveConnections: 1, visibility: 'CONTACTS' }],
+        ]),
+      );
+      expect(await store.readPresenceBatch([], at(0))).toEqual(new Map());
+    });
+
+    it('reads a batch larger than one query’s list', async () => {
+      const records = Array.from({ length: 150 }, () => presence());
+      for (const record of records) await store.savePresence(record);
+      const read = await store.readPresenceBatch(
+        records.map((record) => record.userId),
+        at(0),
+      );
+      expect(read.size).toBe(150);
+      expect(
+        records.every((record) => read.get(record.userId)?.record?.userId === record.userId),
+      ).toBe(true);
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -10,7 +10,16 @@ import {
   type Row,
   type CqlStoreOptions,
 } from '../../shared/cql/index.js';
-import type { ConnectionRecord, PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
+import {
+  defaultPresenceVisibility,
+  presenceVisibilities,
+  type ConnectionRecord,
+  type PresenceRecord,
+  type PresenceSnapshot,
+  type PresenceStatus,
+  type PresenceStore,
+  type PresenceVisibility,
+} from './store.js';
 
 /** Tombstones (closed and expired connections, users gone offline) are purged after 3 h. */
 const gcGraceSeconds = 3 * 3600;
@@ -30,6 +39,9 @@ const gcGraceSeconds = 3 * 3600;
  *   little above the liveness window, so a connection whose gateway died disappears by itself.
  * - `connected_users`: the users with connections, in 16 partitions by hash, rewritten with the
  *   same TTL on each heartbeat; `expireConnections` reads them and each user's connections.
+ * - `presence_visibility`: each user's setting, apart from `presence`, which connection events
+ *   rewrite whole. `readPresenceBatch` reads it, `presence` and `connections_by_user` with
+ *   partition `IN` lists of at most 100 users.
  *
  * Why not an index of heartbeats by time bucket: every heartbeat would move its connection to a
  * newer bucket, leaving a tombstone per heartbeat for the sweep to wade through; here a sweep reads
@@ -57,6 +69,13 @@ const migrations: readonly CqlMigration[] = [
        WITH gc_grace_seconds = ${gcGraceSeconds}`,
     ],
   },
+  {
+    version: 2,
+    description: 'presence visibility by user',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.presence_visibility (user_id text PRIMARY KEY, visibility text)`,
+    ],
+  },
 ];
 
 const presenceColumns =
@@ -65,8 +84,10 @@ const presenceColumnNames = 'user_id, chosen, chosen_at, last_active_at, announc
 
 /** Partitions of `present_users` and `connected_users`. */
 const userShards = 16;
-/** Statements in flight at once for one sweep. */
+/** Statements in flight at once for one sweep or batch read. */
 const concurrency = 16;
+/** Users per partition `IN` list of a batch read. */
+const batchSize = 100;
 
 const statuses: readonly PresenceStatus[] = ['ONLINE', 'AWAY', 'OFFLINE'];
 
@@ -168,6 +189,59 @@ export class ScyllaPresenceStore implements PresenceStore {
             },
       ],
       { logged: true },
+    );
+  }
+
+  async readPresenceBatch(
+    userIds: readonly string[],
+    liveSince: Date,
+  ): Promise<Map<string, PresenceSnapshot>> {
+    const unique = [...new Set(userIds)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += batchSize) chunks.push(unique.slice(i, i + batchSize));
+    const snapshots = new Map<string, PresenceSnapshot>();
+    await mapLimited(chunks, concurrency, async (chunk) => {
+      const [records, visibilities, connections] = await Promise.all([
+        this.db.execute(
+          `SELECT ${presenceColumnNames} FROM ${this.ks}.presence WHERE user_id IN ?`,
+          [chunk],
+        ),
+        this.db.execute(
+          `SELECT user_id, visibility FROM ${this.ks}.presence_visibility WHERE user_id IN ?`,
+          [chunk],
+        ),
+        this.db.execute(
+          `SELECT user_id, last_heartbeat_at FROM ${this.ks}.connections_by_user WHERE user_id IN ?`,
+          [chunk],
+        ),
+      ]);
+      const recordOf = new Map(records.rows.map((row) => [cells.text(row, 'user_id'), row]));
+      const visibilityOf = new Map(
+        visibilities.rows.map((row) => [cells.text(row, 'user_id'), visibility(row)]),
+      );
+      const live = new Map<string, number>();
+      for (const row of connections.rows) {
+        const heartbeat = cells.optionalDate(row, 'last_heartbeat_at');
+        const userId = cells.text(row, 'user_id');
+        if (heartbeat !== null && heartbeat > liveSince)
+          live.set(userId, (live.get(userId) ?? 0) + 1);
+      }
+      for (const userId of chunk) {
+        const row = recordOf.get(userId);
+        snapshots.set(userId, {
+          record: row ? toPresence(row) : null,
+          liveConnections: live.get(userId) ?? 0,
+          visibility: visibilityOf.get(userId) ?? defaultPresenceVisibility,
+        });
+      }
+    });
+    return snapshots;
+  }
+
+  async saveVisibility(userId: string, visibility: PresenceVisibility): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO ${this.ks}.presence_visibility (user_id, visibility) VALUES (?, ?)`,
+      [userId, visibility],
     );
   }
 
@@ -352,6 +426,13 @@ function status(row: Row, column: string): PresenceStatus {
   if (!(statuses as readonly string[]).includes(value))
     throw new Error(`unknown presence status "${value}" in the presence store`);
   return value as PresenceStatus;
+}
+
+function visibility(row: Row): PresenceVisibility {
+  const value = cells.text(row, 'visibility');
+  if (!(presenceVisibilities as readonly string[]).includes(value))
+    throw new Error(`unknown presence visibility "${value}" in the presence store`);
+  return value as PresenceVisibility;
 }
 
 function toPresence(row: Row): PresenceRecord {

@@ -1,5 +1,13 @@
 import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
-import type { ConnectionRecord, PresenceRecord, PresenceStatus, PresenceStore } from './store.js';
+import {
+  defaultPresenceVisibility,
+  type ConnectionRecord,
+  type PresenceRecord,
+  type PresenceSnapshot,
+  type PresenceStatus,
+  type PresenceStore,
+  type PresenceVisibility,
+} from './store.js';
 
 const migrations = [
   `CREATE TABLE presence (
@@ -19,6 +27,10 @@ const migrations = [
    );
    CREATE INDEX connections_by_user ON connections (user_id, last_heartbeat_at);
    CREATE INDEX connections_by_heartbeat ON connections (last_heartbeat_at);`,
+  `CREATE TABLE presence_visibility (
+     user_id TEXT PRIMARY KEY,
+     visibility TEXT NOT NULL
+   );`,
 ];
 
 interface PresenceRow {
@@ -66,6 +78,44 @@ export class SqlitePresenceStore implements PresenceStore {
         record.lastActiveAt?.getTime() ?? null,
         record.announced,
       );
+  }
+
+  async readPresenceBatch(
+    userIds: readonly string[],
+    liveSince: Date,
+  ): Promise<Map<string, PresenceSnapshot>> {
+    const rows = this.db
+      .prepare(
+        `SELECT ids.value AS id, p.*, v.visibility,
+           (SELECT COUNT(*) FROM connections c WHERE c.user_id = ids.value AND c.last_heartbeat_at > ?) AS live
+         FROM (SELECT DISTINCT value FROM json_each(?)) ids
+         LEFT JOIN presence p ON p.user_id = ids.value
+         LEFT JOIN presence_visibility v ON v.user_id = ids.value`,
+      )
+      .all(liveSince.getTime(), JSON.stringify(userIds)) as (Partial<PresenceRow> & {
+      id: string;
+      visibility: PresenceVisibility | null;
+      live: number;
+    })[];
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          record: row.user_id ? toPresence(row as PresenceRow) : null,
+          liveConnections: row.live,
+          visibility: row.visibility ?? defaultPresenceVisibility,
+        },
+      ]),
+    );
+  }
+
+  async saveVisibility(userId: string, visibility: PresenceVisibility): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO presence_visibility (user_id, visibility) VALUES (?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET visibility = excluded.visibility`,
+      )
+      .run(userId, visibility);
   }
 
   async listAnnouncedPresent(): Promise<PresenceRecord[]> {

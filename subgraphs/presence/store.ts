@@ -1,5 +1,10 @@
 export type PresenceStatus = 'ONLINE' | 'AWAY' | 'OFFLINE';
 
+export const presenceVisibilities = ['CONTACTS', 'NOBODY'] as const;
+/** Who may see a user's presence and last seen: their contacts (messaging's rule) or nobody. */
+export type PresenceVisibility = (typeof presenceVisibilities)[number];
+export const defaultPresenceVisibility: PresenceVisibility = 'CONTACTS';
+
 /** A user's own choice and the last sign of life; the effective status is derived from it. */
 export interface PresenceRecord {
   readonly userId: string;
@@ -21,10 +26,26 @@ export interface ConnectionRecord {
   readonly lastHeartbeatAt: Date;
 }
 
+/** What resolving one user's presence needs, read for many users at once. */
+export interface PresenceSnapshot {
+  readonly record: PresenceRecord | null;
+  /** Connections heard from after the `liveSince` of the read. */
+  readonly liveConnections: number;
+  /** The user's setting; the default when they never chose. */
+  readonly visibility: PresenceVisibility;
+}
+
 /** The presence subgraph's storage port. */
 export interface PresenceStore {
   findPresence(userId: string): Promise<PresenceRecord | null>;
   savePresence(record: PresenceRecord): Promise<void>;
+  /** One snapshot per distinct user id, in one read (N users, one call). */
+  readPresenceBatch(
+    userIds: readonly string[],
+    liveSince: Date,
+  ): Promise<Map<string, PresenceSnapshot>>;
+  /** Stores the user's visibility setting (kept apart from the record, which connection events rewrite). */
+  saveVisibility(userId: string, visibility: PresenceVisibility): Promise<void>;
   /** Users whose announced status is not OFFLINE (candidates for expiry). */
   listAnnouncedPresent(): Promise<PresenceRecord[]>;
 

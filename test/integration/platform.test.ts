@@ -34,7 +34,8 @@ describe('embedded supergraph', () => {
     const alice = await registerAccount(guardyn.url);
     const bob = await registerAccount(guardyn.url);
     const stranger = await registerAccount(guardyn.url);
-    await startDirectConversation(guardyn.url, bob, alice);
+    // Alice speaks to Bob: that, not Bob's messages, lets Bob see her presence.
+    await startDirectConversation(guardyn.url, alice, bob);
     await expectData(
       guardyn.url,
       'mutation { setPresence(status: AWAY) { status } }',
@@ -51,7 +52,7 @@ describe('embedded supergraph', () => {
       username: alice.username,
       presence: { status: 'AWAY', lastSeenAt: expect.any(String) },
     });
-    // Presence is for conversation peers only.
+    // Presence is only for those the user has spoken to.
     const unseen = await expectData<{ user: unknown }>(
       guardyn.url,
       'query ($id: ID!) { user(id: $id) { username presence { status } } }',

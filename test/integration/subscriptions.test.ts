@@ -107,7 +107,7 @@ describe('messageReceived', () => {
       'two',
       'three',
     ]);
-    // Alice has no socket, but she shares a conversation with Bob, so Bob sees her presence.
+    // Alice has no socket, but she has written to Bob, so Bob sees her presence.
     expect(values[0]?.messageReceived.sender).toEqual({
       username: alice.username,
       presence: { status: 'OFFLINE' },

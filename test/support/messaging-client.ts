@@ -104,8 +104,9 @@ export async function sendOpaqueMessage(
 }
 
 /**
- * Makes two users conversation peers (so each may see the other's presence and typing) by
- * sending one opaque message to every device of `to`.
+ * Opens the direct conversation of two users (both may type in it) by sending one opaque
+ * message from `from` to every device of `to`; `to` may now see `from`'s presence (not the
+ * other way round: only what a user sends reveals them).
  */
 export async function startDirectConversation(
   url: string,
