@@ -38,6 +38,8 @@ beforeAll(async () => {
   guardyn = await startTestGuardyn({
     auth: {
       claimsPerUser: { limit: 40, windowMs: 60_000 },
+      // The per-target limit has tests of its own (auth-claim-limits.test.ts).
+      claimsPerClaimantAndTarget: { limit: 1000, windowMs: 60_000 },
       registrationsPerAddress: { limit: 1000, windowMs: 60_000 },
     },
   });
