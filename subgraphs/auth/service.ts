@@ -174,7 +174,7 @@ export class AuthService {
     checkPasswordSize(input.password);
     const newDevice = input.newDevice ? this.verifyNewDevice(input.newDevice) : null;
 
-    const user = await this.checkPassword(username, input.password, clientAddress);
+    const user = await this.verifyLogin(username, input.password, clientAddress);
 
     const now = this.now();
     let device: DeviceRecord | null;
@@ -320,8 +320,6 @@ export class AuthService {
       throw new BadUserInputError('deviceIds is empty', { field: 'deviceIds' });
     if (!isUserId(userId) || !(await this.store.findUserById(userId)))
       throw new NotFoundError('No such user');
-    await this.limits.takeClaim(principal.userId, 'prekey-bundles', [userId]);
-
     if (deviceIds) {
       const known = new Set(
         (await this.store.listDevices(userId)).map((device) => device.deviceId),
@@ -329,6 +327,7 @@ export class AuthService {
       const unknown = deviceIds.filter((deviceId) => !known.has(deviceId));
       if (unknown.length > 0) throw new NotFoundError(`No such device: ${unknown.join(', ')}`);
     }
+    await this.limits.takeClaim(principal.userId, 'prekey-bundles', [userId]);
     return this.store.claimBundles(userId, deviceIds);
   }
 
@@ -400,7 +399,7 @@ export class AuthService {
    * (per address and per username) before the password is checked, so concurrent guesses cannot
    * outrun the limit; a success gives it back.
    */
-  private async checkPassword(
+  private async verifyLogin(
     username: string,
     password: string,
     clientAddress: string,
