@@ -25,6 +25,7 @@ import type { RunningServer, SubgraphDependencies } from './shared/http/index.js
 import { createLogger, type Logger } from './shared/logging/index.js';
 import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
 import * as auth from './subgraphs/auth/index.js';
+import type { PasswordVerifier } from './subgraphs/auth/passwords.js';
 import type { AuthServiceOptions } from './subgraphs/auth/service.js';
 import * as media from './subgraphs/media/index.js';
 import * as messaging from './subgraphs/messaging/index.js';
@@ -49,6 +50,8 @@ export interface StartOptions {
   readonly ephemeralPorts?: boolean;
   readonly logger?: Logger;
   readonly auth?: Partial<AuthServiceOptions>;
+  /** Replaces argon2id verification in auth (tests count the password checks with it). */
+  readonly authPasswords?: PasswordVerifier;
   readonly subscriptionLimits?: Partial<SubscriptionLimits>;
   readonly presence?: Partial<PresenceServiceOptions>;
   /** Stores to use instead of the configured ones (tests wrap them, e.g. to count calls). */
@@ -126,6 +129,7 @@ export async function startGuardyn(
         signer,
         port: portOf('auth'),
         ...(options.auth ? { serviceOptions: options.auth } : {}),
+        ...(options.authPasswords ? { passwords: options.authPasswords } : {}),
       });
       started.push(subgraphs.auth);
     }

@@ -10,8 +10,9 @@ import type { GuardynConfig } from '../../shared/config/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import { startSubgraphServer, type RunningServer } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import { createRateLimiters, type RateLimiters } from '../../shared/rate-limit/index.js';
 import type { AuthEvents } from './events.js';
-import { PasswordChecker } from './passwords.js';
+import { PasswordChecker, type PasswordVerifier } from './passwords.js';
 import { createResolvers, publicFields } from './resolvers.js';
 import { AuthService, type AuthServiceOptions } from './service.js';
 import { AccessTokenSigner } from './signing-keys.js';
@@ -41,6 +42,13 @@ export interface AuthDependencies {
   /** Defaults to the store the configuration selects. */
   readonly store?: AuthStore;
   readonly serviceOptions?: Partial<AuthServiceOptions>;
+  /** Defaults to argon2id (tests inject a verifier that counts the checks). */
+  readonly passwords?: PasswordVerifier;
+  /**
+   * Defaults to what the configuration selects: NATS JetStream KV when NATS is configured (the
+   * limits hold for every replica), else this process's memory. Closed when the subgraph stops.
+   */
+  readonly rateLimiters?: RateLimiters;
 }
 
 /** ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else SQLite. */
@@ -74,11 +82,19 @@ export async function createSubgraph(
   deps: AuthDependencies,
 ): Promise<RunningServer> {
   const store = deps.store ?? createStore(config, deps.logger);
+  const rateLimiters =
+    deps.rateLimiters ??
+    (await createRateLimiters({
+      natsUrl: config.messaging.natsUrl,
+      namespace: config.messaging.natsNamespace,
+      name: 'auth-rate-limits',
+    }));
   const service = new AuthService(
     store,
     deps.signer,
-    new PasswordChecker(),
+    deps.passwords ?? new PasswordChecker(),
     busEvents(deps.bus),
+    rateLimiters,
     deps.serviceOptions,
   );
   // Auth checks its own session table on every request: logout and revocation take effect at once.
@@ -86,20 +102,29 @@ export async function createSubgraph(
     keys: deps.signer.publicJwks,
     revocations: { isRevoked: async (sessionId) => !(await service.isSessionActive(sessionId)) },
   });
-  return startSubgraphServer({
-    name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
-    publicFields,
-    trustedProxies: config.http.trustedProxies,
-    host: config.host,
-    port: deps.port,
-    logger: deps.logger,
-    verifier,
-    routes: (app) => {
-      app.get('/.well-known/jwks.json', (_request, response) => {
-        response.set('cache-control', 'public, max-age=300').json(deps.signer.publicJwks);
-      });
-    },
-    store,
-  });
+  const closeAll = async () => {
+    await rateLimiters.close();
+    await store.close();
+  };
+  try {
+    return await startSubgraphServer({
+      name,
+      schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
+      publicFields,
+      trustedProxies: config.http.trustedProxies,
+      host: config.host,
+      port: deps.port,
+      logger: deps.logger,
+      verifier,
+      routes: (app) => {
+        app.get('/.well-known/jwks.json', (_request, response) => {
+          response.set('cache-control', 'public, max-age=300').json(deps.signer.publicJwks);
+        });
+      },
+      store: { ping: () => store.ping(), close: closeAll },
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 }

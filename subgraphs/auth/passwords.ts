@@ -16,11 +16,16 @@ export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, passwordHashOptions);
 }
 
+/** Checks a password against a stored hash (`null`: an unknown user, which never matches). */
+export interface PasswordVerifier {
+  matches(storedHash: string | null, password: string): Promise<boolean>;
+}
+
 /**
  * Verifies a password against a stored hash. For an unknown user, pass `null`: the check then
  * runs against a throwaway hash with the same parameters, so both failures take the same time.
  */
-export class PasswordChecker {
+export class PasswordChecker implements PasswordVerifier {
   private readonly decoy: Promise<string>;
 
   constructor() {

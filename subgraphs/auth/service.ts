@@ -7,8 +7,9 @@ import {
   NotFoundError,
   UnauthenticatedError,
 } from '../../shared/errors/index.js';
-import { SlidingWindowLimiter, type RateLimit } from '../../shared/rate-limit/index.js';
+import type { RateLimiters } from '../../shared/rate-limit/index.js';
 import type { AuthEvents } from './events.js';
+import { AuthLimits, type AuthLimitRules } from './limits.js';
 import { validateKeyPackage, type KeyPackagePolicy } from './keys/mls-key-package.js';
 import {
   parseIdentityKey,
@@ -17,8 +18,7 @@ import {
   verifyKyberPreKey,
   verifySignedPreKey,
 } from './keys/signal-keys.js';
-import type { PasswordChecker } from './passwords.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, type PasswordVerifier } from './passwords.js';
 import type { AccessTokenSigner } from './signing-keys.js';
 import {
   DeviceLimitError,
@@ -38,6 +38,7 @@ import {
 import {
   checkListSize,
   checkPassword,
+  checkPasswordSize,
   checkUniqueKeyIds,
   isUserId,
   maxKeysPerUpload,
@@ -79,19 +80,11 @@ export interface AuthResult {
   readonly device: DeviceRecord;
 }
 
-export interface AuthServiceOptions {
+export interface AuthServiceOptions extends AuthLimitRules {
   /** Most devices an account may have at once. @default 6 */
   readonly maxDevices: number;
   /** Lifetime of a refresh token (sliding: each rotation renews it). @default 30 days */
   readonly refreshTokenLifetimeMs: number;
-  /** Failed logins allowed per username. @default 5 per 15 minutes */
-  readonly failedLoginsPerUsername: RateLimit;
-  /** Failed logins allowed per client address. @default 20 per 15 minutes */
-  readonly failedLoginsPerAddress: RateLimit;
-  /** Registrations per client address. @default 30 per hour */
-  readonly registrationsPerAddress: RateLimit;
-  /** Prekey bundle and KeyPackage claim calls per claimant account. @default 120 per minute */
-  readonly claimsPerUser: RateLimit;
   /** Most unclaimed one-time keys of each kind a device may keep on the server. @default 1000 */
   readonly maxStoredOneTimeKeys: number;
   /** Most unclaimed KeyPackages a device may keep on the server. @default 200 */
@@ -106,6 +99,7 @@ export const defaultAuthServiceOptions: AuthServiceOptions = {
   failedLoginsPerAddress: { limit: 20, windowMs: 15 * 60_000 },
   registrationsPerAddress: { limit: 30, windowMs: 3600_000 },
   claimsPerUser: { limit: 120, windowMs: 60_000 },
+  claimsPerClaimantAndTarget: { limit: 10, windowMs: 3600_000 },
   maxStoredOneTimeKeys: 1000,
   maxStoredKeyPackages: 200,
 };
@@ -125,24 +119,19 @@ function hashRefreshToken(token: string): Uint8Array {
  */
 export class AuthService {
   private readonly options: AuthServiceOptions;
-  private readonly failedLoginsByUsername: SlidingWindowLimiter;
-  private readonly failedLoginsByAddress: SlidingWindowLimiter;
-  private readonly registrations: SlidingWindowLimiter;
-  private readonly claims: SlidingWindowLimiter;
+  private readonly limits: AuthLimits;
 
   constructor(
     private readonly store: AuthStore,
     private readonly signer: AccessTokenSigner,
-    private readonly passwords: PasswordChecker,
+    private readonly passwords: PasswordVerifier,
     private readonly events: AuthEvents,
+    limiters: RateLimiters,
     options: Partial<AuthServiceOptions> = {},
     private readonly now: () => Date = () => new Date(),
   ) {
     this.options = { ...defaultAuthServiceOptions, ...options };
-    this.failedLoginsByUsername = new SlidingWindowLimiter(this.options.failedLoginsPerUsername);
-    this.failedLoginsByAddress = new SlidingWindowLimiter(this.options.failedLoginsPerAddress);
-    this.registrations = new SlidingWindowLimiter(this.options.registrationsPerAddress);
-    this.claims = new SlidingWindowLimiter(this.options.claimsPerUser);
+    this.limits = new AuthLimits(limiters, this.options);
   }
 
   // --- accounts ---
@@ -154,7 +143,7 @@ export class AuthService {
     const username = normalizeUsername(input.username);
     checkPassword(input.password);
     const device = this.verifyNewDevice(input.device);
-    this.registrations.take(clientAddress);
+    await this.limits.takeRegistration(clientAddress);
 
     const now = this.now();
     const user: UserRecord = {
@@ -180,23 +169,12 @@ export class AuthService {
     if (hasDeviceId === hasNewDevice) {
       throw new BadUserInputError('give exactly one of deviceId and newDevice');
     }
-    // A malformed name cannot exist, but is refused the same way as a wrong password.
-    const username = input.username.toLowerCase();
-    this.failedLoginsByUsername.check(username);
-    this.failedLoginsByAddress.check(clientAddress);
+    // Malformed input is refused before anything counts or keeps it (the rules are public).
+    const username = normalizeUsername(input.username);
+    checkPasswordSize(input.password);
     const newDevice = input.newDevice ? this.verifyNewDevice(input.newDevice) : null;
 
-    const found = await this.store.findUserByUsername(username);
-    // Unknown users are checked against a decoy hash: the same work, the same answer.
-    const user = (await this.passwords.matches(found?.passwordHash ?? null, input.password))
-      ? found
-      : null;
-    if (!user) {
-      this.failedLoginsByUsername.record(username);
-      this.failedLoginsByAddress.record(clientAddress);
-      throw new UnauthenticatedError('Wrong username or password');
-    }
-    this.failedLoginsByUsername.reset(username);
+    const user = await this.verifyLogin(username, input.password, clientAddress);
 
     const now = this.now();
     let device: DeviceRecord | null;
@@ -286,7 +264,7 @@ export class AuthService {
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.store.findUserByUsername(username.toLowerCase());
+    return this.store.findUserByUsername(normalizeUsername(username));
   }
 
   // --- devices ---
@@ -342,8 +320,6 @@ export class AuthService {
       throw new BadUserInputError('deviceIds is empty', { field: 'deviceIds' });
     if (!isUserId(userId) || !(await this.store.findUserById(userId)))
       throw new NotFoundError('No such user');
-    this.claims.take(principal.userId);
-
     if (deviceIds) {
       const known = new Set(
         (await this.store.listDevices(userId)).map((device) => device.deviceId),
@@ -351,6 +327,7 @@ export class AuthService {
       const unknown = deviceIds.filter((deviceId) => !known.has(deviceId));
       if (unknown.length > 0) throw new NotFoundError(`No such device: ${unknown.join(', ')}`);
     }
+    await this.limits.takeClaim(principal.userId, 'prekey-bundles', [userId]);
     return this.store.claimBundles(userId, deviceIds);
   }
 
@@ -372,10 +349,22 @@ export class AuthService {
         field: `keyPackages[${index}]`,
         ...(this.options.keyPackagePolicy ? { policy: this.options.keyPackagePolicy } : {}),
       });
-      validated.push({ reference: result.reference, keyPackage, notAfter: result.notAfter });
+      validated.push({
+        reference: result.reference,
+        keyPackage,
+        notAfter: result.notAfter,
+        lastResort: result.lastResort,
+      });
     }
+    const lastResort = validated.filter((entry) => entry.lastResort).length;
+    if (lastResort > 1) {
+      throw new BadUserInputError('keyPackages holds more than one last-resort KeyPackage', {
+        field: 'keyPackages',
+      });
+    }
+    // The last-resort KeyPackage replaces the device's previous one, so only the others add up.
     const stored = await this.store.countKeyPackages(principal.userId, principal.deviceId, now);
-    if (stored + validated.length > this.options.maxStoredKeyPackages) {
+    if (stored + validated.length - lastResort > this.options.maxStoredKeyPackages) {
       throw new BadUserInputError(
         `a device may keep at most ${this.options.maxStoredKeyPackages} KeyPackages on the server (${stored} stored)`,
         { field: 'keyPackages' },
@@ -396,7 +385,7 @@ export class AuthService {
         throw new NotFoundError(`No such user: ${userId}`);
       }
     }
-    this.claims.take(principal.userId);
+    await this.limits.takeClaim(principal.userId, 'key-packages', unique);
     const now = this.now();
     const claimed = [];
     for (const userId of unique) claimed.push(...(await this.store.claimKeyPackages(userId, now)));
@@ -404,6 +393,32 @@ export class AuthService {
   }
 
   // --- internals ---
+
+  /**
+   * The user when the password matches, else UNAUTHENTICATED. The attempt counts as a failure
+   * (per address and per username) before the password is checked, so concurrent guesses cannot
+   * outrun the limit; a success gives it back.
+   */
+  private async verifyLogin(
+    username: string,
+    password: string,
+    clientAddress: string,
+  ): Promise<UserRecord> {
+    const attempt = await this.limits.reserveLoginAttempt(username, clientAddress);
+    let user: UserRecord | null;
+    try {
+      const found = await this.store.findUserByUsername(username);
+      // Unknown users are checked against a decoy hash: the same work, the same answer.
+      user = (await this.passwords.matches(found?.passwordHash ?? null, password)) ? found : null;
+    } catch (error) {
+      // Not a wrong password (the store failed): this attempt does not count.
+      await attempt.releaseAll();
+      throw error;
+    }
+    if (!user) throw new UnauthenticatedError('Wrong username or password');
+    await attempt.releaseAll();
+    return user;
+  }
 
   private async startSession(
     user: UserRecord,

@@ -5,6 +5,7 @@ import {
   UsernameTakenError,
   type AuthStore,
   type NewDevice,
+  type NewKeyPackage,
   type UserRecord,
 } from './store.js';
 
@@ -27,6 +28,10 @@ function newDevice(keys: { preKeys?: number; kyberPreKeys?: number } = {}): NewD
       signature: bytes(64),
     })),
   };
+}
+
+function keyPackage(notAfter: Date, lastResort = false): NewKeyPackage {
+  return { reference: bytes(32), keyPackage: bytes(200), notAfter, lastResort };
 }
 
 function newUser(username = `u${randomBytes(6).toString('hex')}`): UserRecord {
@@ -133,16 +138,8 @@ export function describeAuthStoreContract(
       await store.createUser(user, newDevice());
       const now = new Date();
       const later = new Date(now.getTime() + 3600_000);
-      const packages = [1, 2, 3].map(() => ({
-        reference: bytes(32),
-        keyPackage: bytes(200),
-        notAfter: later,
-      }));
-      const expired = {
-        reference: bytes(32),
-        keyPackage: bytes(200),
-        notAfter: new Date(now.getTime() - 1000),
-      };
+      const packages = [1, 2, 3].map(() => keyPackage(later));
+      const expired = keyPackage(new Date(now.getTime() - 1000));
       expect(await store.storeKeyPackages(user.id, 1, [...packages, expired])).toBe(4);
       expect(await store.storeKeyPackages(user.id, 1, [packages[0]!])).toBe(0);
       expect(await store.countKeyPackages(user.id, 1, now)).toBe(3);
@@ -153,6 +150,53 @@ export function describeAuthStoreContract(
       expect(
         new Set(claims.map((claim) => Buffer.from(claim.keyPackage).toString('hex'))).size,
       ).toBe(3);
+    });
+
+    it('hands out the last-resort KeyPackage only when no other is left, and never consumes it', async () => {
+      const user = newUser();
+      await store.createUser(user, newDevice());
+      const now = new Date();
+      const later = new Date(now.getTime() + 3600_000);
+      const ordinary = [keyPackage(later), keyPackage(later)];
+      const lastResort = keyPackage(later, true);
+      expect(await store.storeKeyPackages(user.id, 1, [lastResort, ...ordinary])).toBe(3);
+      expect(await store.storeKeyPackages(user.id, 1, [lastResort])).toBe(0);
+      expect(await store.countKeyPackages(user.id, 1, now)).toBe(2);
+
+      // Races: each ordinary KeyPackage goes to one claimant; everyone else gets the last resort.
+      const claims = (
+        await Promise.all(Array.from({ length: 8 }, () => store.claimKeyPackages(user.id, now)))
+      ).flat();
+      const hex = (value: Uint8Array) => Buffer.from(value).toString('hex');
+      const handedOut = claims.map((claim) => hex(claim.keyPackage));
+      expect(handedOut).toHaveLength(8);
+      expect(handedOut.filter((value) => value !== hex(lastResort.keyPackage)).sort()).toEqual(
+        ordinary.map((entry) => hex(entry.keyPackage)).sort(),
+      );
+      expect(handedOut.filter((value) => value === hex(lastResort.keyPackage))).toHaveLength(6);
+      expect(await store.countKeyPackages(user.id, 1, now)).toBe(0);
+
+      // A newer last-resort KeyPackage replaces the older one; an expired one is not handed out.
+      const newer = keyPackage(later, true);
+      expect(await store.storeKeyPackages(user.id, 1, [newer])).toBe(1);
+      expect((await store.claimKeyPackages(user.id, now)).map((c) => hex(c.keyPackage))).toEqual([
+        hex(newer.keyPackage),
+      ]);
+      const afterExpiry = new Date(later.getTime() + 1000);
+      expect(await store.claimKeyPackages(user.id, afterExpiry)).toEqual([]);
+    });
+
+    it('removes a device with its last-resort KeyPackage', async () => {
+      const user = newUser();
+      await store.createUser(user, newDevice());
+      const now = new Date();
+      const { deviceId } = await store.addDevice(user.id, newDevice(), 3, now);
+      const later = new Date(now.getTime() + 3600_000);
+      await store.storeKeyPackages(user.id, deviceId, [keyPackage(later, true)]);
+      await store.removeDevice(user.id, deviceId);
+      const { deviceId: reused } = await store.addDevice(user.id, newDevice(), 3, now);
+      expect(reused).toBe(deviceId);
+      expect(await store.claimKeyPackages(user.id, now)).toEqual([]);
     });
 
     it('rotates refresh tokens once and detects reuse, revoking the session', async () => {

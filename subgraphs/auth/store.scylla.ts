@@ -46,6 +46,8 @@ import {
  *   skip claimed rows.
  * - `key_packages`: one partition per device, clustered by KeyPackageRef (so a re-upload is the same
  *   row), with a TTL at the package's own expiry; claimed like one-time prekeys, oldest first.
+ * - `last_resort_key_packages`: one row per device (an upload overwrites it: the newer one wins),
+ *   with a TTL at its expiry; read, never claimed, when the device has no ordinary one left.
  * - `sessions` by id (checked on every request), `sessions_by_user` to list and revoke them, and
  *   `refresh_tokens` by hash, rotated with `IF used = false` and kept (with a TTL) to detect reuse.
  */
@@ -79,6 +81,15 @@ const migrations: readonly CqlMigration[] = [
          user_id text, session_id text, device_id int, PRIMARY KEY (user_id, session_id))`,
       `CREATE TABLE IF NOT EXISTS ${ks}.refresh_tokens (
          hash blob PRIMARY KEY, session_id text, used boolean, replaced_by blob)`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'last-resort KeyPackages: one row per device, never consumed',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.last_resort_key_packages (
+         user_id text, device_id int, reference blob, key_package blob, not_after timestamp,
+         PRIMARY KEY ((user_id, device_id)))`,
     ],
   },
 ];
@@ -277,6 +288,10 @@ export class ScyllaAuthStore implements AuthStore {
           query: `DELETE FROM ${this.ks}.key_packages WHERE user_id = ? AND device_id = ?`,
           params: [userId, deviceId],
         },
+        {
+          query: `DELETE FROM ${this.ks}.last_resort_key_packages WHERE user_id = ? AND device_id = ?`,
+          params: [userId, deviceId],
+        },
         ...sessionIds.flatMap((sessionId) => this.sessionDeletes(userId, sessionId)),
       ],
       { logged: true },
@@ -350,6 +365,48 @@ export class ScyllaAuthStore implements AuthStore {
     deviceId: number,
     packages: readonly NewKeyPackage[],
   ): Promise<number> {
+    const lastResort = packages.filter((entry) => entry.lastResort);
+    const ordinary = packages.filter((entry) => !entry.lastResort);
+    let stored = 0;
+    for (const entry of lastResort)
+      stored += await this.storeLastResortKeyPackage(userId, deviceId, entry);
+    return stored + (await this.storeOrdinaryKeyPackages(userId, deviceId, ordinary));
+  }
+
+  private async storeLastResortKeyPackage(
+    userId: string,
+    deviceId: number,
+    entry: NewKeyPackage,
+  ): Promise<number> {
+    const current = (
+      await this.db.execute(
+        `SELECT reference FROM ${this.ks}.last_resort_key_packages WHERE user_id = ? AND device_id = ?`,
+        [userId, deviceId],
+      )
+    ).first();
+    const currentReference = current && cells.optionalBytes(current, 'reference');
+    if (currentReference && Buffer.from(currentReference).equals(entry.reference)) return 0;
+    const now = new Date();
+    await this.db.execute(
+      `INSERT INTO ${this.ks}.last_resort_key_packages (user_id, device_id, reference, key_package, not_after)
+       VALUES (?, ?, ?, ?, ?) USING TTL ?`,
+      [
+        userId,
+        deviceId,
+        entry.reference,
+        entry.keyPackage,
+        entry.notAfter,
+        ttlSeconds(entry.notAfter, now),
+      ],
+    );
+    return 1;
+  }
+
+  private async storeOrdinaryKeyPackages(
+    userId: string,
+    deviceId: number,
+    packages: readonly NewKeyPackage[],
+  ): Promise<number> {
     const known = new Set(
       (
         await this.db.execute(
@@ -392,7 +449,9 @@ export class ScyllaAuthStore implements AuthStore {
     const devices = await this.listDevices(userId);
     const claimed = await Promise.all(
       devices.map(async ({ deviceId }) => {
-        const keyPackage = await this.claimKeyPackage(userId, deviceId, now);
+        const keyPackage =
+          (await this.claimKeyPackage(userId, deviceId, now)) ??
+          (await this.lastResortKeyPackage(userId, deviceId, now));
         return keyPackage ? [{ userId, deviceId, keyPackage }] : [];
       }),
     );
@@ -702,6 +761,23 @@ export class ScyllaAuthStore implements AuthStore {
           cells.date(row, 'not_after') > now,
       )
       .sort((a, b) => cells.int(a, 'upload_order') - cells.int(b, 'upload_order'));
+  }
+
+  /** The device's unexpired last-resort KeyPackage, left in place. */
+  private async lastResortKeyPackage(
+    userId: string,
+    deviceId: number,
+    now: Date,
+  ): Promise<Uint8Array | null> {
+    const row = (
+      await this.db.execute(
+        `SELECT key_package, not_after FROM ${this.ks}.last_resort_key_packages
+         WHERE user_id = ? AND device_id = ?`,
+        [userId, deviceId],
+      )
+    ).first();
+    if (!row || cells.date(row, 'not_after') <= now) return null;
+    return cells.optionalBytes(row, 'key_package');
   }
 
   /** One KeyPackage of the device, oldest first, claimed like a one-time prekey. */

@@ -85,6 +85,11 @@ const migrations = [
   );
   CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id);
   `,
+  `
+  -- RFC 9420 last_resort KeyPackages: at most one per device, handed out without being consumed.
+  ALTER TABLE key_packages ADD COLUMN last_resort INTEGER NOT NULL DEFAULT 0;
+  CREATE UNIQUE INDEX key_packages_last_resort ON key_packages (user_id, device_id) WHERE last_resort = 1;
+  `,
 ];
 
 interface UserRow {
@@ -300,17 +305,26 @@ export class SqliteAuthStore implements AuthStore {
   ): Promise<number> {
     return this.db.transaction(() => {
       const insert = this.db.prepare(
-        `INSERT OR IGNORE INTO key_packages (user_id, device_id, reference, key_package, not_after, uploaded_seq)
-         VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(uploaded_seq), 0) + 1 FROM key_packages))`,
+        `INSERT OR IGNORE INTO key_packages (user_id, device_id, reference, key_package, not_after, last_resort, uploaded_seq)
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(uploaded_seq), 0) + 1 FROM key_packages))`,
+      );
+      const known = this.db.prepare(
+        'SELECT 1 FROM key_packages WHERE user_id = ? AND device_id = ? AND reference = ?',
+      );
+      const dropLastResort = this.db.prepare(
+        'DELETE FROM key_packages WHERE user_id = ? AND device_id = ? AND last_resort = 1',
       );
       let stored = 0;
       for (const entry of packages) {
+        if (known.get(userId, deviceId, entry.reference)) continue;
+        if (entry.lastResort) dropLastResort.run(userId, deviceId);
         stored += insert.run(
           userId,
           deviceId,
           entry.reference,
           entry.keyPackage,
           entry.notAfter.getTime(),
+          entry.lastResort ? 1 : 0,
         ).changes;
       }
       return stored;
@@ -320,7 +334,8 @@ export class SqliteAuthStore implements AuthStore {
   async countKeyPackages(userId: string, deviceId: number, now: Date): Promise<number> {
     const row = this.db
       .prepare(
-        'SELECT COUNT(*) AS count FROM key_packages WHERE user_id = ? AND device_id = ? AND not_after > ?',
+        `SELECT COUNT(*) AS count FROM key_packages
+         WHERE user_id = ? AND device_id = ? AND last_resort = 0 AND not_after > ?`,
       )
       .get(userId, deviceId, now.getTime()) as { count: number };
     return row.count;
@@ -336,11 +351,16 @@ export class SqliteAuthStore implements AuthStore {
         .all(userId) as { device_id: number }[];
       const take = this.db.prepare(
         `DELETE FROM key_packages WHERE rowid = (
-           SELECT rowid FROM key_packages WHERE user_id = ? AND device_id = ? ORDER BY uploaded_seq LIMIT 1)
+           SELECT rowid FROM key_packages WHERE user_id = ? AND device_id = ? AND last_resort = 0
+           ORDER BY uploaded_seq LIMIT 1)
          RETURNING key_package`,
       );
+      const lastResort = this.db.prepare(
+        'SELECT key_package FROM key_packages WHERE user_id = ? AND device_id = ? AND last_resort = 1',
+      );
       return devices.flatMap(({ device_id: deviceId }) => {
-        const row = take.get(userId, deviceId) as { key_package: Buffer } | undefined;
+        const row = (take.get(userId, deviceId) ?? lastResort.get(userId, deviceId)) as
+          { key_package: Buffer } | undefined;
         return row ? [{ userId, deviceId, keyPackage: bytes(row.key_package) }] : [];
       });
     })();

@@ -76,6 +76,11 @@ export interface NewKeyPackage {
   readonly reference: Uint8Array;
   readonly keyPackage: Uint8Array;
   readonly notAfter: Date;
+  /**
+   * Marked with RFC 9420's `last_resort` extension: a device keeps at most one (a newer one
+   * replaces it), handed out only when no other KeyPackage of the device is left, never consumed.
+   */
+  readonly lastResort: boolean;
 }
 
 export interface ClaimedKeyPackage {
@@ -139,14 +144,21 @@ export interface AuthStore {
   /** Claims one bundle per device (all devices when `deviceIds` is null). */
   claimBundles(userId: string, deviceIds: readonly number[] | null): Promise<ClaimedBundle[]>;
 
-  /** Stores new KeyPackages (ignoring known references); returns how many were new. */
+  /**
+   * Stores new KeyPackages (ignoring known references); returns how many were new. A last-resort
+   * one replaces the device's previous last-resort KeyPackage; give at most one per call.
+   */
   storeKeyPackages(
     userId: string,
     deviceId: number,
     packages: readonly NewKeyPackage[],
   ): Promise<number>;
+  /** Unexpired ordinary (not last-resort) KeyPackages of the device. */
   countKeyPackages(userId: string, deviceId: number, now: Date): Promise<number>;
-  /** One unexpired KeyPackage per device of the user, each removed as it is handed out. */
+  /**
+   * One unexpired KeyPackage per device of the user: the oldest ordinary one, removed as it is
+   * handed out (each to one caller only), else the device's last-resort one, which stays.
+   */
   claimKeyPackages(userId: string, now: Date): Promise<ClaimedKeyPackage[]>;
 
   createSession(session: SessionRecord, refreshTokenHash: Uint8Array): Promise<void>;

@@ -8,9 +8,14 @@ export const maxDeviceNameLength = 64;
 /** Most keys (of one kind) or KeyPackages accepted in one upload. */
 export const maxKeysPerUpload = 100;
 
-/** The canonical (lower-cased) username, or BAD_USER_INPUT naming the rule. */
+const maxUsernameLength = 32;
+
+/**
+ * The canonical (lower-cased) username, or BAD_USER_INPUT naming the rule. Every operation that
+ * takes a username calls this first, so an oversized one is refused before anything keeps it.
+ */
 export function normalizeUsername(username: string): string {
-  const normalized = username.toLowerCase();
+  const normalized = username.length > maxUsernameLength ? username : username.toLowerCase();
   if (!usernamePattern.test(normalized)) {
     throw new BadUserInputError('username must be 3 to 32 characters of a-z, 0-9, "_" and "."', {
       field: 'username',
@@ -19,12 +24,21 @@ export function normalizeUsername(username: string): string {
   return normalized;
 }
 
-export function checkPassword(password: string): void {
-  if (Buffer.byteLength(password, 'utf8') > maxPasswordBytes) {
+/** Refuses passwords over `maxPasswordBytes` (also at login: argon2 would hash all of it). */
+export function checkPasswordSize(password: string): void {
+  if (
+    password.length > maxPasswordBytes ||
+    Buffer.byteLength(password, 'utf8') > maxPasswordBytes
+  ) {
     throw new BadUserInputError(`password must be at most ${maxPasswordBytes} bytes`, {
       field: 'password',
     });
   }
+}
+
+/** The rules for a new password: its size, and at least `minPasswordLength` characters. */
+export function checkPassword(password: string): void {
+  checkPasswordSize(password);
   if ([...password].length < minPasswordLength) {
     throw new BadUserInputError(`password must be at least ${minPasswordLength} characters`, {
       field: 'password',

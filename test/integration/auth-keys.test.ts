@@ -38,6 +38,8 @@ beforeAll(async () => {
   guardyn = await startTestGuardyn({
     auth: {
       claimsPerUser: { limit: 40, windowMs: 60_000 },
+      // The per-target limit has tests of its own (auth-claim-limits.test.ts).
+      claimsPerClaimantAndTarget: { limit: 1000, windowMs: 60_000 },
       registrationsPerAddress: { limit: 1000, windowMs: 60_000 },
     },
   });
@@ -355,6 +357,31 @@ describe('MLS KeyPackages', () => {
     expect(claimed.map((claim) => claim.keyPackage).sort()).toEqual(
       expect.arrayContaining(packages.map((p) => toBase64(p.bytes))),
     );
+  });
+
+  it('keeps one last-resort KeyPackage per device: a newer one replaces it, two at once are refused', async () => {
+    const bob = await mlsAccount();
+    const kps = async (...packages: Uint8Array[]) =>
+      postGraphQL<{ uploadKeyPackages: number }>(
+        url,
+        uploadKeyPackages,
+        { kps: packages.map(toBase64) },
+        bob.account.accessToken,
+      );
+    const older = await createKeyPackage(bob.client, { lastResort: true });
+    const newer = await createKeyPackage(bob.client, { lastResort: true });
+    const both = await kps(older.bytes, newer.bytes);
+    expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await kps(older.bytes)).data?.uploadKeyPackages).toBe(1);
+    expect((await kps(older.bytes)).data?.uploadKeyPackages).toBe(0);
+    expect((await kps(newer.bytes)).data?.uploadKeyPackages).toBe(1);
+    const claimant = await registerAccount(url);
+    for (let i = 0; i < 2; i++) {
+      const { claimKeyPackages: claims } = await expectData<{
+        claimKeyPackages: { keyPackage: string }[];
+      }>(url, claimKeyPackages, { ids: [bob.account.userId] }, claimant.accessToken);
+      expect(claims.map((claim) => claim.keyPackage)).toEqual([toBase64(newer.bytes)]);
+    }
   });
 
   it('refuses KeyPackages of another identity, expired, tampered or not MLS, storing none of the batch', async () => {

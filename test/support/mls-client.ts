@@ -16,12 +16,21 @@ import type {
   CiphersuiteImpl,
   CiphersuiteName,
   Credential,
+  Extension,
   KeyPackage,
   KeyPackageTBS,
   Lifetime,
   PrivateKeyPackage,
 } from 'ts-mls';
 import { makeKeyPackageRef, signKeyPackage } from 'ts-mls/keyPackage.js';
+import { expectData } from './graphql-client.js';
+import { toBase64 } from './signal-device.js';
+
+/** RFC 9420 §17.3 `last_resort` (0x000A): a KeyPackage extension with empty data. */
+export const lastResortExtension: Extension = {
+  extensionType: 0x000a,
+  extensionData: new Uint8Array(),
+};
 
 /** RFC 9420's mandatory suite, 0x0001. */
 export const DEFAULT_TEST_CIPHERSUITE: CiphersuiteName =
@@ -35,6 +44,8 @@ export interface GeneratedKeyPackage {
   readonly privatePackage: PrivateKeyPackage;
   /** The KeyPackageRef. */
   readonly reference: Uint8Array;
+  /** Marked `last_resort`: the server hands it out again and again, so joining keeps it. */
+  readonly lastResort: boolean;
 }
 
 /** One device's MLS identity. */
@@ -88,6 +99,8 @@ export interface KeyPackageOptions {
   readonly identity?: string;
   /** A whole credential instead (e.g. x509), overriding `identity`. */
   readonly credential?: Credential;
+  /** Adds the `last_resort` extension to the KeyPackage's extensions. @default false */
+  readonly lastResort?: boolean;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -111,7 +124,8 @@ export async function createKeyPackage(
     credential,
     defaultCapabilities(),
     lifetime,
-    [],
+    // ts-mls 1.6.4 puts this list in the KeyPackage's own extensions (the leaf node's come after).
+    options.lastResort ? [lastResortExtension] : [],
     client.signatureKeyPair,
     client.cipherSuite,
   );
@@ -120,9 +134,31 @@ export async function createKeyPackage(
     keyPackage: publicPackage,
     privatePackage,
     reference: await makeKeyPackageRef(publicPackage, client.cipherSuite.hash),
+    lastResort: options.lastResort ?? false,
   };
   client.keyPackages.set(Buffer.from(generated.reference).toString('hex'), generated);
   return generated;
+}
+
+/**
+ * What a real client does after registering a device: uploads `count` ordinary KeyPackages and
+ * one last-resort KeyPackage, so that it can always be added to a group. Returns them.
+ */
+export async function publishKeyPackages(
+  url: string,
+  accessToken: string,
+  client: MlsTestClient,
+  count = 2,
+): Promise<{ ordinary: GeneratedKeyPackage[]; lastResort: GeneratedKeyPackage }> {
+  const ordinary = await Promise.all(Array.from({ length: count }, () => createKeyPackage(client)));
+  const lastResort = await createKeyPackage(client, { lastResort: true });
+  await expectData(
+    url,
+    'mutation ($kps: [Base64!]!) { uploadKeyPackages(keyPackages: $kps) }',
+    { kps: [...ordinary, lastResort].map((kp) => toBase64(kp.bytes)) },
+    accessToken,
+  );
+  return { ordinary, lastResort };
 }
 
 /** A KeyPackage whose lifetime ended a day before `now`. */

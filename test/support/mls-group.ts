@@ -111,7 +111,8 @@ export async function joinFromWelcome(
     emptyPskIndex,
     client.cipherSuite,
   );
-  client.keyPackages.delete(target);
+  // A last-resort KeyPackage may be handed out again: its keys must stay.
+  if (!own.lastResort) client.keyPackages.delete(target);
   return { client, state };
 }
 

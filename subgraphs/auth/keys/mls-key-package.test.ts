@@ -50,6 +50,20 @@ describe('validateKeyPackage accepts', () => {
     expect(validated.reference).toEqual(generated.reference);
   });
 
+  it('a last-resort KeyPackage (RFC 9420 last_resort extension), and says so', async () => {
+    const ordinary = await createKeyPackage(client, { now });
+    const lastResort = await createKeyPackage(client, { now, lastResort: true });
+    expect(decodeKeyPackageMessage(lastResort.bytes).extensions).toEqual([
+      { extensionType: 10, extensionData: new Uint8Array() },
+    ]);
+    expect((await validateKeyPackage(ordinary.bytes, options)).lastResort).toBe(false);
+    expect((await validateKeyPackage(lastResort.bytes, options)).lastResort).toBe(true);
+    // A group can add a member from it (ts-mls does not mind the extension).
+    const group = await createMlsGroup(await createMlsClient({ userId: 'user-2' }));
+    const current = await createKeyPackage(client, { lastResort: true });
+    await expect(addMembers(group, [current.bytes])).resolves.toBeDefined();
+  });
+
   it('a lifetime of exactly the maximum, starting within the clock skew', async () => {
     const notBefore = new Date(now.getTime() + 4 * 60 * 1000);
     const generated = await createKeyPackage(client, {
@@ -76,6 +90,18 @@ describe('validateKeyPackage accepts', () => {
 });
 
 describe('validateKeyPackage refuses', () => {
+  it('a last_resort extension with data, or repeated', async () => {
+    const base = decodeKeyPackageMessage((await createKeyPackage(client, { now })).bytes);
+    const mark = { extensionType: 10, extensionData: new Uint8Array() };
+    const withData = await signEditedKeyPackage(client, {
+      ...base,
+      extensions: [{ ...mark, extensionData: new Uint8Array([1]) }],
+    });
+    await expectRefused(withData, /last_resort extension with data/);
+    const repeated = await signEditedKeyPackage(client, { ...base, extensions: [mark, mark] });
+    await expectRefused(repeated, /repeats the last_resort extension/);
+  });
+
   it('another identity', async () => {
     const generated = await createKeyPackage(client, { now, identity: 'user-1.4' });
     await expectRefused(generated.bytes, /^keyPackage credential identity is not user-1\.3$/);

@@ -5,8 +5,12 @@
 import { ciphersuites, decodeMlsMessage, getCiphersuiteFromName, getCiphersuiteImpl } from 'ts-mls';
 import type { CiphersuiteImpl, CiphersuiteName, KeyPackage, MLSMessage } from 'ts-mls';
 import { makeKeyPackageRef, verifyKeyPackage } from 'ts-mls/keyPackage.js';
+import { extensionTypeToNumber } from 'ts-mls/extension.js';
 import { verifyLeafNodeSignatureKeyPackage } from 'ts-mls/leafNode.js';
 import { BadUserInputError } from '../../../shared/errors/index.js';
+
+/** RFC 9420 §17.3 `last_resort` (0x000A), a KeyPackage extension with empty data. */
+export const LAST_RESORT_EXTENSION_TYPE = 0x000a;
 
 /** Encoded KeyPackages larger than this are refused before decoding (64 KiB). */
 export const MAX_KEY_PACKAGE_BYTES = 64 * 1024;
@@ -67,6 +71,8 @@ export interface ValidatedKeyPackage {
   readonly notAfter: Date;
   /** The KeyPackageRef (RFC 9420 §5.2): dedupes uploads and names the member in a Welcome. */
   readonly reference: Uint8Array;
+  /** Carries the `last_resort` extension: kept and handed out without being consumed. */
+  readonly lastResort: boolean;
 }
 
 /**
@@ -108,6 +114,7 @@ export async function validateKeyPackage(
   const suite = await ciphersuiteImpl(keyPackage.cipherSuite);
 
   checkCredential(keyPackage, options.expectedIdentity, refuse);
+  const lastResort = checkLastResort(keyPackage, refuse);
   const notAfter = checkLifetime(keyPackage, options.now, policy, refuse);
   await checkHpkeKeys(keyPackage, suite, refuse);
   await checkSignatures(keyPackage, suite, refuse);
@@ -116,6 +123,7 @@ export async function validateKeyPackage(
     cipherSuite,
     notAfter,
     reference: await makeKeyPackageRef(keyPackage, suite.hash),
+    lastResort,
   };
 }
 
@@ -148,6 +156,18 @@ function checkCredential(keyPackage: KeyPackage, expectedIdentity: string, refus
   if (!equalBytes(credential.identity, new TextEncoder().encode(expectedIdentity))) {
     refuse(`credential identity is not ${expectedIdentity}`);
   }
+}
+
+/** True when the KeyPackage carries `last_resort` (once, with empty data, as RFC 9420 §17.3 says). */
+function checkLastResort(keyPackage: KeyPackage, refuse: Refuse): boolean {
+  const marks = keyPackage.extensions.filter(
+    (extension) => extensionTypeToNumber(extension.extensionType) === LAST_RESORT_EXTENSION_TYPE,
+  );
+  if (marks.length > 1) refuse('repeats the last_resort extension');
+  if (marks.some((mark) => mark.extensionData.length > 0)) {
+    refuse('has a last_resort extension with data (it must be empty)');
+  }
+  return marks.length === 1;
 }
 
 function checkLifetime(

@@ -3,7 +3,11 @@ import { expect } from '@jest/globals';
 import { registerAccount, type TestAccount } from '../../support/accounts.js';
 import { expectData, expectErrorCode } from '../../support/graphql-client.js';
 import { ackEnvelopes, readInbox, type InboxEnvelope } from '../../support/messaging-client.js';
-import { createKeyPackage, createMlsClient, type MlsTestClient } from '../../support/mls-client.js';
+import {
+  createMlsClient,
+  publishKeyPackages,
+  type MlsTestClient,
+} from '../../support/mls-client.js';
 import {
   addMembers,
   createMlsGroup,
@@ -32,13 +36,7 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
   async function person(): Promise<Person> {
     const account = await registerAccount(guardyn.url);
     const mls = await createMlsClient({ userId: account.userId, deviceId: 1 });
-    const keyPackages = await Promise.all([1, 2].map(() => createKeyPackage(mls)));
-    await expectData(
-      guardyn.url,
-      'mutation ($kps: [Base64!]!) { uploadKeyPackages(keyPackages: $kps) }',
-      { kps: keyPackages.map((kp) => toBase64(kp.bytes)) },
-      account.accessToken,
-    );
+    await publishKeyPackages(guardyn.url, account.accessToken, mls, 2);
     return { account, mls };
   }
 
