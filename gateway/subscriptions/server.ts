@@ -12,6 +12,7 @@ import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
 import { readSubscriptionField } from './operation.js';
 import { refuseUnlessSubscription } from './only-subscriptions.js';
+import { quietSocketErrors } from './socket-errors.js';
 import type { OperationRunner } from './operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import { presenceStream } from './presence-stream.js';
@@ -45,7 +46,10 @@ export interface SubscriptionLimits {
    * socket with 1009 before they are parsed. @default 64 KiB
    */
   readonly maxFrameBytes: number;
-  /** A socket that sends no `connection_init` within this is closed with 4408. @default 5 s */
+  /**
+   * A socket that sends no `connection_init` within this is closed with 4408 (graphql-ws's own
+   * default, kept). @default 3 s
+   */
   readonly connectionInitWaitMs: number;
 }
 
@@ -59,7 +63,7 @@ export const defaultSubscriptionLimits: SubscriptionLimits = {
   mailboxPollMs: 30_000,
   rightsRecheckMs: 60_000,
   maxFrameBytes: 64 * 1024,
-  connectionInitWaitMs: 5_000,
+  connectionInitWaitMs: 3_000,
 };
 
 export interface SubscriptionServerOptions {
@@ -199,6 +203,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     webSocketServer,
     limits.keepAliveMs,
   );
+  quietSocketErrors(webSocketServer, logger);
 
   async function subscribe(
     args: ExecutionArgs,
