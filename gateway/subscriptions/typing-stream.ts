@@ -137,7 +137,10 @@ export async function typingStream(
           { ...field.variables, [bridgeVariable('id')]: typing.userId },
           subscriber.credentials,
         );
-      const result = shareable ? await sharedRun(event, query, run) : await run();
+      // A shared execution that failed (e.g. its subscriber's session was just revoked) is not
+      // handed on: each subscriber then runs its own.
+      const shared = shareable ? await sharedRun(event, query, run) : null;
+      const result = shared && !shared.errors ? shared : await run();
       if (!result.data) return toStreamResult(result);
       users = result.data;
     }
