@@ -115,12 +115,18 @@ export async function presenceStream(
     followed.delete(userId);
   }
 
+  let refreshing = false;
   async function followVisible(): Promise<void> {
+    // A slow answer must not pile up calls; the next tick asks again.
+    if (refreshing) return;
+    refreshing = true;
     try {
       const now = await deps.peers.visibleUsers(requested, authorization);
       for (const userId of requested) (now.has(userId) ? follow : unfollow)(userId);
     } catch (error) {
       deps.onError(error);
+    } finally {
+      refreshing = false;
     }
   }
 
