@@ -145,10 +145,12 @@ export function delegatedQuery(
   );
 }
 
-/** Fields whose value is the same whoever asks (given the topic's own authorization). */
+/**
+ * Fields whose value is the same whoever asks (given the topic's own authorization). Not
+ * `User.presence`: it is null for a viewer who may not see it.
+ */
 const viewerIndependentFields: Readonly<Record<string, readonly string[]>> = {
-  User: ['id', 'username', 'createdAt', 'presence'],
-  Presence: ['status', 'lastSeenAt'],
+  User: ['id', 'username', 'createdAt'],
   TypingEvent: ['conversationId', 'typing', 'user'],
 };
 

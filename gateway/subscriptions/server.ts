@@ -11,6 +11,8 @@ import { CloseCode } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
 import { readSubscriptionField } from './operation.js';
+import { refuseUnlessSubscription } from './only-subscriptions.js';
+import { quietSocketErrors } from './socket-errors.js';
 import type { OperationRunner } from './operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import { presenceStream } from './presence-stream.js';
@@ -34,6 +36,21 @@ export interface SubscriptionLimits {
   readonly heartbeatMs: number;
   /** Mailbox re-read interval without a hint. @default 30 s */
   readonly mailboxPollMs: number;
+  /**
+   * How often rights granted at subscribe time are re-checked: typing's membership (also
+   * re-checked on membership events), and which users presenceChanged follows. @default 60 s
+   */
+  readonly rightsRecheckMs: number;
+  /**
+   * Largest frame a socket may send (the largest legitimate message); bigger frames close the
+   * socket with 1009 before they are parsed. @default 64 KiB
+   */
+  readonly maxFrameBytes: number;
+  /**
+   * A socket that sends no `connection_init` within this is closed with 4408 (graphql-ws's own
+   * default, kept). @default 3 s
+   */
+  readonly connectionInitWaitMs: number;
 }
 
 export const defaultSubscriptionLimits: SubscriptionLimits = {
@@ -44,6 +61,9 @@ export const defaultSubscriptionLimits: SubscriptionLimits = {
   keepAliveMs: 12_000,
   heartbeatMs: 30_000,
   mailboxPollMs: 30_000,
+  rightsRecheckMs: 60_000,
+  maxFrameBytes: 64 * 1024,
+  connectionInitWaitMs: 3_000,
 };
 
 export interface SubscriptionServerOptions {
@@ -111,10 +131,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     return state;
   };
 
-  const webSocketServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const webSocketServer = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    maxPayload: limits.maxFrameBytes,
+  });
   const disposable = useServer<Record<string, unknown>>(
     {
       schema: () => options.schema(),
+      connectionInitWaitTimeout: limits.connectionInitWaitMs,
       async onConnect(ctx) {
         const socket = ctx.extra.socket;
         const token = bearerToken(
@@ -153,7 +178,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         const subscriber = states.get(ctx)?.subscriber;
         if (subscriber) registry.close(subscriber.connectionId);
       },
-      onSubscribe(ctx) {
+      onSubscribe(ctx, _id, payload) {
+        const refusal = refuseUnlessSubscription(payload);
+        if (refusal) return [refusal];
         // graphql-ws registers the subscription before this hook runs.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
           return [
@@ -178,6 +205,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     webSocketServer,
     limits.keepAliveMs,
   );
+  quietSocketErrors(webSocketServer, logger);
 
   async function subscribe(
     args: ExecutionArgs,
@@ -206,6 +234,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       peers: options.peers,
       maxQueuedResults: limits.maxQueuedResults,
       mailboxPollMs: limits.mailboxPollMs,
+      rightsRecheckMs: limits.rightsRecheckMs,
       onSlowConsumer: () => socket.close(CloseCode.SlowConsumer, 'Slow consumer'),
       onError: (error) =>
         logger.error({ err: error, subscription: field.fieldName }, 'subscription event failed'),

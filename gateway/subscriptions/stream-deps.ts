@@ -13,6 +13,8 @@ export interface StreamDependencies {
   readonly maxQueuedResults: number;
   /** How often messageReceived re-reads the mailbox without a hint (core NATS may drop one). */
   readonly mailboxPollMs: number;
+  /** How often rights granted at subscribe time are re-checked (typing, presenceChanged). */
+  readonly rightsRecheckMs: number;
   /** Called when a stream's client falls too far behind. */
   readonly onSlowConsumer: () => void;
   readonly onError: (error: unknown) => void;

@@ -5,8 +5,9 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { typingSubject } from '../../shared/bus/index.js';
+import { membershipSubject, parseMembershipEvent, typingSubject } from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
+import { InOrder } from './in-order.js';
 import {
   delegatedQuery,
   isViewerIndependent,
@@ -15,6 +16,7 @@ import {
   type SubscriptionField,
 } from './operation.js';
 import type { OperationResult } from './operation-runner.js';
+import { RightsCheck } from './rights-check.js';
 import {
   errorResult,
   toStreamResult,
@@ -55,9 +57,12 @@ function typingFields(
 }
 
 /**
- * `typing(conversationId)`, for members only. TypingEvent is not an entity: its own fields come
- * from the event, and `user { ... }` is resolved through the gateway as `user(id)`. When the
- * selection is viewer-independent, one execution per event serves every subscriber.
+ * `typing(conversationId)`, for members only, for as long as they are members: membership is
+ * re-checked when a membership event names the subscriber as removed, and every
+ * `rightsRecheckMs`; when it has ended the stream sends one FORBIDDEN error and completes.
+ * TypingEvent is not an entity: its own fields come from the event, and `user { ... }` is
+ * resolved through the gateway as `user(id)`. When the selection is viewer-independent, one
+ * execution per event serves every subscriber.
  */
 export async function typingStream(
   deps: StreamDependencies,
@@ -65,9 +70,6 @@ export async function typingStream(
   field: SubscriptionField,
 ): Promise<AsyncIterableIterator<StreamResult> | StreamResult> {
   const conversationId = String(field.args['conversationId']);
-  if (!(await deps.peers.isMember(conversationId, subscriber.credentials.authorization))) {
-    return errorResult('Only members may follow typing in a conversation', 'FORBIDDEN');
-  }
   const fields = typingFields(field.selectionSet, field.fragments);
   const userFields = fields.filter((node) => node.name.value === 'user' && node.selectionSet);
   // Each `user { ... }` (with its alias) becomes a root `user(id:)` under the same response key.
@@ -80,57 +82,87 @@ export async function typingStream(
     typingType instanceof GraphQLObjectType &&
     isViewerIndependent(deps.schema, typingType, field, field.selectionSet);
 
+  const stops: (() => void)[] = [];
   const queue = new EventQueue<StreamResult>(
-    () => stopListening(),
+    () => {
+      stops.forEach((stop) => stop());
+      rights.stop();
+    },
     deps.maxQueuedResults,
     deps.onSlowConsumer,
   );
-  const stopListening = deps.hub.listen(
-    typingSubject(conversationId),
-    (event) => void deliver(event),
+  // Listening starts before the first check answers, so a departure in between is not missed;
+  // the deliveries wait for that answer.
+  const rights = new RightsCheck(
+    () => deps.peers.isMember(conversationId, subscriber.credentials.authorization),
+    deps.rightsRecheckMs,
+    () => {
+      queue.push(errorResult('You are no longer a member of this conversation', 'FORBIDDEN'));
+      queue.finish();
+    },
+    deps.onError,
   );
+  const order = new InOrder(deps.onError);
+  stops.push(
+    deps.hub.listen(typingSubject(conversationId), (event) => {
+      const typing = parseTypingEvent(event.data);
+      if (!typing || typing.conversationId !== conversationId) return;
+      order.add(resolve(event, typing), async (result) => {
+        if (await rights.allowed()) queue.push(result);
+      });
+    }),
+    deps.hub.listen(membershipSubject(conversationId), (event) => {
+      const change = parseMembershipEvent(event.data);
+      if (change?.removedUserIds.includes(subscriber.principal.userId)) rights.recheck();
+    }),
+  );
+  let member: boolean;
+  try {
+    member = await rights.allowed();
+  } catch (error) {
+    void queue.return();
+    throw error;
+  }
+  if (!member) {
+    void queue.return();
+    return errorResult('Only members may follow typing in a conversation', 'FORBIDDEN');
+  }
 
-  async function deliver(event: HubEvent): Promise<void> {
-    const typing = parseTypingEvent(event.data);
-    if (!typing || typing.conversationId !== conversationId) return;
-    try {
-      let users: Record<string, unknown> = {};
-      if (query) {
-        const run = () =>
-          deps.run(
-            query,
-            { ...field.variables, [bridgeVariable('id')]: typing.userId },
-            subscriber.credentials,
-          );
-        const result = shareable ? await sharedRun(event, query, run) : await run();
-        if (!result.data) {
-          queue.push(toStreamResult(result));
-          return;
-        }
-        users = result.data;
-      }
-      const payload: Record<string, unknown> = {};
-      for (const node of fields) {
-        const key = node.alias?.value ?? node.name.value;
-        switch (node.name.value) {
-          case '__typename':
-            payload[key] = 'TypingEvent';
-            break;
-          case 'conversationId':
-            payload[key] = typing.conversationId;
-            break;
-          case 'typing':
-            payload[key] = typing.typing;
-            break;
-          case 'user':
-            payload[key] = users[key] ?? null;
-            break;
-        }
-      }
-      queue.push({ data: { [field.responseKey]: payload } });
-    } catch (error) {
-      deps.onError(error);
+  async function resolve(event: HubEvent, typing: TypingEventData): Promise<StreamResult> {
+    let users: Record<string, unknown> = {};
+    if (query) {
+      const run = () =>
+        deps.run(
+          query,
+          { ...field.variables, [bridgeVariable('id')]: typing.userId },
+          subscriber.credentials,
+        );
+      // A shared execution that failed (e.g. its subscriber's session was just revoked) is not
+      // handed on: each subscriber then runs its own.
+      const shared = shareable ? await sharedRun(event, query, run) : null;
+      const result = shared && !shared.errors ? shared : await run();
+      if (!result.data) return toStreamResult(result);
+      users = result.data;
     }
+    const payload: Record<string, unknown> = {};
+    for (const node of fields) {
+      const key = node.alias?.value ?? node.name.value;
+      switch (node.name.value) {
+        case '__typename':
+          payload[key] = 'TypingEvent';
+          break;
+        case 'conversationId':
+          payload[key] = typing.conversationId;
+          break;
+        case 'typing':
+          payload[key] = typing.typing;
+          break;
+        case 'user':
+          payload[key] = users[key] ?? null;
+          break;
+      }
+    }
+    return { data: { [field.responseKey]: payload } };
   }
   return queue;
 }

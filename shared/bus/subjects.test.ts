@@ -9,6 +9,8 @@ import {
   durableSubjectPatterns,
   isDurableSubject,
   mailboxSubject,
+  membershipSubject,
+  parseMembershipEvent,
   presenceSubject,
   pushSubject,
   subjectMatches,
@@ -24,6 +26,7 @@ describe('subject builders', () => {
     expect(presenceSubject('u1')).toBe('guardyn.presence.u1');
     expect(connectionSubject('u1', 'd1')).toBe('guardyn.connection.u1.d1');
     expect(deviceRevokedSubject('u1')).toBe('guardyn.device.revoked.u1');
+    expect(membershipSubject('c1')).toBe('guardyn.membership.c1');
   });
 
   it.each(['', 'a.b', 'a*', '>', 'a b', 'a\tb', 'a\nb'])('refuse the token %j', (token) => {
@@ -36,7 +39,32 @@ describe('subject builders', () => {
     expect(isDurableSubject(durableSubjectPatterns, deviceRevokedSubject('u1'))).toBe(true);
     expect(isDurableSubject(durableSubjectPatterns, 'guardyn.push.>')).toBe(true);
     expect(isDurableSubject(durableSubjectPatterns, mailboxSubject('u1', 'd1'))).toBe(false);
+    expect(isDurableSubject(durableSubjectPatterns, membershipSubject('c1'))).toBe(false);
     expect(isDurableSubject(durableSubjectPatterns, 'guardyn.>')).toBe(false);
+  });
+});
+
+describe('parseMembershipEvent', () => {
+  const event = {
+    conversationId: 'c1',
+    removedUserIds: ['u1'],
+    addedUserIds: [],
+    at: '2026-01-01T00:00:00.000Z',
+  };
+
+  it('reads a well-formed event', () => {
+    expect(parseMembershipEvent(event)).toEqual(event);
+  });
+
+  it.each([
+    null,
+    'text',
+    { ...event, conversationId: 1 },
+    { ...event, removedUserIds: 'u1' },
+    { ...event, addedUserIds: [1] },
+    { ...event, at: 'yesterday' },
+  ])('refuses %j', (data) => {
+    expect(parseMembershipEvent(data)).toBeNull();
   });
 });
 

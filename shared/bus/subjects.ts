@@ -59,6 +59,16 @@ export function presenceSubject(userId: string): string {
 }
 
 /**
+ * `guardyn.membership.<conversationId>`: core, a conversation's members changed (a member left,
+ * a commit removed or added members). Payload: {@link MembershipEvent}. Listeners re-check rights
+ * they granted on membership (the gateway's typing streams); core NATS may drop an event, so
+ * they also re-check on a timer.
+ */
+export function membershipSubject(conversationId: string): string {
+  return `${root}.membership.${subjectToken(conversationId)}`;
+}
+
+/**
  * `guardyn.connection.<userId>.<deviceId>`: core, a device's socket opened or closed at a
  * gateway. Payload: {@link ConnectionEvent}. Gateways repeat `open` as a heartbeat while the
  * socket lives, so listeners expire state they have not heard about for a while.
@@ -184,4 +194,34 @@ export function parseConnectionEvent(data: unknown): ConnectionEvent | null {
     return null;
   }
   return { userId, deviceId, connectionId, state, at };
+}
+
+/** The payload of `guardyn.membership.<conversationId>`. */
+export interface MembershipEvent {
+  readonly conversationId: string;
+  readonly removedUserIds: readonly string[];
+  readonly addedUserIds: readonly string[];
+  /** ISO-8601 time of the change. */
+  readonly at: string;
+}
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** A MembershipEvent from an untrusted payload, or null. */
+export function parseMembershipEvent(data: unknown): MembershipEvent | null {
+  const { conversationId, removedUserIds, addedUserIds, at } = (data ?? {}) as Record<
+    string,
+    unknown
+  >;
+  if (
+    typeof conversationId !== 'string' ||
+    !isStringArray(removedUserIds) ||
+    !isStringArray(addedUserIds) ||
+    typeof at !== 'string' ||
+    Number.isNaN(Date.parse(at))
+  ) {
+    return null;
+  }
+  return { conversationId, removedUserIds, addedUserIds, at };
 }

@@ -177,6 +177,14 @@ export class GroupService {
     if (outcome.kind === 'mailbox-full') throw new MailboxFullError(mailboxQuota, outcome.full);
     if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);
     await this.events.envelopesStored(envelopes);
+    if (added.length > 0 || removed.length > 0) {
+      await this.events.membershipChanged({
+        conversationId: group.id,
+        removedUserIds: removed,
+        addedUserIds: added,
+        at: now.toISOString(),
+      });
+    }
     return outcome.conversation;
   }
 
@@ -224,7 +232,16 @@ export class GroupService {
   /** The caller leaves: nothing more is delivered to them. */
   async leaveGroup(principal: Principal, conversationId: string): Promise<boolean> {
     const group = await this.memberGroup(principal, conversationId);
-    return this.store.removeMember(group.id, principal.userId);
+    const left = await this.store.removeMember(group.id, principal.userId);
+    if (left) {
+      await this.events.membershipChanged({
+        conversationId: group.id,
+        removedUserIds: [principal.userId],
+        addedUserIds: [],
+        at: this.now().toISOString(),
+      });
+    }
+    return left;
   }
 
   private async memberGroup(

@@ -3,6 +3,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
   deviceRevokedPattern,
   mailboxSubject,
+  membershipSubject,
   pushSubject,
   type EventBus,
 } from '../../shared/bus/index.js';
@@ -54,7 +55,7 @@ function createStore(config: GuardynConfig, logger: Logger): MessagingStore {
   return new SqliteMessagingStore(path.join(config.dataDir, 'messaging.sqlite'));
 }
 
-function busEvents(bus: EventBus): MessagingEvents {
+function busEvents(bus: EventBus, logger: Logger): MessagingEvents {
   return {
     async envelopesStored(envelopes) {
       await Promise.all(
@@ -70,6 +71,11 @@ function busEvents(bus: EventBus): MessagingEvents {
           ];
         }),
       );
+    },
+    async membershipChanged(change) {
+      await bus
+        .publish(membershipSubject(change.conversationId), change)
+        .catch((error: unknown) => logger.warn({ err: error }, 'membership change not published'));
     },
   };
 }
@@ -98,7 +104,7 @@ export async function createSubgraph(
     },
     ...deps.serviceOptions,
   };
-  const events = busEvents(deps.bus);
+  const events = busEvents(deps.bus, deps.logger);
   const delivery = new Delivery(store, events, options);
   const limits = new SendLimits(store, options);
   const service = new MessagingService(store, directory, events, delivery, limits, options);

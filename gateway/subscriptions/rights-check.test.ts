@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { RightsCheck } from './rights-check.js';
+
+/** A check whose answers the test gives one by one. */
+function answers() {
+  const pending: { resolve: (allowed: boolean) => void; reject: (error: Error) => void }[] = [];
+  const check = () => new Promise<boolean>((resolve, reject) => pending.push({ resolve, reject }));
+  const next = () => {
+    const answer = pending.shift();
+    if (!answer) throw new Error('no check is pending');
+    return answer;
+  };
+  return { check, next, count: () => pending.length };
+}
+
+const hour = 3_600_000;
+const checks: RightsCheck[] = [];
+afterEach(() => checks.splice(0).forEach((rights) => rights.stop()));
+
+function rightsCheck(check: () => Promise<boolean>) {
+  const revoked: string[] = [];
+  const errors: unknown[] = [];
+  const rights = new RightsCheck(
+    check,
+    hour,
+    () => revoked.push('revoked'),
+    (error) => errors.push(error),
+  );
+  checks.push(rights);
+  return { rights, revoked, errors };
+}
+
+describe('RightsCheck', () => {
+  it('holds deliveries until the check in flight answers, and revokes once on "no"', async () => {
+    const source = answers();
+    const { rights, revoked } = rightsCheck(source.check);
+    source.next().resolve(true);
+    expect(await rights.allowed()).toBe(true);
+
+    rights.recheck();
+    const waiting = rights.allowed();
+    rights.recheck();
+    source.next().resolve(true);
+    source.next().resolve(false);
+    expect(await waiting).toBe(false);
+    expect(await rights.allowed()).toBe(false);
+    expect(revoked).toEqual(['revoked']);
+    rights.recheck();
+    expect(source.count()).toBe(0);
+  });
+
+  it('keeps the last answer when a re-check fails, and reports the failure', async () => {
+    const source = answers();
+    const { rights, errors } = rightsCheck(source.check);
+    source.next().resolve(true);
+    rights.recheck();
+    source.next().reject(new Error('messaging unreachable'));
+    expect(await rights.allowed()).toBe(true);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('rejects allowed() when the first check fails', async () => {
+    const source = answers();
+    const { rights } = rightsCheck(source.check);
+    source.next().reject(new Error('down'));
+    await expect(rights.allowed()).rejects.toThrow('down');
+  });
+
+  it('checks nothing more once stopped', async () => {
+    const source = answers();
+    const { rights } = rightsCheck(source.check);
+    source.next().resolve(true);
+    rights.stop();
+    rights.recheck();
+    expect(source.count()).toBe(0);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * A subscriber's right to a stream's data, granted at subscribe time and re-checked later: when
+ * an event says it may have ended, and on a timer (core NATS may drop that event). Deliveries
+ * wait for the check in flight, so nothing is delivered once a check has said no; the first
+ * "no" ends the right for good (the client may subscribe again and be checked afresh).
+ */
+export class RightsCheck {
+  private current: Promise<boolean>;
+  private revoked = false;
+  private stopped = false;
+  private readonly timer: NodeJS.Timeout;
+
+  /** Runs the first check at once; `allowed()` rejects if it fails. */
+  constructor(
+    private readonly check: () => Promise<boolean>,
+    intervalMs: number,
+    /** Called once, when a check says no. */
+    private readonly onRevoked: () => void,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.current = this.settle(check());
+    this.timer = setInterval(() => this.recheck(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Starts a check now; deliveries from here on wait for its answer. */
+  recheck(): void {
+    if (this.revoked || this.stopped) return;
+    const previous = this.current;
+    // A failed re-check (messaging unreachable) keeps the last answer; the timer tries again.
+    this.current = this.settle(
+      this.check().catch((error: unknown) => {
+        this.onError(error);
+        return previous.catch(() => false);
+      }),
+    );
+  }
+
+  /** Whether data may be delivered now: the answer of the latest check, once it is known. */
+  async allowed(): Promise<boolean> {
+    const allowed = await this.current;
+    return allowed && !this.revoked;
+  }
+
+  /** Stops re-checking (the stream ended). Idempotent. */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  private settle(answer: Promise<boolean>): Promise<boolean> {
+    return answer.then((allowed) => {
+      if (!allowed && !this.revoked) {
+        this.revoked = true;
+        this.stop();
+        this.onRevoked();
+      }
+      return allowed;
+    });
+  }
+}

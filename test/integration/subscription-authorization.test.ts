@@ -1,0 +1,400 @@
+/**
+ * Attacks on the subscription bridge's authorization and on its socket, replayed against a
+ * running supergraph: rights that outlive membership, results shared between viewers with
+ * different rights, and frames that should never be parsed or run.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import WebSocket from 'ws';
+import { CloseCode } from '../../gateway/index.js';
+import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import { until } from '../support/eventually.js';
+import { expectData } from '../support/graphql-client.js';
+import {
+  createGroupWith,
+  leaveGroup,
+  removeFromGroup,
+  type TestGroup,
+} from '../support/group-membership.js';
+import { startDirectConversation } from '../support/messaging-client.js';
+import {
+  collect,
+  connectSubscriptions,
+  wsUrl,
+  type Collected,
+  type TestSubscriptionClient,
+} from '../support/subscriptions-client.js';
+import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+
+interface Typing {
+  typing: { typing: boolean; user: { id: string } };
+}
+interface PresenceChange {
+  presenceChanged: { id: string; presence: { status: string } | null };
+}
+const typingSubscription =
+  'subscription ($c: ID!) { typing(conversationId: $c) { typing user { id } } }';
+const presenceSubscription =
+  'subscription ($ids: [ID!]!) { presenceChanged(userIds: $ids) { id presence { status } } }';
+
+const forbidden = expect.objectContaining({
+  extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+});
+
+const sockets: TestSubscriptionClient[] = [];
+function connect(url: string, account: TestAccount): TestSubscriptionClient {
+  const socket = connectSubscriptions(url, account.accessToken);
+  sockets.push(socket);
+  return socket;
+}
+afterAll(async () => {
+  await Promise.all(sockets.map((socket) => socket.dispose()));
+});
+
+async function setTyping(url: string, account: TestAccount, group: TestGroup, typing: boolean) {
+  await expectData(
+    url,
+    'mutation ($c: ID!, $t: Boolean!) { setTyping(conversationId: $c, typing: $t) }',
+    { c: group.conversationId, t: typing },
+    account.accessToken,
+  );
+}
+
+async function setPresence(url: string, account: TestAccount, status: string) {
+  await expectData(
+    url,
+    'mutation ($s: PresenceStatus!) { setPresence(status: $s) { status } }',
+    { s: status },
+    account.accessToken,
+  );
+}
+
+/** Waits until the gateway follows more bus subjects than `before` (a subscription is live). */
+async function followingMore(guardyn: TestGuardyn, before: number): Promise<void> {
+  if (
+    (await until(
+      () => followedNow(guardyn),
+      (count) => count > before,
+      10_000,
+    )) <= before
+  )
+    throw new Error('the subscription did not start listening');
+}
+
+const followedNow = (guardyn: TestGuardyn) =>
+  guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
+
+/**
+ * Repeats `trigger` until every stream has a value matching `wanted`: subscriptions that share
+ * a bus subject cannot be seen to start listening one by one, but they can be seen to deliver.
+ */
+async function warmUp<T>(
+  trigger: () => Promise<void>,
+  streams: readonly Collected<T>[],
+  wanted: (value: T) => boolean = () => true,
+): Promise<void> {
+  const ready = () => streams.every((stream) => stream.values.some(wanted));
+  await until(async () => {
+    if (!ready()) await trigger();
+    return ready();
+  }, Boolean);
+  if (!ready()) throw new Error('a subscription never delivered');
+}
+
+/** Waits until a stream has a value matching `wanted`. */
+async function arrival<T>(stream: Collected<T>, wanted: (value: T) => boolean): Promise<T> {
+  const found = await until(
+    () => stream.values.find(wanted),
+    (value) => value !== undefined,
+    10_000,
+  );
+  if (found === undefined) throw new Error('the value never arrived');
+  return found;
+}
+
+/** Alternates a user's chosen presence, so each call announces a change. */
+function presenceToggle(url: string, account: TestAccount): () => Promise<void> {
+  let away = false;
+  return async () => {
+    away = !away;
+    await setPresence(url, account, away ? 'AWAY' : 'ONLINE');
+  };
+}
+
+const about =
+  (userId: string) =>
+  (value: PresenceChange): boolean =>
+    value.presenceChanged.id === userId;
+
+describe('with rights re-checked on membership events (timer at its default)', () => {
+  let guardyn: TestGuardyn;
+  let url: string;
+  beforeAll(async () => {
+    guardyn = await startTestGuardyn({
+      auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+      // Typing indicators end only when set to false, so every event in a test is one it sent.
+      presence: { typingMs: 60_000 },
+      subscriptionLimits: { maxConnectionsPerDevice: 3, connectionInitWaitMs: 300 },
+    });
+    url = guardyn.url;
+  });
+  afterAll(() => guardyn.dispose());
+
+  async function groupOfFour() {
+    const [owner, bob, eve, witness] = await Promise.all(
+      [1, 2, 3, 4].map(() => registerAccount(url)),
+    );
+    if (!owner || !bob || !eve || !witness) throw new Error('no accounts');
+    const group = await createGroupWith(url, owner, [bob, eve, witness]);
+    return { owner, bob, eve, witness, group };
+  }
+
+  /** Bob and a witness follow typing in the group, until both have seen Eve type. */
+  async function typingFollowers(
+    bob: TestAccount,
+    witness: TestAccount,
+    eve: TestAccount,
+    group: TestGroup,
+  ) {
+    const variables = { c: group.conversationId };
+    const bobStream = collect<Typing>(connect(url, bob).client, typingSubscription, variables);
+    const witnessStream = collect<Typing>(
+      connect(url, witness).client,
+      typingSubscription,
+      variables,
+    );
+    await warmUp(() => setTyping(url, eve, group, true), [bobStream, witnessStream]);
+    expect(bobStream.values[0]?.typing).toEqual({ typing: true, user: { id: eve.userId } });
+    return { bobStream, witnessStream };
+  }
+
+  /** Eve types again; once the witness has it, Bob's ended stream shows what it got. */
+  async function expectNothingMoreFor(
+    bobStream: Collected<Typing>,
+    witnessStream: Collected<Typing>,
+    eve: TestAccount,
+    group: TestGroup,
+  ) {
+    const bobHad = bobStream.values.length;
+    const witnessHad = witnessStream.values.length;
+    await setTyping(url, eve, group, false);
+    const seen = await witnessStream.waitFor(witnessHad + 1);
+    expect(seen[witnessHad]?.typing.typing).toBe(false);
+    expect(bobStream.values).toHaveLength(bobHad);
+    witnessStream.stop();
+  }
+
+  it('ends the typing stream of a member who leaves the group (FORBIDDEN), before more typing', async () => {
+    const { bob, eve, witness, group } = await groupOfFour();
+    const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
+
+    await leaveGroup(url, group, bob);
+    await bobStream.completed;
+    expect(bobStream.errors).toEqual([forbidden]);
+    await expectNothingMoreFor(bobStream, witnessStream, eve, group);
+  });
+
+  it('ends the typing stream of a member removed by a commit (FORBIDDEN), before more typing', async () => {
+    const { bob, eve, witness, group } = await groupOfFour();
+    const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
+
+    await removeFromGroup(url, group, bob);
+    await bobStream.completed;
+    expect(bobStream.errors).toEqual([forbidden]);
+    await expectNothingMoreFor(bobStream, witnessStream, eve, group);
+  });
+
+  it('keeps the typing stream of members a commit did not remove', async () => {
+    const { bob, eve, witness, group } = await groupOfFour();
+    const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
+    await removeFromGroup(url, group, witness);
+    await witnessStream.completed;
+    const bobHad = bobStream.values.length;
+    await setTyping(url, eve, group, false);
+    expect((await bobStream.waitFor(bobHad + 1))[bobHad]?.typing.typing).toBe(false);
+    expect(bobStream.errors).toEqual([]);
+    bobStream.stop();
+  });
+
+  it('never hands one viewer’s presence result to another: a member who left sees nothing more of Eve', async () => {
+    // Bob and Carol share only the group with Eve. Bob subscribes first, so before the fix his
+    // execution of each event was handed to Carol as well.
+    const { bob, eve, witness: carol, group } = await groupOfFour();
+    const before = followedNow(guardyn);
+    const bobStream = collect<PresenceChange>(connect(url, bob).client, presenceSubscription, {
+      ids: [eve.userId],
+    });
+    await followingMore(guardyn, before);
+    // Carol also follows herself: her own change later shows that Eve's was handled before it.
+    const afterBob = followedNow(guardyn);
+    const carolStream = collect<PresenceChange>(connect(url, carol).client, presenceSubscription, {
+      ids: [eve.userId, carol.userId],
+    });
+    await followingMore(guardyn, afterBob);
+    const toggleEve = presenceToggle(url, eve);
+    await warmUp(toggleEve, [bobStream, carolStream], about(eve.userId));
+
+    await leaveGroup(url, group, carol);
+    const carolHadOfEve = carolStream.values.filter(about(eve.userId)).length;
+    const bobHad = bobStream.values.length;
+    await toggleEve();
+    const [latest] = (await bobStream.waitFor(bobHad + 1)).slice(bobHad);
+    expect(latest?.presenceChanged.id).toBe(eve.userId);
+    expect(['AWAY', 'ONLINE']).toContain(latest?.presenceChanged.presence?.status);
+    await setPresence(url, carol, 'AWAY');
+    await arrival(
+      carolStream,
+      (value) => about(carol.userId)(value) && value.presenceChanged.presence?.status === 'AWAY',
+    );
+    expect(carolStream.values.filter(about(eve.userId))).toHaveLength(carolHadOfEve);
+    expect(carolStream.errors).toEqual([]);
+    bobStream.stop();
+    carolStream.stop();
+  });
+
+  it('delivers nothing more to the typing and presence streams of a removed device', async () => {
+    const { bob, eve, group } = await groupOfFour();
+    const tablet = await linkDevice(url, bob);
+    const tabletSocket = connect(url, tablet);
+    const phoneSocket = connect(url, bob);
+    const streams = [tabletSocket, phoneSocket].map((socket) => ({
+      typing: collect<Typing>(socket.client, typingSubscription, { c: group.conversationId }),
+      presence: collect<PresenceChange>(socket.client, presenceSubscription, {
+        ids: [eve.userId],
+      }),
+    }));
+    const [onTablet, onPhone] = streams;
+    if (!onTablet || !onPhone) throw new Error('no streams');
+    const toggleEve = presenceToggle(url, eve);
+    await warmUp(() => setTyping(url, eve, group, true), [onTablet.typing, onPhone.typing]);
+    await warmUp(toggleEve, [onTablet.presence, onPhone.presence]);
+
+    await expectData(
+      url,
+      'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
+      { d: tablet.deviceId },
+      bob.accessToken,
+    );
+    expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
+    const tabletHad = [onTablet.typing.values.length, onTablet.presence.values.length];
+    const phoneHad = [onPhone.typing.values.length, onPhone.presence.values.length];
+    await setTyping(url, eve, group, false);
+    await toggleEve();
+    await onPhone.typing.waitFor((phoneHad[0] ?? 0) + 1);
+    await onPhone.presence.waitFor((phoneHad[1] ?? 0) + 1);
+    expect([onTablet.typing.values.length, onTablet.presence.values.length]).toEqual(tabletHad);
+    onPhone.typing.stop();
+    onPhone.presence.stop();
+  });
+
+  describe('the socket', () => {
+    function rawSocket(): WebSocket {
+      return new WebSocket(wsUrl(url), 'graphql-transport-ws');
+    }
+    const closeCode = (socket: WebSocket) =>
+      new Promise<number>((resolve, reject) => {
+        socket.on('close', (code) => resolve(code));
+        socket.on('error', reject);
+      });
+
+    it('closes a socket whose connection_init frame is too large (1009), without reading it', async () => {
+      const socket = rawSocket();
+      const closed = closeCode(socket);
+      // A bad token inside: had the frame been parsed and authenticated, the close would be 4401.
+      socket.on('open', () =>
+        socket.send(
+          JSON.stringify({
+            type: 'connection_init',
+            payload: { authorization: 'Bearer nope', padding: 'x'.repeat(1024 * 1024) },
+          }),
+        ),
+      );
+      expect(await closed).toBe(1009);
+    });
+
+    it('closes a socket that sends no connection_init in time (4408)', async () => {
+      const socket = rawSocket();
+      expect(await closeCode(socket)).toBe(4408);
+    });
+
+    it('refuses queries and mutations over the socket (BAD_USER_INPUT), running nothing', async () => {
+      const alice = await registerAccount(url);
+      const socket = connect(url, alice);
+      for (const operation of [
+        'query { me { id } }',
+        'mutation { logout }',
+        'subscription S { messageReceived { id } } query Q { me { id } }',
+      ]) {
+        const attempt = collect(socket.client, operation);
+        await attempt.completed;
+        expect(attempt.values).toEqual([]);
+        expect(attempt.errors).toEqual([
+          expect.objectContaining({
+            extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+          }),
+        ]);
+      }
+      // logout did not run: the token still works.
+      await expectData(url, '{ me { id } }', {}, alice.accessToken);
+    });
+  });
+});
+
+describe('with rights re-checked on a short timer', () => {
+  let guardyn: TestGuardyn;
+  let url: string;
+  beforeAll(async () => {
+    guardyn = await startTestGuardyn({
+      auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+      presence: { typingMs: 60_000 },
+      subscriptionLimits: { rightsRecheckMs: 200 },
+    });
+    url = guardyn.url;
+  });
+  afterAll(() => guardyn.dispose());
+
+  it('ends the typing stream of a member whose membership event was lost', async () => {
+    const [owner, bob] = await Promise.all([registerAccount(url), registerAccount(url)]);
+    if (!owner || !bob) throw new Error('no accounts');
+    const group = await createGroupWith(url, owner, [bob]);
+    const before = followedNow(guardyn);
+    const bobStream = collect<Typing>(connect(url, bob).client, typingSubscription, {
+      c: group.conversationId,
+    });
+    await followingMore(guardyn, before);
+    // Remove Bob behind the service's back: no membership event is published.
+    const db = new Database(path.join(guardyn.dataDir, 'messaging.sqlite'));
+    try {
+      db.prepare('DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?').run(
+        group.conversationId,
+        bob.userId,
+      );
+    } finally {
+      db.close();
+    }
+    await bobStream.completed;
+    expect(bobStream.errors).toEqual([forbidden]);
+    expect(bobStream.values).toEqual([]);
+  });
+
+  it('starts delivering the presence of a user who becomes visible after subscribing', async () => {
+    const [bob, eve] = await Promise.all([registerAccount(url), registerAccount(url)]);
+    if (!bob || !eve) throw new Error('no accounts');
+    const before = followedNow(guardyn);
+    const bobStream = collect<PresenceChange>(connect(url, bob).client, presenceSubscription, {
+      ids: [eve.userId, bob.userId],
+    });
+    // Only Bob himself is visible to Bob.
+    await followingMore(guardyn, before);
+    const followingBob = followedNow(guardyn);
+    await startDirectConversation(url, eve, bob);
+    await followingMore(guardyn, followingBob);
+    await setPresence(url, eve, 'AWAY');
+    expect((await arrival(bobStream, about(eve.userId))).presenceChanged).toEqual({
+      id: eve.userId,
+      presence: { status: 'AWAY' },
+    });
+    bobStream.stop();
+  });
+});

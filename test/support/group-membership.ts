@@ -1,0 +1,98 @@
+/**
+ * MLS groups as the delivery service sees them, for tests about membership: a group created by
+ * one account with others added by a real commit and Welcome, and members removed by a real
+ * commit. Only the owner keeps MLS state: the server checks the framing, not the cryptography.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TestAccount } from './accounts.js';
+import { expectData } from './graphql-client.js';
+import { createKeyPackage, createMlsClient } from './mls-client.js';
+import { addMembers, createMlsGroup, removeMember, type MlsGroupMember } from './mls-group.js';
+import { toBase64 } from './signal-device.js';
+
+export interface TestGroup {
+  readonly conversationId: string;
+  readonly owner: TestAccount;
+  readonly state: MlsGroupMember;
+  epoch: number;
+}
+
+const commitMutation = 'mutation ($input: CommitInput!) { commitGroup(input: $input) { epoch } }';
+
+/** `owner` creates a group and adds `members` (device 1 each) in one commit. */
+export async function createGroupWith(
+  url: string,
+  owner: TestAccount,
+  members: readonly TestAccount[],
+): Promise<TestGroup> {
+  const mlsGroupId = randomBytes(16);
+  const state = await createMlsGroup(
+    await createMlsClient({ userId: owner.userId, deviceId: 1 }),
+    mlsGroupId,
+  );
+  const { createGroup } = await expectData<{ createGroup: { id: string } }>(
+    url,
+    'mutation ($input: CreateGroupInput!) { createGroup(input: $input) { id } }',
+    { input: { mlsGroupId: toBase64(mlsGroupId) } },
+    owner.accessToken,
+  );
+  const keyPackages = await Promise.all(
+    members.map(async (member) => {
+      const client = await createMlsClient({ userId: member.userId, deviceId: 1 });
+      return (await createKeyPackage(client)).bytes;
+    }),
+  );
+  const { commit, welcome } = await addMembers(state, keyPackages);
+  await expectData(
+    url,
+    commitMutation,
+    {
+      input: {
+        conversationId: createGroup.id,
+        epoch: 0,
+        commit: toBase64(commit),
+        welcome: toBase64(welcome),
+        addedUserIds: members.map((member) => member.userId),
+      },
+    },
+    owner.accessToken,
+  );
+  return { conversationId: createGroup.id, owner, state, epoch: 1 };
+}
+
+/** The owner removes `member` with a commit (`removedUserIds`). */
+export async function removeFromGroup(
+  url: string,
+  group: TestGroup,
+  member: TestAccount,
+): Promise<void> {
+  const { commit } = await removeMember(group.state, `${member.userId}.1`);
+  await expectData(
+    url,
+    commitMutation,
+    {
+      input: {
+        conversationId: group.conversationId,
+        epoch: group.epoch,
+        commit: toBase64(commit),
+        removedUserIds: [member.userId],
+      },
+    },
+    group.owner.accessToken,
+  );
+  group.epoch += 1;
+}
+
+/** `member` leaves the group (`leaveGroup`). */
+export async function leaveGroup(
+  url: string,
+  group: TestGroup,
+  member: TestAccount,
+): Promise<void> {
+  await expectData(
+    url,
+    'mutation ($c: ID!) { leaveGroup(conversationId: $c) }',
+    { c: group.conversationId },
+    member.accessToken,
+  );
+}
