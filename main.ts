@@ -162,6 +162,7 @@ export async function startGuardyn(
         subgraphs: routing.map((entry) => ({ name: entry.name, url: subgraphUrl(entry.name) })),
         bus,
         verifier,
+        operationLimits: config.gateway.operationLimits,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
       });
       started.push(gateway);
