@@ -12,7 +12,9 @@ import {
   buildHealthReport,
   servingCheck,
   closeServer,
+  graphqlErrorHandler,
   listen,
+  variablesNestingPlugin,
   type RunningServer,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -93,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
       metrics.graphqlPlugin,
       operationLimitsPlugin(options.operationLimits ?? defaultOperationLimits),
+      variablesNestingPlugin(),
     ],
     formatError: (formatted, error) =>
       formatClientError(formatted, error, (hidden) =>
@@ -120,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }),
     }),
   );
+  app.use(graphqlErrorHandler(logger));
 
   const messagingUrl = urls.get('messaging');
   const subscriptions = startSubscriptionServer({

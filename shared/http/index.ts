@@ -7,3 +7,9 @@ export {
 export { listen, closeServer, type ListeningServer } from './listen.js';
 export { buildHealthReport, servingCheck, type HealthCheck, type HealthReport } from './health.js';
 export type { SubgraphDependencies } from './dependencies.js';
+export { classifyHttpError, graphqlErrorHandler } from './error-handler.js';
+export {
+  maxVariablesNesting,
+  nestedDeeperThan,
+  variablesNestingPlugin,
+} from './variables-nesting.js';

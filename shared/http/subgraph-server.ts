@@ -8,8 +8,10 @@ import { callerFromAuthorization, type Caller, type TokenVerifier } from '../aut
 import { formatClientError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
+import { graphqlErrorHandler } from './error-handler.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
 import { closeServer, listen } from './listen.js';
+import { variablesNestingPlugin } from './variables-nesting.js';
 
 /** What every subgraph resolver receives as its context. */
 export interface RequestContext {
@@ -83,6 +85,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       // Federated tracing is for Apollo's hosted reporting, which we do not use.
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin,
+      variablesNestingPlugin(),
     ],
     formatError: (formatted, error) =>
       formatClientError(formatted, error, (hidden) =>
@@ -104,6 +107,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       }),
     }),
   );
+  app.use(graphqlErrorHandler(logger));
 
   serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, `${name} subgraph listening`);
