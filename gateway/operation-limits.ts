@@ -39,7 +39,8 @@ export const limitVariables: Readonly<Record<keyof OperationLimits, string>> = {
 
 /**
  * Roomy for every operation this API's clients send (the largest, a 500-envelope inbox page
- * with senders and conversations, costs about 1,500), far below a 1,000-alias fan-out.
+ * with each sender and conversation, costs 2,000); a 1,000-alias fan-out is far over the alias
+ * and root-field limits.
  */
 export const defaultOperationLimits: OperationLimits = {
   maxDepth: 12,
