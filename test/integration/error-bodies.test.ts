@@ -147,7 +147,7 @@ describe.each(names)('malformed requests at %s', (name) => {
     }
   });
 
-  it.each(['PUT', 'PATCH', 'DELETE'])('%s is a JSON refusal', async (method) => {
+  it.each(['PUT', 'PATCH', 'DELETE', 'OPTIONS'])('%s is a JSON refusal', async (method) => {
     const answer = await send(url(), {
       method,
       headers: { 'content-type': 'application/json' },
