@@ -176,6 +176,7 @@ export async function startGuardyn(
         bus,
         verifier,
         trustedProxies: config.http.trustedProxies,
+        operationLimits: config.gateway.operationLimits,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
       });
       started.push(gateway);

@@ -14,14 +14,17 @@ import {
   servingCheck,
   clientAddressResolver,
   closeServer,
+  graphqlErrorHandler,
   listen,
+  variablesNestingPlugin,
   type RunningServer,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import { createServiceMetrics } from '../shared/telemetry/index.js';
 import type { GatewayContext } from './context.js';
 import { AuthorizingDataSource } from './data-source.js';
-import { depthLimit } from './depth-limit.js';
+import { defaultOperationLimits, type OperationLimits } from './operation-limits.js';
+import { operationLimitsPlugin } from './operation-limits-plugin.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
 import { gatewayOperationRunner } from './subscriptions/operation-runner.js';
 import { uploadBridge } from './uploads/upload-bridge.js';
@@ -39,8 +42,8 @@ export interface GatewayOptions {
   readonly supergraphSdl: string;
   /** Where each subgraph is reached; overrides the routing URLs inside the SDL. */
   readonly subgraphs: readonly SubgraphEndpoint[];
-  /** Deepest field nesting a client may ask for; default 12. */
-  readonly maxQueryDepth?: number;
+  /** What one operation may ask for (depth, aliases, top-level fields, cost). */
+  readonly operationLimits?: OperationLimits;
   /** The bus the subscription bridge follows. */
   readonly bus: EventBus;
   /** Verifies the access token of each subscription socket. */
@@ -92,11 +95,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
-    validationRules: [depthLimit(options.maxQueryDepth ?? 12), noSubscriptionsOverHttp],
+    validationRules: [noSubscriptionsOverHttp],
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
       metrics.graphqlPlugin,
+      operationLimitsPlugin(options.operationLimits ?? defaultOperationLimits),
+      variablesNestingPlugin(),
     ],
     formatError: (formatted, error) =>
       formatClientError(formatted, error, (hidden) =>
@@ -126,6 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }),
     }),
   );
+  app.use(graphqlErrorHandler(logger));
 
   const messagingUrl = urls.get('messaging');
   const subscriptions = startSubscriptionServer({

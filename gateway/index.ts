@@ -2,3 +2,8 @@ export { startGateway, type GatewayOptions, type RunningGateway } from './gatewa
 export { CloseCode } from './subscriptions/close-codes.js';
 export { defaultSubscriptionLimits, type SubscriptionLimits } from './subscriptions/server.js';
 export type { SubgraphEndpoint } from './subgraph-health.js';
+export {
+  checkOperationLimits,
+  defaultOperationLimits,
+  type OperationLimits,
+} from './operation-limits.js';

@@ -7,7 +7,12 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import { BadUserInputError, GuardynError, InternalError } from '../../shared/errors/index.js';
+import {
+  BadUserInputError,
+  errorResponseBody,
+  GuardynError,
+  InternalError,
+} from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { delegatedQuery, rootField } from '../subscriptions/operation.js';
 import type { OperationRunner } from '../subscriptions/operation-runner.js';
@@ -34,9 +39,7 @@ interface GraphQLBody {
 }
 
 function send(response: Response, status: number, error: GuardynError): void {
-  response.status(status).json({
-    errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }],
-  });
+  response.status(status).json(errorResponseBody(error));
 }
 
 /**
@@ -86,14 +89,16 @@ export function uploadBridge(options: UploadBridgeOptions): RequestHandler {
       }
       response.json(await resolveSelections(options, request.headers, upload, body));
     } catch (error) {
+      // An answer may be under way already (the failure came while writing it): leave it be.
+      if (response.headersSent) return;
+      // The rest of the body is not read: the connection cannot be reused. (Headers first.)
+      response.set('connection', 'close');
       if (error instanceof GuardynError) {
         send(response, error.code === 'PAYLOAD_TOO_LARGE' ? 413 : 400, error);
       } else {
         options.logger.error({ err: error }, 'upload failed');
         send(response, 502, new InternalError());
       }
-      // The rest of the body is not read: the connection cannot be reused.
-      response.set('connection', 'close');
     }
   };
 }

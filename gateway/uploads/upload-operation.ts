@@ -1,4 +1,5 @@
 import {
+  GraphQLError,
   Kind,
   parse,
   print,
@@ -11,6 +12,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { BadUserInputError } from '../../shared/errors/index.js';
+import { maxVariablesNesting, nestedDeeperThan } from '../../shared/http/index.js';
 
 /** The mutations whose files travel in a multipart request to the media subgraph. */
 export const uploadMutations: readonly string[] = ['uploadMedia', 'setAvatar'];
@@ -54,14 +56,21 @@ export function readUploadOperation(
     throw new BadUserInputError('multipart requests carry one operation (no batches)');
   }
   const { query, variables, operationName } = operations as Record<string, unknown>;
+  // They are encoded again for the media subgraph, and JSON.stringify recurses.
+  if (nestedDeeperThan(variables, maxVariablesNesting)) {
+    throw new BadUserInputError(
+      `Variables are nested more than ${maxVariablesNesting} levels deep`,
+    );
+  }
   if (typeof query !== 'string')
     throw new BadUserInputError('the multipart "operations" field has no query');
   let document: DocumentNode;
   try {
     document = parse(query);
   } catch (error) {
+    // Only GraphQL's own syntax errors are for the client; a stack overflow's text is not.
     throw new BadUserInputError(
-      error instanceof Error ? error.message : 'the query does not parse',
+      error instanceof GraphQLError ? error.message : 'the query does not parse',
     );
   }
   const errors = validate(schema, document);

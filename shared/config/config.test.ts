@@ -324,3 +324,34 @@ describe('loadConfig: send rate and mailbox quota', () => {
     expect(error.message).toContain('is not a whole number from');
   });
 });
+
+describe('loadConfig: gateway operation limits', () => {
+  it('defaults to depth 12, 50 aliases, 20 top-level fields and cost 5000', () => {
+    expect(loadConfig({}).gateway.operationLimits).toEqual({
+      maxDepth: 12,
+      maxAliases: 50,
+      maxRootFields: 20,
+      maxCost: 5000,
+    });
+  });
+
+  it('reads each limit and refuses values out of range', () => {
+    const limits = loadConfig({
+      GUARDYN_GATEWAY__MAX_DEPTH: '8',
+      GUARDYN_GATEWAY__MAX_ALIASES: '0',
+      GUARDYN_GATEWAY__MAX_ROOT_FIELDS: '5',
+      GUARDYN_GATEWAY__MAX_COST: '200',
+    }).gateway.operationLimits;
+    expect(limits).toEqual({ maxDepth: 8, maxAliases: 0, maxRootFields: 5, maxCost: 200 });
+    for (const [variable, value] of [
+      ['GUARDYN_GATEWAY__MAX_DEPTH', '0'],
+      ['GUARDYN_GATEWAY__MAX_ALIASES', '-1'],
+      ['GUARDYN_GATEWAY__MAX_ROOT_FIELDS', 'many'],
+      ['GUARDYN_GATEWAY__MAX_COST', '1e9'],
+    ] as const) {
+      const error = configError({ [variable]: value });
+      expect(error.variable).toBe(variable);
+      expect(error.message).toContain('is not a whole number');
+    }
+  });
+});

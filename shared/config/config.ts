@@ -50,6 +50,8 @@ export interface GuardynConfig {
   readonly gateway: {
     /** Overrides of supergraph.yaml's routing_url, from GUARDYN_GATEWAY__<NAME>_URL. */
     readonly subgraphUrls: Readonly<Partial<Record<SubgraphName, string>>>;
+    /** What one operation may ask for (GUARDYN_GATEWAY__MAX_*); see gateway/operation-limits.ts. */
+    readonly operationLimits: OperationLimitsConfig;
   };
   readonly auth: {
     /** Where verifiers fetch the auth subgraph's public keys in distributed mode. */
@@ -59,6 +61,18 @@ export interface GuardynConfig {
   };
   readonly media: MediaConfig;
   readonly notification: NotificationConfig;
+}
+
+/** Limits the gateway checks on each operation before planning it. */
+export interface OperationLimitsConfig {
+  /** @default 12 */
+  readonly maxDepth: number;
+  /** @default 50 */
+  readonly maxAliases: number;
+  /** @default 20 */
+  readonly maxRootFields: number;
+  /** @default 5000 */
+  readonly maxCost: number;
 }
 
 /** The media subgraph's settings (GUARDYN_MEDIA__*). */
@@ -296,6 +310,15 @@ function readSendLimits(read: EnvReader) {
   };
 }
 
+function readOperationLimits(read: EnvReader): OperationLimitsConfig {
+  return {
+    maxDepth: read.integer('GUARDYN_GATEWAY__MAX_DEPTH', 1, 100) ?? 12,
+    maxAliases: read.integer('GUARDYN_GATEWAY__MAX_ALIASES', 0, 10_000) ?? 50,
+    maxRootFields: read.integer('GUARDYN_GATEWAY__MAX_ROOT_FIELDS', 1, 1000) ?? 20,
+    maxCost: read.integer('GUARDYN_GATEWAY__MAX_COST', 1, 1_000_000_000) ?? 5000,
+  };
+}
+
 /** All or none: a half-configured provider is a mistake, named by its first missing variable. */
 function requireTogether(values: Record<string, string | undefined>): boolean {
   const missing = Object.keys(values).filter((name) => values[name] === undefined);
@@ -393,7 +416,7 @@ export function loadConfig(env: Env): GuardynConfig {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',
     },
-    gateway: { subgraphUrls },
+    gateway: { subgraphUrls, operationLimits: readOperationLimits(read) },
     auth: {
       jwksUrl: read.url('GUARDYN_AUTH__JWKS_URL', ['http', 'https']),
       signingKeyFile: optionalPath(read.raw('GUARDYN_AUTH__SIGNING_KEY_FILE')),

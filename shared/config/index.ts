@@ -4,6 +4,7 @@ export {
   type GuardynConfig,
   type MediaConfig,
   type NotificationConfig,
+  type OperationLimitsConfig,
   type ScyllaReplication,
 } from './config.js';
 export {

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
 import {
+  BadUserInputError,
   errorCodes,
+  errorResponseBody,
   formatClientError,
   InternalError,
+  maxClientMessageLength,
   MismatchedDevicesError,
   RateLimitedError,
   StaleEpochError,
@@ -68,6 +71,45 @@ describe('formatClientError', () => {
       () => undefined,
     );
     expect(formatted.extensions).toEqual({ code: 'CONFLICT' });
+  });
+});
+
+describe('client messages', () => {
+  it('are cut to a bounded length with an ellipsis (an echoed 10 MB variable)', () => {
+    const long = `Variable "$id" got invalid value "${'a'.repeat(10_000)}"`;
+    const formatted = formatClientError(
+      { message: long, extensions: { code: 'BAD_USER_INPUT' } },
+      new GraphQLError(long),
+      () => undefined,
+    );
+    expect(formatted.message).toHaveLength(maxClientMessageLength);
+    expect(formatted.message.endsWith('…')).toBe(true);
+    expect(errorResponseBody(new BadUserInputError(long)).errors[0]?.message).toBe(
+      formatted.message,
+    );
+  });
+
+  it('hide the text of a JavaScript error behind a request error (a stack overflow)', () => {
+    const hidden: unknown[] = [];
+    const overflow = new RangeError('Maximum call stack size exceeded');
+    const formatted = formatClientError(
+      { message: overflow.message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } },
+      new GraphQLError(overflow.message, {
+        originalError: new GraphQLError(overflow.message, { originalError: overflow }),
+      }),
+      (error) => hidden.push(error),
+    );
+    expect(formatted).toEqual({
+      message: 'The request is malformed or nested too deeply',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(hidden).toHaveLength(1);
+  });
+
+  it('never carry the message or details of an internal error in a middleware body', () => {
+    expect(errorResponseBody(new InternalError('disk /work/data full'))).toEqual({
+      errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL' } }],
+    });
   });
 });
 

@@ -9,3 +9,9 @@ export { buildHealthReport, servingCheck, type HealthCheck, type HealthReport } 
 export type { SubgraphDependencies } from './dependencies.js';
 export { clientAddressResolver, resolveClientAddress } from './client-address.js';
 export { TrustedProxies, loopbackRanges, normalizeAddress, parseCidr } from './trusted-proxies.js';
+export { classifyHttpError, graphqlErrorHandler } from './error-handler.js';
+export {
+  maxVariablesNesting,
+  nestedDeeperThan,
+  variablesNestingPlugin,
+} from './variables-nesting.js';

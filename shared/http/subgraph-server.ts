@@ -14,8 +14,10 @@ import {
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
 import { clientAddressResolver } from './client-address.js';
+import { graphqlErrorHandler } from './error-handler.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
 import { closeServer, listen } from './listen.js';
+import { variablesNestingPlugin } from './variables-nesting.js';
 
 /** What every subgraph resolver receives as its context. */
 export interface RequestContext {
@@ -94,6 +96,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       // Federated tracing is for Apollo's hosted reporting, which we do not use.
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin,
+      variablesNestingPlugin(),
     ],
     formatError: (formatted, error) =>
       formatClientError(formatted, error, (hidden) =>
@@ -114,6 +117,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       }),
     }),
   );
+  app.use(graphqlErrorHandler(logger));
 
   serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, `${name} subgraph listening`);

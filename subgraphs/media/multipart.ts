@@ -3,6 +3,7 @@ import processRequest from 'graphql-upload/processRequest.mjs';
 import { callerFromAuthorization, type TokenVerifier } from '../../shared/auth/index.js';
 import {
   BadUserInputError,
+  errorResponseBody,
   PayloadTooLargeError,
   UnauthenticatedError,
   type GuardynError,
@@ -30,12 +31,7 @@ const preflightHeaders = ['apollo-require-preflight', 'x-apollo-operation-name']
  * a GraphQL response with the error's code, like every other refusal.
  */
 function refuse(response: Response, status: number, error: GuardynError): void {
-  response
-    .status(status)
-    .set('connection', 'close')
-    .json({
-      errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }],
-    });
+  response.status(status).set('connection', 'close').json(errorResponseBody(error));
 }
 
 /**

@@ -9,6 +9,7 @@ import { addMembers, createMlsGroup, removeMember } from '../../test/support/mls
 import { Delivery } from './delivery.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
+import { SendLimits } from './send-limits.js';
 import { GroupService } from './group-service.js';
 import { defaultMessagingOptions } from './service.js';
 import { SqliteMessagingStore } from './store.sqlite.js';
@@ -40,7 +41,14 @@ beforeEach(async () => {
     membershipChanged: async (change) => void changes.push(change),
   };
   const delivery = new Delivery(store, events, defaultMessagingOptions);
-  groups = new GroupService(store, directory, events, delivery, 10);
+  groups = new GroupService(
+    store,
+    directory,
+    events,
+    delivery,
+    10,
+    new SendLimits(store, defaultMessagingOptions),
+  );
 });
 afterEach(async () => {
   await store.close();

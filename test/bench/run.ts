@@ -3,6 +3,7 @@
  * percentiles and ratios. Nothing here is asserted; record figures in test/bench/README.md.
  */
 import { benchMailboxStore } from './mailbox-store.js';
+import { benchOperationLimits } from './operation-limits.js';
 import { benchPasswordHash } from './password-hash.js';
 import { benchRealtime } from './realtime.js';
 
@@ -10,6 +11,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   password: () => benchPasswordHash(),
   mailbox: () => benchMailboxStore(),
   realtime: () => benchRealtime(),
+  limits: () => benchOperationLimits(),
 };
 
 const wanted = process.argv.slice(2);
