@@ -30,9 +30,13 @@ beforeAll(async () => {
 });
 afterAll(() => guardyn.dispose());
 
-/** A fresh client address, for requests sent straight to the auth port. */
+/**
+ * A fresh client address (in the IPv6 documentation range), named in X-Forwarded-For: the auth
+ * port and the gateway believe it because these requests come from loopback, a trusted proxy.
+ */
 function address(): string {
-  return `198.51.100.${randomBytes(1)[0] ?? 0}-${randomBytes(4).toString('hex')}`;
+  const hex = randomBytes(8).toString('hex').match(/.{4}/g) ?? [];
+  return `2001:db8::${hex.join(':')}`;
 }
 
 type Outcome = { code: string | undefined; retryAfterSeconds: unknown };

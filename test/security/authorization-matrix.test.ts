@@ -326,6 +326,25 @@ const rootCases: Record<string, RootCase> = {
       expect(data['setPresence']).toEqual({ status: 'AWAY' }),
     ),
   },
+  'Query.presenceVisibility': {
+    document: '{ presenceVisibility }',
+    foreign: ownOnly('her own setting (no argument names anyone else)', (data) =>
+      expect(data['presenceVisibility']).toBe('CONTACTS'),
+    ),
+  },
+  'Mutation.setPresenceVisibility': {
+    document: 'mutation { setPresenceVisibility(visibility: NOBODY) }',
+    foreign: ownOnly('her own setting only', async (data, w) => {
+      expect(data['setPresenceVisibility']).toBe('NOBODY');
+      const { presenceVisibility } = await expectData<{ presenceVisibility: string }>(
+        w.url,
+        '{ presenceVisibility }',
+        {},
+        w.victim.accessToken,
+      );
+      expect(presenceVisibility).toBe('CONTACTS');
+    }),
+  },
   'Mutation.setTyping': {
     document: 'mutation ($id: ID!) { setTyping(conversationId: $id, typing: true) }',
     variables: (w) => ({ id: w.victimGroupId }),
