@@ -23,7 +23,11 @@ import type { Logger } from '../shared/logging/index.js';
 import { createServiceMetrics } from '../shared/telemetry/index.js';
 import type { GatewayContext } from './context.js';
 import { AuthorizingDataSource } from './data-source.js';
-import { defaultOperationLimits, type OperationLimits } from './operation-limits.js';
+import {
+  checkOperationLimits,
+  defaultOperationLimits,
+  type OperationLimits,
+} from './operation-limits.js';
 import { operationLimitsPlugin } from './operation-limits-plugin.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
 import { gatewayOperationRunner } from './subscriptions/operation-runner.js';
@@ -73,6 +77,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     apiSchema = loaded;
   });
   const metrics = createServiceMetrics('gateway');
+  const operationLimits = options.operationLimits ?? defaultOperationLimits;
   const clientAddress = clientAddressResolver(options.trustedProxies);
 
   const app = express();
@@ -100,7 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
       metrics.graphqlPlugin,
-      operationLimitsPlugin(options.operationLimits ?? defaultOperationLimits),
+      operationLimitsPlugin(operationLimits),
       variablesNestingPlugin(),
     ],
     formatError: (formatted, error) =>
@@ -149,6 +154,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ),
     logger,
     clientAddress,
+    // The same limits as over HTTP, checked before the subscription starts.
+    checkLimits: (document, operationName, variables) =>
+      checkOperationLimits(document, operationName, operationLimits, {
+        schema: currentSchema(),
+        variables,
+      }),
     ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
   });
 

@@ -10,6 +10,12 @@ const badInput = (message: string) =>
  * resolvers). Returns the error that refuses anything else, before anything runs.
  */
 export function refuseUnlessSubscription(payload: SubscribePayload): GraphQLError | null {
+  const parsed = parseSubscription(payload);
+  return parsed instanceof GraphQLError ? parsed : null;
+}
+
+/** The document of a subscription operation, or the error that refuses the payload. */
+export function parseSubscription(payload: SubscribePayload): DocumentNode | GraphQLError {
   let document: DocumentNode;
   try {
     document = parse(payload.query);
@@ -19,7 +25,7 @@ export function refuseUnlessSubscription(payload: SubscribePayload): GraphQLErro
   const operation = getOperationAST(document, payload.operationName ?? undefined);
   if (!operation)
     return badInput('the document must hold one operation, or operationName must name one');
-  if (operation.operation === 'subscription') return null;
+  if (operation.operation === 'subscription') return document;
   return badInput(
     `only subscriptions are served over the socket; send ${operation.operation}s over HTTP`,
   );

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -11,7 +11,7 @@ import { CloseCode } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
 import { readSubscriptionField } from './operation.js';
-import { refuseUnlessSubscription } from './only-subscriptions.js';
+import { parseSubscription } from './only-subscriptions.js';
 import { quietSocketErrors } from './socket-errors.js';
 import type { OperationRunner } from './operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
@@ -78,6 +78,12 @@ export interface SubscriptionServerOptions {
   readonly logger: Logger;
   /** The client's address (shared/http/client-address.ts), forwarded to the subgraphs. */
   readonly clientAddress: (request: IncomingMessage) => string;
+  /** Refuses an operation over the gateway's limits (depth, aliases, cost), as HTTP does. */
+  readonly checkLimits?: (
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Readonly<Record<string, unknown>>,
+  ) => GraphQLError | null;
   readonly limits?: Partial<SubscriptionLimits>;
 }
 
@@ -179,8 +185,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         if (subscriber) registry.close(subscriber.connectionId);
       },
       onSubscribe(ctx, _id, payload) {
-        const refusal = refuseUnlessSubscription(payload);
-        if (refusal) return [refusal];
+        const document = parseSubscription(payload);
+        if (document instanceof GraphQLError) return [document];
+        const overLimit = options.checkLimits?.(
+          document,
+          payload.operationName,
+          payload.variables ?? {},
+        );
+        if (overLimit) return [overLimit];
         // graphql-ws registers the subscription before this hook runs.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
           return [

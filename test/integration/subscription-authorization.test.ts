@@ -15,6 +15,7 @@ import {
   createGroupWith,
   leaveGroup,
   removeFromGroup,
+  speakInGroup,
   type TestGroup,
 } from '../support/group-membership.js';
 import { startDirectConversation } from '../support/messaging-client.js';
@@ -147,6 +148,8 @@ describe('with rights re-checked on membership events (timer at its default)', (
     );
     if (!owner || !bob || !eve || !witness) throw new Error('no accounts');
     const group = await createGroupWith(url, owner, [bob, eve, witness]);
+    // Eve speaks in the group, so its members may see her presence.
+    await speakInGroup(url, group, eve);
     return { owner, bob, eve, witness, group };
   }
 
@@ -337,6 +340,17 @@ describe('with rights re-checked on membership events (timer at its default)', (
       }
       // logout did not run: the token still works.
       await expectData(url, '{ me { id } }', {}, alice.accessToken);
+    });
+
+    it('applies the gateway’s operation limits to subscriptions (BAD_USER_INPUT naming the limit)', async () => {
+      const alice = await registerAccount(url);
+      const socket = connect(url, alice);
+      // 60 aliases of the same field inside the payload: over the alias limit (50).
+      const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: id`).join(' ');
+      const attempt = collect(socket.client, `subscription { messageReceived { ${aliases} } }`);
+      await attempt.completed;
+      expect(attempt.values).toEqual([]);
+      expect(JSON.stringify(attempt.errors)).toContain('GUARDYN_GATEWAY__MAX_ALIASES');
     });
   });
 });

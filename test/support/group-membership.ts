@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import type { TestAccount } from './accounts.js';
 import { expectData } from './graphql-client.js';
 import { createKeyPackage, createMlsClient } from './mls-client.js';
-import { addMembers, createMlsGroup, removeMember, type MlsGroupMember } from './mls-group.js';
+import {
+  addMembers,
+  createMlsGroup,
+  encryptApplicationMessage,
+  removeMember,
+  type MlsGroupMember,
+} from './mls-group.js';
 import { toBase64 } from './signal-device.js';
 
 export interface TestGroup {
@@ -93,6 +99,32 @@ export async function leaveGroup(
     url,
     'mutation ($c: ID!) { leaveGroup(conversationId: $c) }',
     { c: group.conversationId },
+    member.accessToken,
+  );
+}
+
+/**
+ * `member` sends one application message to the group, which makes them a speaker there (their
+ * presence becomes visible to the other members). The owner's state frames it: the server reads
+ * only the framing (group, epoch, content type), never who encrypted it.
+ */
+export async function speakInGroup(
+  url: string,
+  group: TestGroup,
+  member: TestAccount,
+): Promise<void> {
+  const message = await encryptApplicationMessage(group.state, 'hello');
+  await expectData(
+    url,
+    'mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { messageId } }',
+    {
+      input: {
+        conversationId: group.conversationId,
+        epoch: group.epoch,
+        message: toBase64(message),
+        clientMessageId: `speak-${randomBytes(4).toString('hex')}`,
+      },
+    },
     member.accessToken,
   );
 }
