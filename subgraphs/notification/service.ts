@@ -66,6 +66,28 @@ export class NotificationService {
     return this.store.findRegistration(device.userId, device.deviceId);
   }
 
+  /**
+   * The registration of each device, in the order asked: the viewer's own devices only (others
+   * get none, as in `registrationOf`), one store call for the whole list.
+   */
+  async registrationsOf(
+    viewer: Principal,
+    deviceGlobalIds: readonly string[],
+  ): Promise<(PushRegistration | null)[]> {
+    const own = deviceGlobalIds.flatMap((id) => {
+      const device = parseDeviceGlobalId(id);
+      return device && device.userId === viewer.userId ? [device.deviceId] : [];
+    });
+    const found = own.length > 0 ? await this.store.findRegistrations(viewer.userId, own) : [];
+    const byDevice = new Map(found.map((entry) => [entry.deviceId, entry]));
+    return deviceGlobalIds.map((id) => {
+      const device = parseDeviceGlobalId(id);
+      return device && device.userId === viewer.userId
+        ? (byDevice.get(device.deviceId) ?? null)
+        : null;
+    });
+  }
+
   /** A gateway reported a socket opening (or still open) or closing. */
   connectionChanged(event: ConnectionEvent): void {
     this.connections.apply(event);
