@@ -278,10 +278,6 @@ export class AuthService {
 
   // --- devices ---
 
-  async devices(userId: string): Promise<DeviceRecord[]> {
-    return this.store.listDevices(userId);
-  }
-
   /** The devices of each user, in the order asked: one store call for the whole list. */
   async devicesOfUsers(userIds: readonly string[]): Promise<DeviceRecord[][]> {
     const devices = userIds.length > 0 ? await this.store.listDevicesOfUsers(userIds) : [];
@@ -298,10 +294,6 @@ export class AuthService {
     const keyOf = (key: DeviceKey) => `${key.userId}:${key.deviceId}`;
     const byKey = new Map(found.map((device) => [keyOf(device), device]));
     return keys.map((key) => byKey.get(keyOf(key)) ?? null);
-  }
-
-  async findDevice(userId: string, deviceId: number): Promise<DeviceRecord | null> {
-    return isUserId(userId) ? this.store.findDevice(userId, deviceId) : null;
   }
 
   async removeDevice(principal: Principal, deviceId: number): Promise<boolean> {

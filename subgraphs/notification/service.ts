@@ -61,9 +61,7 @@ export class NotificationService {
     viewer: Principal,
     deviceGlobalId: string,
   ): Promise<PushRegistration | null> {
-    const device = parseDeviceGlobalId(deviceGlobalId);
-    if (!device || device.userId !== viewer.userId) return null;
-    return this.store.findRegistration(device.userId, device.deviceId);
+    return (await this.registrationsOf(viewer, [deviceGlobalId]))[0] ?? null;
   }
 
   /**
@@ -74,18 +72,17 @@ export class NotificationService {
     viewer: Principal,
     deviceGlobalIds: readonly string[],
   ): Promise<(PushRegistration | null)[]> {
-    const own = deviceGlobalIds.flatMap((id) => {
+    // Someone else's device (or a malformed id) is asked nothing and shows none.
+    const ownDeviceIds = deviceGlobalIds.map((id) => {
       const device = parseDeviceGlobalId(id);
-      return device && device.userId === viewer.userId ? [device.deviceId] : [];
+      return device && device.userId === viewer.userId ? device.deviceId : null;
     });
-    const found = own.length > 0 ? await this.store.findRegistrations(viewer.userId, own) : [];
+    const asked = ownDeviceIds.filter((deviceId) => deviceId !== null);
+    const found = asked.length > 0 ? await this.store.findRegistrations(viewer.userId, asked) : [];
     const byDevice = new Map(found.map((entry) => [entry.deviceId, entry]));
-    return deviceGlobalIds.map((id) => {
-      const device = parseDeviceGlobalId(id);
-      return device && device.userId === viewer.userId
-        ? (byDevice.get(device.deviceId) ?? null)
-        : null;
-    });
+    return ownDeviceIds.map((deviceId) =>
+      deviceId === null ? null : (byDevice.get(deviceId) ?? null),
+    );
   }
 
   /** A gateway reported a socket opening (or still open) or closing. */
