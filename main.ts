@@ -27,9 +27,12 @@ import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/ind
 import * as auth from './subgraphs/auth/index.js';
 import type { PasswordVerifier } from './subgraphs/auth/passwords.js';
 import type { AuthServiceOptions } from './subgraphs/auth/service.js';
+import type { AuthStore } from './subgraphs/auth/store.js';
 import * as media from './subgraphs/media/index.js';
+import type { MediaStore } from './subgraphs/media/store.js';
 import * as messaging from './subgraphs/messaging/index.js';
 import * as notification from './subgraphs/notification/index.js';
+import type { NotificationStore } from './subgraphs/notification/store.js';
 import * as presence from './subgraphs/presence/index.js';
 import type { PresenceServiceOptions } from './subgraphs/presence/service.js';
 import type { PresenceStore } from './subgraphs/presence/store.js';
@@ -55,21 +58,49 @@ export interface StartOptions {
   readonly subscriptionLimits?: Partial<SubscriptionLimits>;
   readonly presence?: Partial<PresenceServiceOptions>;
   /** Stores to use instead of the configured ones (tests wrap them, e.g. to count calls). */
-  readonly stores?: { readonly messaging?: MessagingStore; readonly presence?: PresenceStore };
+  readonly stores?: SubgraphStores;
+}
+
+/** A store per subgraph, each optional. */
+export interface SubgraphStores {
+  readonly auth?: AuthStore;
+  readonly messaging?: MessagingStore;
+  readonly presence?: PresenceStore;
+  readonly media?: MediaStore;
+  readonly notification?: NotificationStore;
 }
 
 /** Access tokens live at most this long, so revocations are remembered this long. */
 const revocationMemoryMs = (auth.accessTokenLifetimeSeconds + 60) * 1000;
 
 type OtherSubgraph = Exclude<SubgraphName, 'auth'>;
+/** Starts a subgraph with the test knobs of `options` that concern it. */
 const otherSubgraphs: Record<
   OtherSubgraph,
-  (config: GuardynConfig, deps: SubgraphDependencies) => Promise<RunningServer>
+  (
+    config: GuardynConfig,
+    deps: SubgraphDependencies,
+    options: StartOptions,
+  ) => Promise<RunningServer>
 > = {
-  messaging: messaging.createSubgraph,
-  presence: presence.createSubgraph,
-  media: media.createSubgraph,
-  notification: notification.createSubgraph,
+  messaging: (config, deps, { stores }) =>
+    messaging.createSubgraph(config, {
+      ...deps,
+      ...(stores?.messaging ? { store: stores.messaging } : {}),
+    }),
+  presence: (config, deps, { stores, presence: tuning }) =>
+    presence.createSubgraph(config, {
+      ...deps,
+      ...(stores?.presence ? { store: stores.presence } : {}),
+      ...(tuning ? { serviceOptions: tuning } : {}),
+    }),
+  media: (config, deps, { stores }) =>
+    media.createSubgraph(config, { ...deps, ...(stores?.media ? { store: stores.media } : {}) }),
+  notification: (config, deps, { stores }) =>
+    notification.createSubgraph(config, {
+      ...deps,
+      ...(stores?.notification ? { store: stores.notification } : {}),
+    }),
 };
 
 /** A verifier that also refuses sessions revoked elsewhere (announced on the bus). */
@@ -130,6 +161,7 @@ export async function startGuardyn(
         port: portOf('auth'),
         ...(options.auth ? { serviceOptions: options.auth } : {}),
         ...(options.authPasswords ? { passwords: options.authPasswords } : {}),
+        ...(options.stores?.auth ? { store: options.stores.auth } : {}),
       });
       started.push(subgraphs.auth);
     }
@@ -143,21 +175,17 @@ export async function startGuardyn(
         : undefined;
     if (verifier) {
       for (const name of others) {
-        const tuning =
-          name === 'presence' && options.presence ? { serviceOptions: options.presence } : {};
-        const store =
-          (name === 'messaging' || name === 'presence') && options.stores?.[name]
-            ? { store: options.stores[name] }
-            : {};
-        const server = await otherSubgraphs[name](config, {
-          logger: logger.child({ subgraph: name }),
-          bus,
-          verifier,
-          port: portOf(name),
-          subgraphUrl,
-          ...tuning,
-          ...store,
-        });
+        const server = await otherSubgraphs[name](
+          config,
+          {
+            logger: logger.child({ subgraph: name }),
+            bus,
+            verifier,
+            port: portOf(name),
+            subgraphUrl,
+          },
+          options,
+        );
         subgraphs[name] = server;
         started.push(server);
       }

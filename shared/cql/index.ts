@@ -30,6 +30,7 @@ export {
 } from './conditional.js';
 export { claimOne, type ClaimableTable, type ClaimOptions } from './claims.js';
 export { mapLimited } from './parallel.js';
+export { groupedBy, inChunks } from './chunks.js';
 export { rowPages } from './paging.js';
 export { ttlSeconds } from './ttl.js';
 export * as cells from './rows.js';

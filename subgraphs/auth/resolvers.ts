@@ -6,6 +6,7 @@ import {
   type PublicField,
 } from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
+import { createAuthLoaders, deviceGlobalId } from './loaders.js';
 import type {
   AuthResult,
   AuthService,
@@ -24,15 +25,6 @@ interface DeviceView {
   readonly name: string | null;
   readonly createdAt: Date;
   readonly lastSeenAt: Date | null;
-}
-
-export function deviceGlobalId(userId: string, deviceId: number): string {
-  return `${userId}:${deviceId}`;
-}
-
-function parseDeviceGlobalId(id: string): { userId: string; deviceId: number } | null {
-  const match = /^([^:]+):(\d{1,3})$/.exec(id);
-  return match?.[1] && match[2] ? { userId: match[1], deviceId: Number(match[2]) } : null;
 }
 
 function viewerOf(caller: Caller): string | null {
@@ -87,6 +79,7 @@ export const publicFields: readonly PublicField[] = [
 
 /** Thin: parse arguments, call the service, shape the result. */
 export function createResolvers(service: AuthService) {
+  const loaders = createAuthLoaders(service);
   return {
     DateTime: DateTimeScalar,
     Base64: Base64Scalar,
@@ -94,9 +87,9 @@ export function createResolvers(service: AuthService) {
     Query: {
       me: (_: unknown, __: unknown, { caller }: RequestContext) =>
         service.findUser(requirePrincipal(caller).userId),
-      user: (_: unknown, args: { id: string }, { caller }: RequestContext) => {
-        requirePrincipal(caller);
-        return service.findUser(args.id);
+      user: (_: unknown, args: { id: string }, context: RequestContext) => {
+        requirePrincipal(context.caller);
+        return loaders(context).users.load(args.id);
       },
       userByUsername: (_: unknown, args: { username: string }, { caller }: RequestContext) => {
         requirePrincipal(caller);
@@ -154,20 +147,19 @@ export function createResolvers(service: AuthService) {
     },
 
     User: {
-      __resolveReference: (reference: { id: string }) => service.findUser(reference.id),
-      devices: async (user: UserRecord, _: unknown, { caller }: RequestContext) => {
-        requirePrincipal(caller);
-        return (await service.devices(user.id)).map((device) =>
-          toDeviceView(device, viewerOf(caller)),
-        );
+      __resolveReference: (reference: { id: string }, context: RequestContext) =>
+        loaders(context).users.load(reference.id),
+      devices: async (user: UserRecord, _: unknown, context: RequestContext) => {
+        requirePrincipal(context.caller);
+        const devices = await loaders(context).devicesOfUser.load(user.id);
+        return devices.map((device) => toDeviceView(device, viewerOf(context.caller)));
       },
     },
 
     Device: {
-      __resolveReference: async (reference: { id: string }, { caller }: RequestContext) => {
-        const parsed = parseDeviceGlobalId(reference.id);
-        const device = parsed ? await service.findDevice(parsed.userId, parsed.deviceId) : null;
-        return device ? toDeviceView(device, viewerOf(caller)) : null;
+      __resolveReference: async (reference: { id: string }, context: RequestContext) => {
+        const device = await loaders(context).devices.load(reference.id);
+        return device ? toDeviceView(device, viewerOf(context.caller)) : null;
       },
     },
   };

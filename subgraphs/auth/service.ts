@@ -27,6 +27,7 @@ import {
   type ClaimedBundle,
   type ClaimedKeyPackage,
   type DeviceKeyUpload,
+  type DeviceKey,
   type DeviceRecord,
   type NewDevice,
   type PreKeyCounts,
@@ -263,18 +264,36 @@ export class AuthService {
     return isUserId(id) ? this.store.findUserById(id) : null;
   }
 
+  /** The user of each id, or null, in the order asked: one store call for the whole list. */
+  async findUsers(ids: readonly string[]): Promise<(UserRecord | null)[]> {
+    const wellFormed = ids.filter(isUserId);
+    const found = wellFormed.length > 0 ? await this.store.findUsersByIds(wellFormed) : [];
+    const byId = new Map(found.map((user) => [user.id, user]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
   async findUserByUsername(username: string): Promise<UserRecord | null> {
     return this.store.findUserByUsername(normalizeUsername(username));
   }
 
   // --- devices ---
 
-  async devices(userId: string): Promise<DeviceRecord[]> {
-    return this.store.listDevices(userId);
+  /** The devices of each user, in the order asked: one store call for the whole list. */
+  async devicesOfUsers(userIds: readonly string[]): Promise<DeviceRecord[][]> {
+    const devices = userIds.length > 0 ? await this.store.listDevicesOfUsers(userIds) : [];
+    const byUser = new Map<string, DeviceRecord[]>();
+    for (const device of devices)
+      byUser.set(device.userId, [...(byUser.get(device.userId) ?? []), device]);
+    return userIds.map((userId) => byUser.get(userId) ?? []);
   }
 
-  async findDevice(userId: string, deviceId: number): Promise<DeviceRecord | null> {
-    return isUserId(userId) ? this.store.findDevice(userId, deviceId) : null;
+  /** The device of each key, or null, in the order asked: one store call for the whole list. */
+  async findDevices(keys: readonly DeviceKey[]): Promise<(DeviceRecord | null)[]> {
+    const wellFormed = keys.filter((key) => isUserId(key.userId));
+    const found = wellFormed.length > 0 ? await this.store.findDevices(wellFormed) : [];
+    const keyOf = (key: DeviceKey) => `${key.userId}:${key.deviceId}`;
+    const byKey = new Map(found.map((device) => [keyOf(device), device]));
+    return keys.map((key) => byKey.get(keyOf(key)) ?? null);
   }
 
   async removeDevice(principal: Principal, deviceId: number): Promise<boolean> {

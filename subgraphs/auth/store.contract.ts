@@ -67,6 +67,53 @@ export function describeAuthStoreContract(
       expect(await store.findUserByUsername('nobody_here')).toBeNull();
     });
 
+    it('finds many users and devices with one call each, skipping unknown ones', async () => {
+      const users = [newUser(), newUser(), newUser()];
+      for (const user of users) await store.createUser(user, newDevice());
+      const [first, second] = users as [UserRecord, UserRecord, UserRecord];
+      await store.addDevice(first.id, newDevice(), 6, new Date());
+      const byId = (records: readonly { id: string }[]) =>
+        [...records].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+      const asked = [...users.map((user) => user.id), randomUUID(), first.id];
+      expect(byId(await store.findUsersByIds(asked))).toEqual(byId(users));
+      expect(await store.findUsersByIds([])).toEqual([]);
+
+      const devices = await store.listDevicesOfUsers([second.id, first.id, randomUUID()]);
+      const ordered = [first, second].sort((a, b) => (a.id < b.id ? -1 : 1));
+      expect(devices.map((device) => [device.userId, device.deviceId])).toEqual(
+        ordered.flatMap((user) =>
+          user.id === first.id
+            ? [
+                [user.id, 1],
+                [user.id, 2],
+              ]
+            : [[user.id, 1]],
+        ),
+      );
+      expect(devices).toEqual([
+        ...(await store.listDevices(ordered[0]?.id ?? '')),
+        ...(await store.listDevices(ordered[1]?.id ?? '')),
+      ]);
+
+      const found = await store.findDevices([
+        { userId: first.id, deviceId: 2 },
+        { userId: second.id, deviceId: 1 },
+        { userId: second.id, deviceId: 2 },
+        { userId: randomUUID(), deviceId: 1 },
+        { userId: first.id, deviceId: 2 },
+      ]);
+      const key = (device: { userId: string; deviceId: number }) =>
+        `${device.userId}:${device.deviceId}`;
+      expect(found.map(key).sort()).toEqual(
+        [key({ userId: first.id, deviceId: 2 }), key({ userId: second.id, deviceId: 1 })].sort(),
+      );
+      expect(found.find((device) => device.userId === second.id)).toEqual(
+        await store.findDevice(second.id, 1),
+      );
+      expect(await store.findDevices([])).toEqual([]);
+    });
+
     it('gives a username to exactly one of concurrent creators', async () => {
       const username = `race${randomBytes(4).toString('hex')}`;
       const results = await Promise.allSettled(

@@ -7,6 +7,8 @@ import {
   consistency,
   contentionPause,
   CqlContentionError,
+  groupedBy,
+  inChunks,
   mapLimited,
   openKeyspaceSession,
   ttlSeconds,
@@ -23,6 +25,7 @@ import {
   type ClaimedBundle,
   type ClaimedKeyPackage,
   type DeviceKeyUpload,
+  type DeviceKey,
   type DeviceRecord,
   type NewDevice,
   type NewKeyPackage,
@@ -100,6 +103,9 @@ const maxDeviceId = 127;
 const maxAttempts = 40;
 /** Statements in flight at once for one bulk write. */
 const writeConcurrency = 16;
+/** Partitions per `IN` of a batch read, and such reads in flight at once. */
+const inChunkSize = 100;
+const readConcurrency = 8;
 
 type OneTimeKind = 'ec' | 'kyber';
 
@@ -187,13 +193,22 @@ export class ScyllaAuthStore implements AuthStore {
         [id],
       )
     ).first();
-    if (!row || cells.optionalText(row, 'username') === null) return null;
-    return {
-      id: cells.text(row, 'id'),
-      username: cells.text(row, 'username'),
-      passwordHash: cells.text(row, 'password_hash'),
-      createdAt: cells.date(row, 'created_at'),
-    };
+    return row ? toUser(row) : null;
+  }
+
+  async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    const chunks = await mapLimited(inChunks(ids, inChunkSize), readConcurrency, async (chunk) =>
+      (
+        await this.db.execute(
+          `SELECT id, username, password_hash, created_at FROM ${this.ks}.users WHERE id IN ?`,
+          [chunk],
+        )
+      ).rows.flatMap((row) => {
+        const user = toUser(row);
+        return user ? [user] : [];
+      }),
+    );
+    return chunks.flat();
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
@@ -261,6 +276,37 @@ export class ScyllaAuthStore implements AuthStore {
 
   async listDevices(userId: string): Promise<DeviceRecord[]> {
     return (await this.deviceRows(userId)).map(({ device }) => device);
+  }
+
+  /** One single-partition read per user (`device_id IN`), issued together. */
+  async findDevices(keys: readonly DeviceKey[]): Promise<DeviceRecord[]> {
+    const byUser = [...groupedBy(keys, (key) => key.userId)];
+    const found = await mapLimited(byUser, readConcurrency, async ([userId, userKeys]) =>
+      (
+        await this.db.execute(
+          `SELECT * FROM ${this.ks}.devices WHERE user_id = ? AND device_id IN ?`,
+          [userId, [...new Set(userKeys.map((key) => key.deviceId))]],
+          { consistency: consistency.localQuorum },
+        )
+      ).rows.flatMap((row) => toDevice(row) ?? []),
+    );
+    return found.flat();
+  }
+
+  async listDevicesOfUsers(userIds: readonly string[]): Promise<DeviceRecord[]> {
+    const chunks = await mapLimited(
+      inChunks(userIds, inChunkSize),
+      readConcurrency,
+      async (chunk) =>
+        (
+          await this.db.execute(`SELECT * FROM ${this.ks}.devices WHERE user_id IN ?`, [chunk])
+        ).rows.flatMap((row) => toDevice(row) ?? []),
+    );
+    return chunks
+      .flat()
+      .sort((a, b) =>
+        a.userId === b.userId ? a.deviceId - b.deviceId : a.userId < b.userId ? -1 : 1,
+      );
   }
 
   async touchDevice(userId: string, deviceId: number, at: Date): Promise<void> {
@@ -890,6 +936,17 @@ function newDeviceRecord(
 }
 
 /** A device row, or null for a partial row left by an update racing a removal. */
+/** A `users` row without its username is a half-written account and reads as absent. */
+function toUser(row: Row): UserRecord | null {
+  if (cells.optionalText(row, 'username') === null) return null;
+  return {
+    id: cells.text(row, 'id'),
+    username: cells.text(row, 'username'),
+    passwordHash: cells.text(row, 'password_hash'),
+    createdAt: cells.date(row, 'created_at'),
+  };
+}
+
 function toDevice(row: Row): DeviceRecord | null {
   const identityKey = cells.optionalBytes(row, 'identity_key');
   if (identityKey === null) return null;

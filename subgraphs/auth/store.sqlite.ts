@@ -6,6 +6,7 @@ import {
   type ClaimedBundle,
   type ClaimedKeyPackage,
   type DeviceKeyUpload,
+  type DeviceKey,
   type DeviceRecord,
   type NewDevice,
   type NewKeyPackage,
@@ -193,6 +194,13 @@ export class SqliteAuthStore implements AuthStore {
     return row ? toUser(row) : null;
   }
 
+  async findUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM users WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as UserRow[];
+    return rows.map(toUser);
+  }
+
   async findUserByUsername(username: string): Promise<UserRecord | null> {
     const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as
       UserRow | undefined;
@@ -230,6 +238,30 @@ export class SqliteAuthStore implements AuthStore {
     const rows = this.db
       .prepare('SELECT * FROM devices WHERE user_id = ? ORDER BY device_id')
       .all(userId) as DeviceRow[];
+    return rows.map(toDevice);
+  }
+
+  async findDevices(keys: readonly DeviceKey[]): Promise<DeviceRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT d.* FROM devices d
+         JOIN (SELECT DISTINCT json_extract(value, '$.userId') AS user_id,
+                 json_extract(value, '$.deviceId') AS device_id FROM json_each(?)) k
+           ON d.user_id = k.user_id AND d.device_id = k.device_id`,
+      )
+      .all(
+        JSON.stringify(keys.map(({ userId, deviceId }) => ({ userId, deviceId }))),
+      ) as DeviceRow[];
+    return rows.map(toDevice);
+  }
+
+  async listDevicesOfUsers(userIds: readonly string[]): Promise<DeviceRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM devices WHERE user_id IN (SELECT value FROM json_each(?))
+         ORDER BY user_id, device_id`,
+      )
+      .all(JSON.stringify(userIds)) as DeviceRow[];
     return rows.map(toDevice);
   }
 

@@ -21,6 +21,12 @@ export interface DeviceRecord {
   readonly lastSeenAt: Date | null;
 }
 
+/** A device by its owner and Signal device id. */
+export interface DeviceKey {
+  readonly userId: string;
+  readonly deviceId: number;
+}
+
 export interface PreKeyRecord {
   readonly keyId: number;
   readonly publicKey: Uint8Array;
@@ -116,6 +122,8 @@ export interface AuthStore {
   /** Creates the user with device 1; UsernameTakenError when taken (also under races). */
   createUser(user: UserRecord, device: NewDevice): Promise<DeviceRecord>;
   findUserById(id: string): Promise<UserRecord | null>;
+  /** The users among `ids` that exist, in no particular order: one call for a whole list. */
+  findUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
   findUserByUsername(username: string): Promise<UserRecord | null>;
 
   /** Adds a device with the lowest free id in 2..127; DeviceLimitError beyond `maxDevices`. */
@@ -127,6 +135,10 @@ export interface AuthStore {
   ): Promise<DeviceRecord>;
   findDevice(userId: string, deviceId: number): Promise<DeviceRecord | null>;
   listDevices(userId: string): Promise<DeviceRecord[]>;
+  /** The devices among `keys` that exist, in no particular order: one call for a whole list. */
+  findDevices(keys: readonly DeviceKey[]): Promise<DeviceRecord[]>;
+  /** Every device of each of `userIds`, by user and then device id: one call for a whole list. */
+  listDevicesOfUsers(userIds: readonly string[]): Promise<DeviceRecord[]>;
   touchDevice(userId: string, deviceId: number, at: Date): Promise<void>;
   /** Deletes the device, its keys, KeyPackages and sessions; returns the revoked session ids. */
   removeDevice(userId: string, deviceId: number): Promise<string[]>;

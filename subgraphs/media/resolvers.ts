@@ -7,6 +7,7 @@ import {
   type PublicField,
 } from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
+import { createMediaLoaders } from './loaders.js';
 import type { MediaService } from './service.js';
 import type { MediaRecord } from './store.js';
 import { receiveUpload } from './upload-file.js';
@@ -23,6 +24,7 @@ export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 /** Thin: check the caller, adapt the uploads, call the service. */
 export function createResolvers(service: MediaService, downloadUrl: (id: string) => string) {
+  const loaders = createMediaLoaders(service);
   return {
     DateTime: DateTimeScalar,
     Upload: GraphQLUpload,
@@ -30,7 +32,7 @@ export function createResolvers(service: MediaService, downloadUrl: (id: string)
     Query: {
       media: (_: unknown, args: { id: string }, context: RequestContext) => {
         requirePrincipal(context.caller);
-        return service.findMedia(args.id);
+        return loaders(context).media.load(args.id);
       },
     },
 
@@ -59,11 +61,13 @@ export function createResolvers(service: MediaService, downloadUrl: (id: string)
     Media: {
       __resolveReference: (reference: { id: string }, context: RequestContext) => {
         requirePrincipal(context.caller);
-        return service.findMedia(reference.id);
+        return loaders(context).media.load(reference.id);
       },
       owner: (media: MediaRecord) => ({ id: media.ownerId }),
-      thumbnail: (media: MediaRecord) => service.thumbnailOf(media),
-      thumbnails: (media: MediaRecord) => service.thumbnails(media),
+      thumbnail: async (media: MediaRecord, _: unknown, context: RequestContext) =>
+        service.preferredThumbnail(await loaders(context).thumbnails.load(media.id)),
+      thumbnails: (media: MediaRecord, _: unknown, context: RequestContext) =>
+        loaders(context).thumbnails.load(media.id),
       downloadUrl: (media: MediaRecord) => downloadUrl(media.id),
     },
 
@@ -71,7 +75,7 @@ export function createResolvers(service: MediaService, downloadUrl: (id: string)
       __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
       avatar: (user: { id: string }, _: unknown, context: RequestContext) => {
         requirePrincipal(context.caller);
-        return service.avatarOf(user.id);
+        return loaders(context).avatars.load(user.id);
       },
     },
   };

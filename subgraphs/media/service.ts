@@ -129,9 +129,38 @@ export class MediaService {
     return this.store.listThumbnails(media.id);
   }
 
+  /** The media of each id, or null, in the order asked: one store call for the whole list. */
+  async findMediaMany(ids: readonly string[]): Promise<(MediaRecord | null)[]> {
+    const found = ids.length > 0 ? await this.store.findMediaByIds(ids) : [];
+    const byId = new Map(found.map((record) => [record.id, record]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Each user's current avatar, or null, in the order asked: one store call for the whole list. */
+  async avatarsOf(userIds: readonly string[]): Promise<(MediaRecord | null)[]> {
+    const avatars = userIds.length > 0 ? await this.store.latestAvatarsOf(userIds) : [];
+    const byOwner = new Map(avatars.map((avatar) => [avatar.ownerId, avatar]));
+    return userIds.map((userId) => byOwner.get(userId) ?? null);
+  }
+
+  /** Each media's thumbnails (see `thumbnails`), in the order asked: one store call for all. */
+  async thumbnailsOfMany(mediaIds: readonly string[]): Promise<MediaRecord[][]> {
+    const thumbnails = mediaIds.length > 0 ? await this.store.listThumbnailsOfMany(mediaIds) : [];
+    const byParent = new Map<string, MediaRecord[]>();
+    for (const thumbnail of thumbnails) {
+      if (thumbnail.parentId === null) continue;
+      byParent.set(thumbnail.parentId, [...(byParent.get(thumbnail.parentId) ?? []), thumbnail]);
+    }
+    return mediaIds.map((id) => byParent.get(id) ?? []);
+  }
+
   /** The default-size server thumbnail, else the client's thumbnail, else none. */
   async thumbnailOf(media: MediaRecord): Promise<MediaRecord | null> {
-    const thumbnails = await this.store.listThumbnails(media.id);
+    return this.preferredThumbnail(await this.store.listThumbnails(media.id));
+  }
+
+  /** Of a media's thumbnails: the default-size server one, else the client's, else none. */
+  preferredThumbnail(thumbnails: readonly MediaRecord[]): MediaRecord | null {
     return (
       thumbnails.find(
         (thumbnail) => thumbnail.thumbnailSize === this.options.defaultThumbnailSize,

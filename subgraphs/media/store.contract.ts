@@ -63,6 +63,54 @@ export function describeMediaStoreContract(
       expect(await store.listThumbnails(big.id)).toEqual([]);
     });
 
+    it('reads media, thumbnails and latest avatars of many with one call each', async () => {
+      const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
+      const byId = (records: readonly MediaRecord[]) =>
+        [...records].sort((a, b) => (a.id < b.id ? -1 : 1));
+      const [first, second] = [media({ encrypted: false }), media({ encrypted: false })];
+      const thumbnailOf = (parent: MediaRecord, size: number | null) =>
+        media({
+          kind: 'thumbnail',
+          parentId: parent.id,
+          ownerId: parent.ownerId,
+          thumbnailSize: size,
+        });
+      const firstThumbnails = [
+        thumbnailOf(first, 1024),
+        thumbnailOf(first, null),
+        thumbnailOf(first, 64),
+      ];
+      const secondThumbnails = [thumbnailOf(second, 256)];
+      await store.insert([first, ...firstThumbnails]);
+      await store.insert([second, ...secondThumbnails]);
+
+      expect(byId(await store.findMediaByIds([first.id, second.id, uuid7(), first.id]))).toEqual(
+        byId([first, second]),
+      );
+      expect(await store.findMediaByIds([])).toEqual([]);
+
+      const thumbnails = await store.listThumbnailsOfMany([second.id, first.id, uuid7()]);
+      const ofParent = (parent: MediaRecord) =>
+        thumbnails.filter((thumbnail) => thumbnail.parentId === parent.id);
+      expect(ofParent(first)).toEqual(await store.listThumbnails(first.id));
+      expect(ofParent(second)).toEqual(secondThumbnails);
+      expect(thumbnails).toHaveLength(4);
+
+      const [ownerA, ownerB] = [randomUUID(), randomUUID()];
+      const latestA = media({ ownerId: ownerA, kind: 'avatar', createdAt: at(3) });
+      const latestB = media({ ownerId: ownerB, kind: 'avatar', createdAt: at(1) });
+      await store.insert([
+        media({ ownerId: ownerA, kind: 'avatar', createdAt: at(1) }),
+        latestA,
+        media({ ownerId: ownerA, createdAt: at(5) }),
+        latestB,
+      ]);
+      expect(byId(await store.latestAvatarsOf([ownerA, ownerB, randomUUID()]))).toEqual(
+        byId([latestA, latestB]),
+      );
+      expect(await store.latestAvatarsOf([])).toEqual([]);
+    });
+
     it('lists a user’s avatars newest first, and only avatars', async () => {
       const ownerId = randomUUID();
       const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));

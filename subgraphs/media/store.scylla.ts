@@ -3,6 +3,7 @@ import {
   cells,
   conditional,
   consistency,
+  inChunks,
   mapLimited,
   openKeyspaceSession,
   type BatchStatement,
@@ -52,8 +53,10 @@ const recordPlaceholders = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?';
 
 /** Client-made thumbnails (no size) sort after every server-made size. */
 const unsizedRank = 2 ** 31 - 1;
-/** Statements in flight at once for one bulk write. */
+/** Statements in flight at once for one bulk write or read. */
 const concurrency = 16;
+/** Partitions per `IN` of a batch read. */
+const inChunkSize = 100;
 
 const mediaKinds: readonly MediaKind[] = ['attachment', 'avatar', 'thumbnail'];
 
@@ -165,6 +168,29 @@ export class ScyllaMediaStore implements MediaStore {
     return rows.map(toRecord);
   }
 
+  async findMediaByIds(ids: readonly string[]): Promise<MediaRecord[]> {
+    return this.readInChunks(ids, (chunk) => ({
+      query: `SELECT ${recordColumnNames} FROM ${this.ks}.media WHERE id IN ?`,
+      params: [chunk],
+    }));
+  }
+
+  async listThumbnailsOfMany(parentIds: readonly string[]): Promise<MediaRecord[]> {
+    // Rows come partition by partition, each in clustering (listThumbnails) order.
+    return this.readInChunks(parentIds, (chunk) => ({
+      query: `SELECT ${recordColumnNames} FROM ${this.ks}.media_thumbnails WHERE parent_id IN ?`,
+      params: [chunk],
+    }));
+  }
+
+  async latestAvatarsOf(ownerIds: readonly string[]): Promise<MediaRecord[]> {
+    return this.readInChunks(ownerIds, (chunk) => ({
+      query: `SELECT ${recordColumnNames} FROM ${this.ks}.media_avatars WHERE owner_id IN ?
+              PER PARTITION LIMIT 1`,
+      params: [chunk],
+    }));
+  }
+
   async deleteMedia(id: string): Promise<MediaRecord[]> {
     const record = await this.findMedia(id);
     if (!record) return [];
@@ -190,6 +216,21 @@ export class ScyllaMediaStore implements MediaStore {
   }
 
   // --- internals ---
+
+  /** Records read with a partition-key `IN`, chunked; chunks are read together. */
+  private async readInChunks(
+    keys: readonly string[],
+    statement: (chunk: string[]) => BatchStatement,
+  ): Promise<MediaRecord[]> {
+    const chunks = await mapLimited(inChunks(keys, inChunkSize), concurrency, async (chunk) => {
+      const { query, params } = statement(chunk);
+      const rows = (await this.db.execute(query, params)).rows;
+      return rows.flatMap((row) =>
+        cells.optionalText(row, 'owner_id') === null ? [] : [toRecord(row)],
+      );
+    });
+    return chunks.flat();
+  }
 
   /** True when `id` is now claimed by `token` (also when a timed-out attempt of ours won it). */
   private async claimId(id: string, token: string): Promise<boolean> {

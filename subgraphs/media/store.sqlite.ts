@@ -113,6 +113,36 @@ export class SqliteMediaStore implements MediaStore {
     return rows.map(toRecord);
   }
 
+  async findMediaByIds(ids: readonly string[]) {
+    const rows = this.db
+      .prepare('SELECT * FROM media WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as MediaRow[];
+    return rows.map(toRecord);
+  }
+
+  async listThumbnailsOfMany(parentIds: readonly string[]) {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM media WHERE parent_id IN (SELECT value FROM json_each(?))
+         ORDER BY parent_id, thumbnail_size IS NULL, thumbnail_size, created_at, id`,
+      )
+      .all(JSON.stringify(parentIds)) as MediaRow[];
+    return rows.map(toRecord);
+  }
+
+  async latestAvatarsOf(ownerIds: readonly string[]) {
+    // The first row of each owner in `listAvatars` order (the avatars_by_owner index).
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY owner_id ORDER BY created_at DESC, id DESC) AS rank
+           FROM media WHERE kind = 'avatar' AND owner_id IN (SELECT value FROM json_each(?))
+         ) WHERE rank = 1`,
+      )
+      .all(JSON.stringify(ownerIds)) as MediaRow[];
+    return rows.map(toRecord);
+  }
+
   async deleteMedia(id: string) {
     return this.db.transaction(() => {
       const rows = this.db

@@ -30,6 +30,15 @@ export interface MediaStore {
   listThumbnails(parentId: string): Promise<MediaRecord[]>;
   /** A user's avatars, newest first. */
   listAvatars(ownerId: string): Promise<MediaRecord[]>;
+  /** The media among `ids` that exist, in no particular order: one call for a whole list. */
+  findMediaByIds(ids: readonly string[]): Promise<MediaRecord[]>;
+  /**
+   * The thumbnails of each of `parentIds`, grouped by parent, each group in `listThumbnails`
+   * order: one call for a whole list.
+   */
+  listThumbnailsOfMany(parentIds: readonly string[]): Promise<MediaRecord[]>;
+  /** The newest avatar of each of `ownerIds` that has one: one call for a whole list. */
+  latestAvatarsOf(ownerIds: readonly string[]): Promise<MediaRecord[]>;
   /** Deletes a media and its thumbnails; returns what was deleted (empty when it was not there). */
   deleteMedia(id: string): Promise<MediaRecord[]>;
 

@@ -15,28 +15,25 @@ function requester({ caller, authorization }: RequestContext): Requester {
   return { principal: requirePrincipal(caller), authorization };
 }
 
-/** Conversations looked up while resolving one request, so a page of envelopes asks once each. */
-const conversationCache = new WeakMap<
-  RequestContext,
-  Map<string, Promise<ConversationRecord | null>>
->();
-
-function cachedConversation(service: MessagingService, context: RequestContext, id: string) {
-  let cache = conversationCache.get(context);
-  if (!cache) conversationCache.set(context, (cache = new Map()));
-  let found = cache.get(id);
-  if (!found) {
-    found = service.conversation(requirePrincipal(context.caller), id).catch(() => null);
-    cache.set(id, found);
-  }
-  return found;
-}
-
 /** What answers without a verified token: only the SDL; everything else is UNAUTHENTICATED. */
 export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 /** Thin: parse arguments, call the service, shape the result. */
 export function createResolvers(service: MessagingService, groups: GroupService) {
+  // The conversations and envelopes of one request (an `_entities` list, or every envelope's
+  // conversation): one store call each, filtered for the caller as single lookups are.
+  const conversations = perRequest(
+    (context: RequestContext) =>
+      new Batcher<string, ConversationRecord | null>((ids) =>
+        service.conversationsByIds(requirePrincipal(context.caller), ids),
+      ),
+  );
+  const envelopes = perRequest(
+    (context: RequestContext) =>
+      new Batcher<string, EnvelopeRecord | null>((ids) =>
+        service.envelopes(requirePrincipal(context.caller), ids),
+      ),
+  );
   // All `User` references of one request are answered with one store call.
   const presenceReveal = perRequest(
     (context: RequestContext) =>
@@ -99,19 +96,17 @@ export function createResolvers(service: MessagingService, groups: GroupService)
 
     Conversation: {
       __resolveReference: (reference: { id: string }, context: RequestContext) =>
-        cachedConversation(service, context, reference.id),
+        conversations(context).load(reference.id),
       members: (conversation: ConversationRecord) => conversation.memberIds.map((id) => ({ id })),
     },
 
     Envelope: {
       __resolveReference: (reference: { id: string }, context: RequestContext) =>
-        service.envelope(requirePrincipal(context.caller), reference.id),
+        envelopes(context).load(reference.id),
       sender: (envelope: EnvelopeRecord) =>
         envelope.senderUserId ? { id: envelope.senderUserId } : null,
       conversation: (envelope: EnvelopeRecord, _: unknown, context: RequestContext) =>
-        envelope.conversationId
-          ? cachedConversation(service, context, envelope.conversationId)
-          : null,
+        envelope.conversationId ? conversations(context).load(envelope.conversationId) : null,
     },
   };
 }

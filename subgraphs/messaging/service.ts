@@ -224,6 +224,19 @@ export class MessagingService {
     return this.store.findEnvelope(principal.userId, principal.deviceId, id, this.now());
   }
 
+  /** Each envelope, if it is in the caller's device's mailbox, in the order asked: one store call. */
+  async envelopes(
+    principal: Principal,
+    ids: readonly string[],
+  ): Promise<(EnvelopeRecord | null)[]> {
+    const found =
+      ids.length > 0
+        ? await this.store.findEnvelopes(principal.userId, principal.deviceId, ids, this.now())
+        : [];
+    const byId = new Map(found.map((envelope) => [envelope.id, envelope]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
   /**
    * Those of `userIds` whose presence the caller may see: the caller, and whoever has spoken in
    * a conversation (their direct one, or a group both belong to now) with the caller. Only what
@@ -248,6 +261,23 @@ export class MessagingService {
     if (!conversation || !conversation.memberIds.includes(principal.userId))
       throw new NotFoundError('No such conversation');
     return conversation;
+  }
+
+  /**
+   * Each conversation if the caller is a member, else null (as `conversation`, existence is not
+   * revealed), in the order asked: one store call for the whole list.
+   */
+  async conversationsByIds(
+    principal: Principal,
+    ids: readonly string[],
+  ): Promise<(ConversationRecord | null)[]> {
+    const found = ids.length > 0 ? await this.store.findConversations(ids) : [];
+    const visible = new Map(
+      found
+        .filter((conversation) => conversation.memberIds.includes(principal.userId))
+        .map((conversation) => [conversation.id, conversation]),
+    );
+    return ids.map((id) => visible.get(id) ?? null);
   }
 
   /** A removed device's mailbox goes with it. */

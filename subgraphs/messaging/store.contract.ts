@@ -108,6 +108,42 @@ export function describeMessagingStoreContract(
       expect(await store.deleteMailbox(user, 2)).toBe(1);
     });
 
+    it('finds many envelopes of one device with one call: its own, unexpired ones only', async () => {
+      const user = randomUUID();
+      const mine = [envelope(user, 1), envelope(user, 1), envelope(user, 1)];
+      const otherDevice = envelope(user, 2);
+      const expired = envelope(user, 1, { expiresAt: new Date(Date.now() - 1) });
+      await store.storeEnvelopes([...mine, otherDevice, expired]);
+      const asked = [...mine, otherDevice, expired].map((e) => e.id);
+      const found = await store.findEnvelopes(user, 1, [...asked, uuid7()], new Date());
+      expect(found.map((e) => e.id).sort()).toEqual(mine.map((e) => e.id).sort());
+      expect(found.find((e) => e.id === mine[0]?.id)).toEqual(
+        await store.findEnvelope(user, 1, mine[0]?.id ?? '', new Date()),
+      );
+      expect(await store.findEnvelopes(randomUUID(), 1, asked, new Date())).toEqual([]);
+      expect(await store.findEnvelopes(user, 1, [], new Date())).toEqual([]);
+    });
+
+    it('finds many conversations with one call, members included', async () => {
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      const direct = await store.ensureDirectConversation([a, b], randomUUID(), new Date());
+      const group = await store.createGroup({
+        id: randomUUID(),
+        kind: 'GROUP',
+        mlsGroupId: new Uint8Array(randomBytes(16)),
+        epoch: 0,
+        createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
+        memberIds: [c, a],
+      });
+      const found = await store.findConversations([group.id, randomUUID(), direct.id, group.id]);
+      const byId = new Map(found.map((conversation) => [conversation.id, conversation]));
+      expect(found).toHaveLength(2);
+      expect(byId.get(direct.id)).toEqual(await store.findConversation(direct.id));
+      expect(byId.get(group.id)).toEqual(await store.findConversation(group.id));
+      expect([...(byId.get(group.id)?.memberIds ?? [])].sort()).toEqual([a, c].sort());
+      expect(await store.findConversations([])).toEqual([]);
+    });
+
     it('creates one direct conversation per pair, also when both create it at once', async () => {
       const [a, b] = [randomUUID(), randomUUID()];
       const created = await Promise.all([

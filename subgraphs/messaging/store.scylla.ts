@@ -6,6 +6,8 @@ import {
   consistency,
   contentionPause,
   CqlContentionError,
+  groupedBy,
+  inChunks,
   mapLimited,
   openKeyspaceSession,
   ttlSeconds,
@@ -135,6 +137,9 @@ const sweepGraceMs = 24 * hourMs;
 const maxAttempts = 40;
 /** Statements in flight at once for one bulk write or read. */
 const concurrency = 16;
+/** The columns a conversation is read from (its partition: a row per member, static the rest). */
+const conversationColumns =
+  'member_id, added_at, kind, mls_group_id, epoch, created_at, pending_commit';
 
 export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
   /** How long sent-message records are kept for idempotency (GUARDYN_MESSAGING__RETENTION_DAYS). */
@@ -302,31 +307,26 @@ export class ScyllaMessagingStore implements MessagingStore {
   async findConversation(id: string): Promise<ConversationRecord | null> {
     const rows = (
       await this.db.execute(
-        `SELECT member_id, added_at, kind, mls_group_id, epoch, created_at, pending_commit
-         FROM ${this.ks}.conversations WHERE id = ?`,
+        `SELECT ${conversationColumns} FROM ${this.ks}.conversations WHERE id = ?`,
         [id],
       )
     ).rows;
-    const head = rows[0];
-    const kind = head ? cells.optionalText(head, 'kind') : null;
-    if (!head || (kind !== 'DIRECT' && kind !== 'GROUP')) return null;
-    const pending = cells.optionalText(head, 'pending_commit');
-    if (pending !== null) await this.deliverCommit(id, pending);
-    const members = rows
-      .flatMap((row) => {
-        const memberId = cells.optionalText(row, 'member_id');
-        const addedAt = cells.optionalDate(row, 'added_at')?.getTime() ?? 0;
-        return memberId === null ? [] : [{ memberId, addedAt }];
-      })
-      .sort((a, b) => a.addedAt - b.addedAt || (a.memberId < b.memberId ? -1 : 1));
-    return {
-      id,
-      kind: kind satisfies ConversationKind,
-      mlsGroupId: cells.optionalBytes(head, 'mls_group_id'),
-      epoch: cells.optionalInt(head, 'epoch'),
-      createdAt: cells.date(head, 'created_at'),
-      memberIds: members.map((member) => member.memberId),
-    };
+    return this.conversationOf(id, rows);
+  }
+
+  /** Partition `IN`, 100 conversations per query, the queries issued together. */
+  async findConversations(ids: readonly string[]): Promise<ConversationRecord[]> {
+    const chunks = await mapLimited(inChunks(ids, 100), concurrency, async (chunk) => {
+      const rows = (
+        await this.db.execute(
+          `SELECT id, ${conversationColumns} FROM ${this.ks}.conversations WHERE id IN ?`,
+          [chunk],
+        )
+      ).rows;
+      const rowsOf = groupedBy(rows, (row) => cells.text(row, 'id'));
+      return Promise.all([...rowsOf].map(([id, own]) => this.conversationOf(id, own)));
+    });
+    return chunks.flat().filter((conversation) => conversation !== null);
   }
 
   async listConversations(userId: string): Promise<ConversationRecord[]> {
@@ -506,6 +506,27 @@ export class ScyllaMessagingStore implements MessagingStore {
     ).first();
     const envelope = row ? toEnvelope(row) : null;
     return envelope && envelope.expiresAt > now ? envelope : null;
+  }
+
+  /** One mailbox partition, `IN` on the clustering id, 100 ids per query. */
+  async findEnvelopes(
+    userId: string,
+    deviceId: number,
+    ids: readonly string[],
+    now: Date,
+  ): Promise<EnvelopeRecord[]> {
+    const chunks = await mapLimited(inChunks(ids, 100), concurrency, async (chunk) =>
+      (
+        await this.db.execute(
+          `SELECT * FROM ${this.ks}.mailbox WHERE user_id = ? AND device_id = ? AND id IN ?`,
+          [userId, deviceId, chunk],
+        )
+      ).rows.flatMap((row) => {
+        const envelope = toEnvelope(row);
+        return envelope.expiresAt > now ? [envelope] : [];
+      }),
+    );
+    return chunks.flat();
   }
 
   async readMailbox(
@@ -902,6 +923,36 @@ export class ScyllaMessagingStore implements MessagingStore {
       `INSERT INTO ${this.ks}.speakers_by_user (user_id, conversation_id) VALUES (?, ?)`,
       [speaker.userId, speaker.conversationId],
     );
+  }
+
+  /**
+   * A conversation from the rows of its partition (null when it has no kind: absent or half
+   * written); a commit left pending is delivered first, as by any reader of the conversation.
+   */
+  private async conversationOf(
+    id: string,
+    rows: readonly Row[],
+  ): Promise<ConversationRecord | null> {
+    const head = rows[0];
+    const kind = head ? cells.optionalText(head, 'kind') : null;
+    if (!head || (kind !== 'DIRECT' && kind !== 'GROUP')) return null;
+    const pending = cells.optionalText(head, 'pending_commit');
+    if (pending !== null) await this.deliverCommit(id, pending);
+    const members = rows
+      .flatMap((row) => {
+        const memberId = cells.optionalText(row, 'member_id');
+        const addedAt = cells.optionalDate(row, 'added_at')?.getTime() ?? 0;
+        return memberId === null ? [] : [{ memberId, addedAt }];
+      })
+      .sort((a, b) => a.addedAt - b.addedAt || (a.memberId < b.memberId ? -1 : 1));
+    return {
+      id,
+      kind: kind satisfies ConversationKind,
+      mlsGroupId: cells.optionalBytes(head, 'mls_group_id'),
+      epoch: cells.optionalInt(head, 'epoch'),
+      createdAt: cells.date(head, 'created_at'),
+      memberIds: members.map((member) => member.memberId),
+    };
   }
 
   private async conversationIdsOf(userId: string): Promise<string[]> {

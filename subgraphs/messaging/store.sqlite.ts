@@ -230,6 +230,16 @@ export class SqliteMessagingStore implements MessagingStore {
     return row ? toEnvelope(row) : null;
   }
 
+  async findEnvelopes(userId: string, deviceId: number, ids: readonly string[], now: Date) {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM envelopes WHERE recipient_user_id = ? AND recipient_device_id = ?
+           AND expires_at > ? AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(userId, deviceId, now.getTime(), JSON.stringify(ids)) as EnvelopeRow[];
+    return rows.map(toEnvelope);
+  }
+
   async ensureDirectConversation(
     userIds: readonly [string, string],
     candidateId: string,
@@ -256,6 +266,30 @@ export class SqliteMessagingStore implements MessagingStore {
 
   async findConversation(id: string) {
     return this.conversationSync(id);
+  }
+
+  async findConversations(ids: readonly string[]) {
+    // Two reads in one transaction: the conversations, then all their members.
+    return this.db.transaction(() => {
+      const idList = JSON.stringify(ids);
+      const rows = this.db
+        .prepare('SELECT * FROM conversations WHERE id IN (SELECT value FROM json_each(?))')
+        .all(idList) as ConversationRow[];
+      const members = this.db
+        .prepare(
+          `SELECT conversation_id, user_id FROM conversation_members
+           WHERE conversation_id IN (SELECT value FROM json_each(?)) ORDER BY rowid`,
+        )
+        .all(idList) as { conversation_id: string; user_id: string }[];
+      const membersOf = new Map<string, string[]>();
+      for (const member of members) {
+        membersOf.set(member.conversation_id, [
+          ...(membersOf.get(member.conversation_id) ?? []),
+          member.user_id,
+        ]);
+      }
+      return rows.map((row) => toConversation(row, membersOf.get(row.id) ?? []));
+    })();
   }
 
   async listConversations(userId: string) {
@@ -497,13 +531,20 @@ export class SqliteMessagingStore implements MessagingStore {
     const members = this.db
       .prepare('SELECT user_id FROM conversation_members WHERE conversation_id = ? ORDER BY rowid')
       .all(id) as { user_id: string }[];
-    return {
-      id: row.id,
-      kind: row.kind,
-      mlsGroupId: row.mls_group_id ? new Uint8Array(row.mls_group_id) : null,
-      epoch: row.epoch,
-      createdAt: new Date(row.created_at),
-      memberIds: members.map((member) => member.user_id),
-    };
+    return toConversation(
+      row,
+      members.map((member) => member.user_id),
+    );
   }
+}
+
+function toConversation(row: ConversationRow, memberIds: readonly string[]): ConversationRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    mlsGroupId: row.mls_group_id ? new Uint8Array(row.mls_group_id) : null,
+    epoch: row.epoch,
+    createdAt: new Date(row.created_at),
+    memberIds,
+  };
 }

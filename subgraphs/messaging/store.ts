@@ -133,6 +133,14 @@ export interface MessagingStore extends MailboxQuotaStore {
     now: Date,
   ): Promise<EnvelopeRecord | null>;
 
+  /** Those of `ids` still in the device's mailbox and not expired: one call for a whole list. */
+  findEnvelopes(
+    userId: string,
+    deviceId: number,
+    ids: readonly string[],
+    now: Date,
+  ): Promise<EnvelopeRecord[]>;
+
   /** The direct conversation of two users, created (with `candidateId`) on first use. */
   ensureDirectConversation(
     userIds: readonly [string, string],
@@ -140,6 +148,8 @@ export interface MessagingStore extends MailboxQuotaStore {
     now: Date,
   ): Promise<ConversationRecord>;
   findConversation(id: string): Promise<ConversationRecord | null>;
+  /** The conversations among `ids` that exist, in no particular order: one call for a list. */
+  findConversations(ids: readonly string[]): Promise<ConversationRecord[]>;
   listConversations(userId: string): Promise<ConversationRecord[]>;
   /** Registers an MLS group at epoch 0; GroupExistsError when its group id is taken. */
   createGroup(conversation: ConversationRecord): Promise<ConversationRecord>;

@@ -1,4 +1,5 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
+import { Batcher, perRequest } from '../../shared/batching/index.js';
 import {
   DateTimeScalar,
   federationPublicFields,
@@ -6,12 +7,20 @@ import {
 } from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type { NotificationService } from './service.js';
+import type { PushRegistration } from './store.js';
 
 /** What answers without a verified token: only the SDL; everything else is UNAUTHENTICATED. */
 export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 /** Thin: check the caller, call the service. */
 export function createResolvers(service: NotificationService) {
+  // All `Device.push` fields of one request (one `_entities` list): one store read.
+  const registrations = perRequest(
+    (context: RequestContext) =>
+      new Batcher<string, PushRegistration | null>((deviceIds) =>
+        service.registrationsOf(requirePrincipal(context.caller), deviceIds),
+      ),
+  );
   return {
     DateTime: DateTimeScalar,
 
@@ -28,7 +37,7 @@ export function createResolvers(service: NotificationService) {
     Device: {
       __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
       push: (device: { id: string }, _: unknown, context: RequestContext) =>
-        service.registrationOf(requirePrincipal(context.caller), device.id),
+        registrations(context).load(device.id),
     },
   };
 }

@@ -61,9 +61,28 @@ export class NotificationService {
     viewer: Principal,
     deviceGlobalId: string,
   ): Promise<PushRegistration | null> {
-    const device = parseDeviceGlobalId(deviceGlobalId);
-    if (!device || device.userId !== viewer.userId) return null;
-    return this.store.findRegistration(device.userId, device.deviceId);
+    return (await this.registrationsOf(viewer, [deviceGlobalId]))[0] ?? null;
+  }
+
+  /**
+   * The registration of each device, in the order asked: the viewer's own devices only (others
+   * get none, as in `registrationOf`), one store call for the whole list.
+   */
+  async registrationsOf(
+    viewer: Principal,
+    deviceGlobalIds: readonly string[],
+  ): Promise<(PushRegistration | null)[]> {
+    // Someone else's device (or a malformed id) is asked nothing and shows none.
+    const ownDeviceIds = deviceGlobalIds.map((id) => {
+      const device = parseDeviceGlobalId(id);
+      return device && device.userId === viewer.userId ? device.deviceId : null;
+    });
+    const asked = ownDeviceIds.filter((deviceId) => deviceId !== null);
+    const found = asked.length > 0 ? await this.store.findRegistrations(viewer.userId, asked) : [];
+    const byDevice = new Map(found.map((entry) => [entry.deviceId, entry]));
+    return ownDeviceIds.map((deviceId) =>
+      deviceId === null ? null : (byDevice.get(deviceId) ?? null),
+    );
   }
 
   /** A gateway reported a socket opening (or still open) or closing. */

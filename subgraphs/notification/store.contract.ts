@@ -37,6 +37,17 @@ export function describeNotificationStoreContract(
       expect(await store.findRegistration(entry.userId, 2)).toBeNull();
     });
 
+    it('finds the registrations of many devices of a user with one call', async () => {
+      const userId = randomUUID();
+      const first = await store.register(registration({ userId, deviceId: 1 }), at(0));
+      const third = await store.register(registration({ userId, deviceId: 3 }), at(1));
+      await store.register(registration({ deviceId: 2 }), at(2));
+      const found = await store.findRegistrations(userId, [3, 2, 1, 3]);
+      expect([...found].sort((a, b) => a.deviceId - b.deviceId)).toEqual([first, third]);
+      expect(await store.findRegistrations(userId, [])).toEqual([]);
+      expect(await store.findRegistrations(randomUUID(), [1])).toEqual([]);
+    });
+
     it('keeps createdAt and the last push for the same token; a new token starts afresh', async () => {
       const entry = registration();
       await store.register(entry, at(0));

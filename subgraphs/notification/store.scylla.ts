@@ -130,6 +130,24 @@ export class ScyllaNotificationStore implements NotificationStore {
     return this.registration(userId, deviceId, consistency.localQuorum);
   }
 
+  /** One read: `IN` on the last column of the (user, device) partition key. */
+  async findRegistrations(
+    userId: string,
+    deviceIds: readonly number[],
+  ): Promise<PushRegistration[]> {
+    const unique = [...new Set(deviceIds)];
+    if (unique.length === 0) return [];
+    const rows = (
+      await this.db.execute(
+        `SELECT user_id, device_id, platform, push_token, created_at, last_push_at
+         FROM ${this.ks}.push_registrations WHERE user_id = ? AND device_id IN ?`,
+        [userId, unique],
+        { consistency: consistency.localQuorum },
+      )
+    ).rows;
+    return rows.flatMap((row) => toRegistration(row) ?? []);
+  }
+
   async removeRegistration(userId: string, deviceId: number): Promise<boolean> {
     const current = await this.registration(userId, deviceId, consistency.localQuorum);
     if (!current) return false;

@@ -74,6 +74,16 @@ export class SqliteNotificationStore implements NotificationStore {
     return this.findSync(userId, deviceId);
   }
 
+  async findRegistrations(userId: string, deviceIds: readonly number[]) {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM push_registrations
+         WHERE user_id = ? AND device_id IN (SELECT value FROM json_each(?)) ORDER BY device_id`,
+      )
+      .all(userId, JSON.stringify(deviceIds)) as RegistrationRow[];
+    return rows.map(toRegistration);
+  }
+
   async removeRegistration(userId: string, deviceId: number) {
     return (
       this.db

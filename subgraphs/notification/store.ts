@@ -26,6 +26,8 @@ export interface NotificationStore {
     now: Date,
   ): Promise<PushRegistration>;
   findRegistration(userId: string, deviceId: number): Promise<PushRegistration | null>;
+  /** The registrations of those of the user's `deviceIds` that have one: one call for a list. */
+  findRegistrations(userId: string, deviceIds: readonly number[]): Promise<PushRegistration[]>;
   /** Removes the device's token; true when there was one. */
   removeRegistration(userId: string, deviceId: number): Promise<boolean>;
   /**

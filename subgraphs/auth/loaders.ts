@@ -1,0 +1,42 @@
+import { Batcher, perRequest } from '../../shared/batching/index.js';
+import type { RequestContext } from '../../shared/http/index.js';
+import type { AuthService } from './service.js';
+import type { DeviceKey, DeviceRecord, UserRecord } from './store.js';
+
+/** A device's global id, `<userId>:<deviceId>`, as the schema shows it. */
+export function deviceGlobalId(userId: string, deviceId: number): string {
+  return `${userId}:${deviceId}`;
+}
+
+function parseDeviceGlobalId(id: string): DeviceKey | null {
+  const match = /^([^:]+):(\d{1,3})$/.exec(id);
+  return match?.[1] && match[2] ? { userId: match[1], deviceId: Number(match[2]) } : null;
+}
+
+/**
+ * The reads of one request, each batched: the gateway resolves a list of users or devices with one
+ * `_entities` request, and every entity (and its `devices`) joins the same store call.
+ */
+export interface AuthLoaders {
+  readonly users: Batcher<string, UserRecord | null>;
+  readonly devicesOfUser: Batcher<string, DeviceRecord[]>;
+  /** By global id; a malformed one is no device. */
+  readonly devices: Batcher<string, DeviceRecord | null>;
+}
+
+export function createAuthLoaders(service: AuthService): (context: RequestContext) => AuthLoaders {
+  return perRequest(() => ({
+    users: new Batcher((ids) => service.findUsers(ids)),
+    devicesOfUser: new Batcher((userIds) => service.devicesOfUsers(userIds)),
+    devices: new Batcher(async (globalIds) => {
+      const keys = globalIds.map(parseDeviceGlobalId);
+      const found = await service.findDevices(keys.filter((key) => key !== null));
+      const byId = new Map(
+        found.flatMap((device) =>
+          device ? [[deviceGlobalId(device.userId, device.deviceId), device] as const] : [],
+        ),
+      );
+      return globalIds.map((id) => byId.get(id) ?? null);
+    }),
+  }));
+}
