@@ -3,7 +3,7 @@ import { processRegistry } from './process-metrics.js';
 
 const pending = new Gauge({
   name: 'guardyn_mailbox_envelopes_pending',
-  help: 'Envelopes waiting in mailboxes (all devices), sampled; see guardyn_mailbox_sampled_at',
+  help: 'Envelopes waiting in mailboxes (all devices), sampled; see guardyn_mailbox_sampled_at_seconds',
   registers: [processRegistry],
 });
 const sampledAt = new Gauge({
