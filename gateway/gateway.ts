@@ -142,7 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const messagingUrl = urls.get('messaging');
   let openSockets = () => 0;
   const subscriptions = startSubscriptionServer({
-    metrics: subscriptionMetrics(metrics.own, () => openSockets()),
+    metrics: subscriptionMetrics(metrics, () => openSockets()),
     httpServer: listening.server,
     path: '/graphql',
     schema: currentSchema,

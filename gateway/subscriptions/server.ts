@@ -256,8 +256,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     };
     try {
       const result = await stream(deps, subscriber, field);
-      if (!options.metrics || !(Symbol.asyncIterator in result)) return result;
-      return untilEnded(result, options.metrics.started(field.fieldName));
+      if (!options.metrics) return result;
+      if (!(Symbol.asyncIterator in result)) {
+        options.metrics.refused(args.operationName);
+        return result;
+      }
+      return untilEnded(result, options.metrics.started(field.fieldName, args.operationName));
     } catch (error) {
       logger.error({ err: error }, 'subscription refused');
       return errorResult('Internal server error', 'INTERNAL');

@@ -1,4 +1,5 @@
 export { instrumentBus } from './bus-metrics.js';
+export { type GraphqlOperationMetrics, type OperationTypeLabel } from './graphql-metrics.js';
 export { sampleMailboxPending, mailboxSampleIntervalMs } from './mailbox-metrics.js';
 export {
   createServiceMetrics,

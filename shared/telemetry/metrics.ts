@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { Registry } from 'prom-client';
-import { graphqlMetricsPlugin } from './graphql-metrics.js';
+import { graphqlOperationMetrics, type GraphqlOperationMetrics } from './graphql-metrics.js';
 import { httpMetricsMiddleware } from './http-metrics.js';
 import { loadKnownOperationNames } from './operation-names.js';
 import { claimProcessMetrics, ownsProcessMetrics, processRegistry } from './process-metrics.js';
@@ -20,6 +20,8 @@ export interface ServiceMetrics {
   readonly registry: MetricsExposition;
   /** Counts and times GraphQL operations by type, known name and outcome. */
   readonly graphqlPlugin: ApolloServerPlugin;
+  /** The same count, for operations that do not go through Apollo (graphql-ws subscriptions). */
+  readonly operations: GraphqlOperationMetrics;
   /** Counts HTTP responses by route, method and status; mount before every route. */
   readonly httpMiddleware: RequestHandler;
 }
@@ -41,6 +43,7 @@ export function createServiceMetrics(
     options.knownOperations ?? (defaultKnownOperations ??= loadKnownOperationNames());
   const handle = {};
   claimProcessMetrics(handle);
+  const operations = graphqlOperationMetrics(own, knownOperations);
   return {
     own,
     registry: {
@@ -50,7 +53,8 @@ export function createServiceMetrics(
         return ownsProcessMetrics(handle) ? `${text}\n${await processRegistry.metrics()}` : text;
       },
     },
-    graphqlPlugin: graphqlMetricsPlugin(own, knownOperations),
+    graphqlPlugin: operations.plugin,
+    operations,
     httpMiddleware: httpMetricsMiddleware(own),
   };
 }

@@ -1,9 +1,13 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import type { GraphqlOperationMetrics } from './graphql-metrics.js';
+import type { ServiceMetrics } from './metrics.js';
 
 /** What the gateway's subscription server reports to its metrics. */
 export interface SubscriptionMetrics {
   /** Counts a started subscription of `field` until the returned function is called. */
-  started(field: string): () => void;
+  started(field: string, operationName: string | null | undefined): () => void;
+  /** Counts a subscription refused when it started (its error went to the client). */
+  refused(operationName: string | null | undefined): void;
 }
 
 /**
@@ -11,7 +15,12 @@ export interface SubscriptionMetrics {
  * those the gateway serves (a fixed set): an unknown field is refused before it is counted.
  */
 export function subscriptionMetrics(
-  registry: Registry,
+  {
+    own: registry,
+    operations,
+  }: Pick<ServiceMetrics, 'own'> & {
+    readonly operations: GraphqlOperationMetrics;
+  },
   openSockets: () => number,
 ): SubscriptionMetrics {
   new Gauge({
@@ -29,7 +38,11 @@ export function subscriptionMetrics(
     registers: [registry],
   });
   return {
-    started(field) {
+    refused(operationName) {
+      operations.count('subscription', operationName, 'error');
+    },
+    started(field, operationName) {
+      operations.count('subscription', operationName, 'ok');
       active.inc({ field });
       let ended = false;
       return () => {

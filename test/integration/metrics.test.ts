@@ -113,6 +113,13 @@ describe('metrics', () => {
     await messages.waitFor(1);
     const samples = await scrape(gatewayOrigin);
     expect(value(samples, 'guardyn_subscription_sockets_open')).toBe(1);
+    expect(
+      value(samples, 'guardyn_graphql_operations_total', {
+        type: 'subscription',
+        operation: 'anonymous',
+        outcome: 'ok',
+      }),
+    ).toBe(1);
     expect(value(samples, 'guardyn_bus_messages_published_total', { family: 'mailbox' })).toBe(1);
     expect(
       value(samples, 'guardyn_bus_messages_published_total', {
