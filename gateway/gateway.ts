@@ -140,6 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(graphqlErrorHandler(logger));
 
   const messagingUrl = urls.get('messaging');
+  // The socket gauge reads the server it is handed to; it is wired once that server exists.
   let openSockets = () => 0;
   const subscriptions = startSubscriptionServer({
     metrics: subscriptionMetrics(metrics, () => openSockets()),

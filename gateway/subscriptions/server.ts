@@ -86,7 +86,7 @@ export interface SubscriptionServerOptions {
     variables: Readonly<Record<string, unknown>>,
   ) => GraphQLError | null;
   readonly limits?: Partial<SubscriptionLimits>;
-  /** Counts active subscriptions by field. */
+  /** Counts subscriptions as GraphQL operations, and those running by field. */
   readonly metrics?: SubscriptionMetrics;
 }
 

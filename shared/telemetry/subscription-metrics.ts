@@ -1,5 +1,4 @@
 import { Gauge } from 'prom-client';
-import type { GraphqlOperationMetrics } from './graphql-metrics.js';
 import type { ServiceMetrics } from './metrics.js';
 
 /** What the gateway's subscription server reports to its metrics. */
@@ -15,12 +14,7 @@ export interface SubscriptionMetrics {
  * those the gateway serves (a fixed set): an unknown field is refused before it is counted.
  */
 export function subscriptionMetrics(
-  {
-    own: registry,
-    operations,
-  }: Pick<ServiceMetrics, 'own'> & {
-    readonly operations: GraphqlOperationMetrics;
-  },
+  { own: registry, operations }: Pick<ServiceMetrics, 'own' | 'operations'>,
   openSockets: () => number,
 ): SubscriptionMetrics {
   new Gauge({
