@@ -23,6 +23,7 @@ import {
 } from './shared/config/index.js';
 import type { RunningServer, SubgraphDependencies } from './shared/http/index.js';
 import { createLogger, type Logger } from './shared/logging/index.js';
+import { instrumentBus } from './shared/telemetry/index.js';
 import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
 import * as auth from './subgraphs/auth/index.js';
 import type { PasswordVerifier } from './subgraphs/auth/passwords.js';
@@ -115,12 +116,15 @@ export async function startGuardyn(
   options: StartOptions = {},
 ): Promise<Guardyn> {
   const logger = options.logger ?? createLogger(config.observability.logLevel, config.service);
-  const bus = await createEventBus({
-    natsUrl: config.messaging.natsUrl,
-    namespace: config.messaging.natsNamespace,
-    name: config.service,
-    onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
-  });
+  // Counted once here, so every service's publishes and deliveries show in the metrics.
+  const bus = instrumentBus(
+    await createEventBus({
+      natsUrl: config.messaging.natsUrl,
+      namespace: config.messaging.natsNamespace,
+      name: config.service,
+      onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
+    }),
+  );
   const portOf = (service: keyof typeof defaultPorts): number => {
     if (options.ephemeralPorts) return 0;
     if (config.service !== 'embedded') return config.port ?? defaultPorts[service];

@@ -20,7 +20,7 @@ import {
   type RunningServer,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
-import { createServiceMetrics } from '../shared/telemetry/index.js';
+import { createServiceMetrics, subscriptionMetrics } from '../shared/telemetry/index.js';
 import type { GatewayContext } from './context.js';
 import { AuthorizingDataSource } from './data-source.js';
 import {
@@ -82,6 +82,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(metrics.httpMiddleware);
   let serving = false;
   app.get('/health', async (_request, response) => {
     const report = await buildHealthReport('gateway', async () => ({
@@ -139,7 +140,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.use(graphqlErrorHandler(logger));
 
   const messagingUrl = urls.get('messaging');
+  // The socket gauge reads the server it is handed to; it is wired once that server exists.
+  let openSockets = () => 0;
   const subscriptions = startSubscriptionServer({
+    metrics: subscriptionMetrics(metrics, () => openSockets()),
     httpServer: listening.server,
     path: '/graphql',
     schema: currentSchema,
@@ -163,6 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
   });
 
+  openSockets = subscriptions.connectionCount;
   serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, 'gateway listening');
   return {

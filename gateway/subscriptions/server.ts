@@ -7,6 +7,7 @@ import { bearerToken, type TokenVerifier } from '../../shared/auth/index.js';
 import { UnauthenticatedError } from '../../shared/errors/index.js';
 import type { EventBus } from '../../shared/bus/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import { untilEnded, type SubscriptionMetrics } from '../../shared/telemetry/index.js';
 import { CloseCode } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
@@ -85,6 +86,8 @@ export interface SubscriptionServerOptions {
     variables: Readonly<Record<string, unknown>>,
   ) => GraphQLError | null;
   readonly limits?: Partial<SubscriptionLimits>;
+  /** Counts subscriptions as GraphQL operations, and those running by field. */
+  readonly metrics?: SubscriptionMetrics;
 }
 
 export interface SubscriptionServer {
@@ -252,7 +255,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         logger.error({ err: error, subscription: field.fieldName }, 'subscription event failed'),
     };
     try {
-      return await stream(deps, subscriber, field);
+      const result = await stream(deps, subscriber, field);
+      if (!options.metrics) return result;
+      if (!(Symbol.asyncIterator in result)) {
+        options.metrics.refused(args.operationName);
+        return result;
+      }
+      return untilEnded(result, options.metrics.started(field.fieldName, args.operationName));
     } catch (error) {
       logger.error({ err: error }, 'subscription refused');
       return errorResult('Internal server error', 'INTERNAL');

@@ -11,6 +11,8 @@ export interface BusMessage {
   readonly data: unknown;
   /** The publisher's deduplication id (`Nats-Msg-Id`): present on durably published messages. */
   readonly msgId?: string;
+  /** JetStream durable deliveries: messages left for this consumer after this one (its lag). */
+  readonly pending?: number;
 }
 
 /** Handles one message. For durable consumers, resolving acks it and throwing asks for a retry. */

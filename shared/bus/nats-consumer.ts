@@ -75,7 +75,10 @@ export async function attachDurableConsumer(
       Math.max(50, options.ackWaitMs / 2),
     );
     try {
-      await options.handler(msgId === undefined ? { subject, data } : { subject, data, msgId });
+      const pending = message.info.pending;
+      await options.handler(
+        msgId === undefined ? { subject, data, pending } : { subject, data, msgId, pending },
+      );
       settle(() => message.ack(), { kind: 'consumer', ...context });
     } catch (error) {
       if (deliveryCount >= options.maxDeliver) {

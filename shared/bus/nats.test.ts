@@ -171,8 +171,9 @@ describeWithNats(
       await a.publishDurable('guardyn.push.u1.1', { envelopeId: 'e1' }, { msgId: 'e1' });
       await eventually(() => {
         expect(seenByA).toEqual([{ subject: 'guardyn.typing.c1', data: { typing: true } }]);
+        // `pending`: JetStream's count of messages left for the consumer (its lag), none here.
         expect(durableA).toEqual([
-          { subject: 'guardyn.push.u1.1', data: { envelopeId: 'e1' }, msgId: 'e1' },
+          { subject: 'guardyn.push.u1.1', data: { envelopeId: 'e1' }, msgId: 'e1', pending: 0 },
         ]);
       });
       await new Promise((resolve) => setTimeout(resolve, 100));

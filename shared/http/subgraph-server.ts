@@ -66,6 +66,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   const metrics = createServiceMetrics(name);
   const app = express();
   app.disable('x-powered-by');
+  app.use(metrics.httpMiddleware);
   const clientAddressOf = clientAddressResolver(options.trustedProxies);
 
   let serving = false;

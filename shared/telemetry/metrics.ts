@@ -1,49 +1,60 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestHandler } from 'express';
+import { Registry } from 'prom-client';
+import { graphqlOperationMetrics, type GraphqlOperationMetrics } from './graphql-metrics.js';
+import { httpMetricsMiddleware } from './http-metrics.js';
+import { loadKnownOperationNames } from './operation-names.js';
+import { claimProcessMetrics, ownsProcessMetrics, processRegistry } from './process-metrics.js';
 
-/** A Prometheus registry per service (embedded mode runs six in one process). */
-export interface ServiceMetrics {
-  readonly registry: Registry;
-  /** Counts and times GraphQL operations by name and outcome. */
-  readonly graphqlPlugin: ApolloServerPlugin;
+/** What `/metrics` serves: this service's metrics, plus the process's when it holds them. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
-let processMetricsRegistered = false;
+/** The metrics of one service (embedded mode runs six in one process). */
+export interface ServiceMetrics {
+  /** The service's own metrics (HTTP, GraphQL, subscriptions), labelled `service`. */
+  readonly own: Registry;
+  /** Serve this on `/metrics`. */
+  readonly registry: MetricsExposition;
+  /** Counts and times GraphQL operations by type, known name and outcome. */
+  readonly graphqlPlugin: ApolloServerPlugin;
+  /** The same count, for operations that do not go through Apollo (graphql-ws subscriptions). */
+  readonly operations: GraphqlOperationMetrics;
+  /** Counts HTTP responses by route, method and status; mount before every route. */
+  readonly httpMiddleware: RequestHandler;
+}
 
-export function createServiceMetrics(service: string): ServiceMetrics {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service });
-  // Process metrics (heap, event loop lag) describe the process, so one registry carries them.
-  if (!processMetricsRegistered) {
-    collectDefaultMetrics({ register: registry });
-    processMetricsRegistered = true;
-  }
+export interface ServiceMetricsOptions {
+  /** Operation names that may appear as labels. @default the names in schema/operations/ */
+  readonly knownOperations?: ReadonlySet<string>;
+}
 
-  const operations = new Counter({
-    name: 'guardyn_graphql_operations_total',
-    help: 'GraphQL operations by operation name and outcome',
-    labelNames: ['operation', 'outcome'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'guardyn_graphql_operation_seconds',
-    help: 'GraphQL operation duration',
-    labelNames: ['operation'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
+let defaultKnownOperations: ReadonlySet<string> | undefined;
 
-  const graphqlPlugin: ApolloServerPlugin = {
-    async requestDidStart() {
-      const stopTimer = duration.startTimer();
-      return {
-        async willSendResponse({ operationName, errors }) {
-          const operation = operationName ?? 'anonymous';
-          stopTimer({ operation });
-          operations.inc({ operation, outcome: errors && errors.length > 0 ? 'error' : 'ok' });
-        },
-      };
+export function createServiceMetrics(
+  service: string,
+  options: ServiceMetricsOptions = {},
+): ServiceMetrics {
+  const own = new Registry();
+  own.setDefaultLabels({ service });
+  const knownOperations =
+    options.knownOperations ?? (defaultKnownOperations ??= loadKnownOperationNames());
+  const handle = {};
+  claimProcessMetrics(handle);
+  const operations = graphqlOperationMetrics(own, knownOperations);
+  return {
+    own,
+    registry: {
+      contentType: own.contentType,
+      async metrics() {
+        const text = await own.metrics();
+        return ownsProcessMetrics(handle) ? `${text}\n${await processRegistry.metrics()}` : text;
+      },
     },
+    graphqlPlugin: operations.plugin,
+    operations,
+    httpMiddleware: httpMetricsMiddleware(own),
   };
-  return { registry, graphqlPlugin };
 }

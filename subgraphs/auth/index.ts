@@ -11,6 +11,7 @@ import { loadTypeDefs } from '../../shared/graphql/index.js';
 import { startSubgraphServer, type RunningServer } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { createRateLimiters, type RateLimiters } from '../../shared/rate-limit/index.js';
+import { timedStore } from '../../shared/telemetry/index.js';
 import type { AuthEvents } from './events.js';
 import { PasswordChecker, type PasswordVerifier } from './passwords.js';
 import { createResolvers, publicFields } from './resolvers.js';
@@ -81,7 +82,8 @@ export async function createSubgraph(
   config: GuardynConfig,
   deps: AuthDependencies,
 ): Promise<RunningServer> {
-  const store = deps.store ?? createStore(config, deps.logger);
+  // Timed at the port: every call, on either adapter, shows as guardyn_store_call_seconds.
+  const store = timedStore(name, deps.store ?? createStore(config, deps.logger));
   const rateLimiters =
     deps.rateLimiters ??
     (await createRateLimiters({

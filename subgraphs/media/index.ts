@@ -8,6 +8,7 @@ import {
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import { timedStore } from '../../shared/telemetry/index.js';
 import type { BlobStore } from './blob-store.js';
 import { FileBlobStore } from './blob-store.fs.js';
 import { downloadRoute } from './download-route.js';
@@ -55,7 +56,8 @@ export async function createSubgraph(
     await loadUrlSigningKey(path.join(config.dataDir, 'keys', 'media-url-key')),
     settings.downloadUrlTtlSeconds,
   );
-  const store = deps.store ?? createStore(config, deps.logger);
+  // Timed at the port: every call, on either adapter, shows as guardyn_store_call_seconds.
+  const store = timedStore(name, deps.store ?? createStore(config, deps.logger));
   const service = new MediaService(store, blobs, {
     maxAttachmentBytes: settings.maxAttachmentBytes,
     maxAvatarBytes: settings.maxAvatarBytes,

@@ -16,6 +16,7 @@ import {
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
+import { sampleMailboxPending, timedStore } from '../../shared/telemetry/index.js';
 import { entityDeviceDirectory } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
 import { createResolvers, publicFields } from './resolvers.js';
@@ -91,7 +92,8 @@ export async function createSubgraph(
   config: GuardynConfig,
   deps: MessagingDependencies,
 ): Promise<RunningServer> {
-  const store = deps.store ?? createStore(config, deps.logger);
+  // Timed at the port: every call, on either adapter, shows as guardyn_store_call_seconds.
+  const store = timedStore(name, deps.store ?? createStore(config, deps.logger));
   const directory = entityDeviceDirectory(new EntityClient(() => deps.subgraphUrl('auth')));
   const options: MessagingServiceOptions = {
     ...defaultMessagingOptions,
@@ -132,6 +134,10 @@ export async function createSubgraph(
   void sweep();
   const sweeper = setInterval(sweep, expirySweepMs);
   sweeper.unref();
+  const stopSampling = sampleMailboxPending(
+    () => store.countPendingEnvelopes(new Date()),
+    (error) => deps.logger.warn({ err: error }, 'counting pending envelopes failed'),
+  );
 
   const server = await startSubgraphServer({
     name,
@@ -148,6 +154,7 @@ export async function createSubgraph(
     ...server,
     async stop() {
       clearInterval(sweeper);
+      stopSampling();
       revoked.unsubscribe();
       await server.stop();
     },

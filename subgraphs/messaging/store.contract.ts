@@ -300,6 +300,19 @@ export function describeMessagingStoreContract(
       expect(await store.removeMember(group.id, owner)).toBe(false);
     });
 
+    it('counts the pending envelopes of all mailboxes: not acked, removed or expired ones', async () => {
+      const before = await store.countPendingEnvelopes(new Date());
+      const user = randomUUID();
+      const first = envelope(user, 1);
+      await store.storeMessage(sent(), [first, envelope(user, 1), envelope(user, 2)]);
+      await store.storeEnvelopes([envelope(randomUUID(), 1, { type: 'RECEIPT' })]);
+      expect(await store.countPendingEnvelopes(new Date())).toBe(before + 4);
+
+      await store.deleteEnvelopes(user, 1, [first.id]);
+      await store.deleteMailbox(user, 2);
+      expect(await store.countPendingEnvelopes(new Date())).toBe(before + 2);
+    });
+
     it('keeps each mailbox’s usage through sends, receipts, acks, expiry and device removal', async () => {
       const user = randomUUID();
       const sized = (deviceId: number, bytes: number, overrides: Partial<EnvelopeRecord> = {}) =>

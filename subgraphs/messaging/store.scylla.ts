@@ -624,6 +624,31 @@ export class ScyllaMessagingStore implements MessagingStore {
    * Sent-message records carry their own TTL, so `_sentRecordsBefore` needs no sweep. Waits up to
    * a minute for the session to be ready.
    */
+  /**
+   * Counts the expiry index from now to the end of the retention period: one single-partition
+   * COUNT per (hour, shard), e.g. 30 days × 8 shards = 5,760 small reads, a few at a time. Never a
+   * scan of the mailbox table; acked envelopes leave the index with their envelope.
+   */
+  async countPendingEnvelopes(now: Date): Promise<number> {
+    await this.db.ready(60_000);
+    const first = Math.floor(now.getTime() / hourMs);
+    const last = Math.floor((now.getTime() + this.sentRecordRetentionMs) / hourMs) + 1;
+    const partitions: { bucket: number; shard: number }[] = [];
+    for (let bucket = first; bucket <= last; bucket++)
+      for (let shard = 0; shard < expiryShards; shard++) partitions.push({ bucket, shard });
+    const counts = await mapLimited(partitions, 4, async ({ bucket, shard }) => {
+      const row = (
+        await this.db.execute(
+          `SELECT COUNT(*) AS pending FROM ${this.ks}.mailbox_expiry
+           WHERE bucket = ? AND shard = ? AND expires_at > ?`,
+          [BigInt(bucket), shard, now],
+        )
+      ).first();
+      return row ? (cells.optionalInt(row, 'pending') ?? 0) : 0;
+    });
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
   async deleteExpired(now: Date, _sentRecordsBefore: Date): Promise<number> {
     // A background sweep, first run at start: let the session finish connecting before it.
     await this.db.ready(60_000);

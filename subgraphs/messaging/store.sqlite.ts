@@ -175,6 +175,14 @@ export class SqliteMessagingStore implements MessagingStore {
     this.db = openSqlite(file, migrations);
   }
 
+  /** One small table: `mailbox_usage` has a row per non-empty mailbox, kept by triggers. */
+  async countPendingEnvelopes(_now: Date): Promise<number> {
+    const row = this.db
+      .prepare('SELECT COALESCE(SUM(envelopes), 0) AS pending FROM mailbox_usage')
+      .get() as { pending: number };
+    return row.pending;
+  }
+
   async findSentMessage(senderUserId: string, senderDeviceId: number, clientMessageId: string) {
     const row = this.db
       .prepare(

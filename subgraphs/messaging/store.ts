@@ -184,6 +184,11 @@ export interface MessagingStore extends MailboxQuotaStore {
   deleteMailbox(userId: string, deviceId: number): Promise<number>;
   /** Deletes expired envelopes and old sent-message records; returns how many envelopes went. */
   deleteExpired(now: Date, sentRecordsBefore: Date): Promise<number>;
+  /**
+   * Envelopes waiting in all mailboxes, for a sampled metric: cheap, and approximate where
+   * exactness would cost (SQLite may count expired envelopes the sweep has not removed yet).
+   */
+  countPendingEnvelopes(now: Date): Promise<number>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/logging/index.js';
+import { countPush } from '../../shared/telemetry/index.js';
 import type { PushOutcome, PushProvider } from './push-provider.js';
 import type { PushPlatform } from './store.js';
 
@@ -111,6 +112,7 @@ export class PushDispatcher {
       try {
         if (this.stopped || !job) return;
         outcome = await this.send(job);
+        countPush(job.platform, outcome.kind);
       } finally {
         this.releaseSlot();
       }

@@ -14,6 +14,7 @@ import {
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import { timedStore } from '../../shared/telemetry/index.js';
 import { parseDeviceEvent } from './bus-events.js';
 import { ConnectionTracker } from './connections.js';
 import { PushDispatcher, type DispatcherHooks, type PushDispatcherOptions } from './dispatcher.js';
@@ -66,7 +67,8 @@ export async function createSubgraph(
   deps: NotificationDependencies,
 ): Promise<RunningServer> {
   const settings = config.notification;
-  const store = deps.store ?? createStore(config, deps.logger);
+  // Timed at the port: every call, on either adapter, shows as guardyn_store_call_seconds.
+  const store = timedStore(name, deps.store ?? createStore(config, deps.logger));
   const providers = deps.providers ?? (await createPushProviders(settings, deps.logger));
   const hooks: DispatcherHooks = { tokenInvalid: (job) => service.tokenInvalid(job) };
   const dispatcher = new PushDispatcher(providers, hooks, deps.logger, deps.dispatcherOptions);

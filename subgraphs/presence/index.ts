@@ -16,6 +16,7 @@ import {
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import { timedStore } from '../../shared/telemetry/index.js';
 import type { PresenceEvents } from './events.js';
 import { createResolvers, publicFields } from './resolvers.js';
 import { defaultPresenceOptions, PresenceService, type PresenceServiceOptions } from './service.js';
@@ -64,7 +65,8 @@ export async function createSubgraph(
   deps: PresenceDependencies,
 ): Promise<RunningServer> {
   const livenessMs = deps.serviceOptions?.livenessMs ?? defaultPresenceOptions.livenessMs;
-  const store = deps.store ?? createStore(config, deps.logger, livenessMs);
+  // Timed at the port: every call, on either adapter, shows as guardyn_store_call_seconds.
+  const store = timedStore(name, deps.store ?? createStore(config, deps.logger, livenessMs));
   const peers = messagingConversationPeers(new EntityClient(() => deps.subgraphUrl('messaging')));
   const service = new PresenceService(store, peers, busEvents(deps.bus), deps.serviceOptions);
 

@@ -236,6 +236,10 @@ describe('k8s network policies', () => {
     for (const name of ['presence', 'media', 'notification'] as const) {
       expect(allowedPeers(workload(name), subgraphPorts[name]).pods).toEqual(['gateway']);
     }
+    // The Ingress publishes media's signed downloads (/media/) as well as the gateway.
+    expect(allowedPeers(workload('media'), 4004).outside).toEqual(
+      [ingressController, monitoring].sort(),
+    );
     expect(allowedPeers(workload('nats'), 4222)).toEqual({ pods: everyGuardyn, outside: [] });
     expect(allowedPeers(workload('nats'), 8222).pods).toEqual([]);
     expect(allowedPeers(workload('scylla'), 9042).pods).toEqual([...subgraphNames].sort());

@@ -1,0 +1,48 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { operationLabel } from './operation-names.js';
+
+/** `query`, `mutation`, `subscription`, or `unknown` for a request that did not parse or validate. */
+export type OperationTypeLabel = 'query' | 'mutation' | 'subscription' | 'unknown';
+
+/** GraphQL operations by type, known name and outcome, over HTTP and graphql-ws alike. */
+export interface GraphqlOperationMetrics {
+  /** Counts one operation (graphql-ws subscriptions; HTTP goes through `plugin`). */
+  count(type: OperationTypeLabel, name: string | null | undefined, outcome: 'ok' | 'error'): void;
+  readonly plugin: ApolloServerPlugin;
+}
+
+export function graphqlOperationMetrics(
+  registry: Registry,
+  knownOperations: ReadonlySet<string>,
+): GraphqlOperationMetrics {
+  const operations = new Counter({
+    name: 'guardyn_graphql_operations_total',
+    help: 'GraphQL operations by type, name (known operations only, else other) and outcome',
+    labelNames: ['type', 'operation', 'outcome'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'guardyn_graphql_operation_seconds',
+    help: 'GraphQL operation duration over HTTP by type and name (known operations only, else other)',
+    labelNames: ['type', 'operation'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const count: GraphqlOperationMetrics['count'] = (type, name, outcome) => {
+    operations.inc({ type, operation: operationLabel(name, knownOperations), outcome });
+  };
+  const plugin: ApolloServerPlugin = {
+    async requestDidStart() {
+      const stopTimer = duration.startTimer();
+      return {
+        async willSendResponse({ operationName, operation, errors }) {
+          const type: OperationTypeLabel = operation?.operation ?? 'unknown';
+          stopTimer({ type, operation: operationLabel(operationName, knownOperations) });
+          count(type, operationName, errors && errors.length > 0 ? 'error' : 'ok');
+        },
+      };
+    },
+  };
+  return { count, plugin };
+}
