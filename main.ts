@@ -177,6 +177,7 @@ export async function startGuardyn(
         verifier,
         trustedProxies: config.http.trustedProxies,
         operationLimits: config.gateway.operationLimits,
+        introspection: config.gateway.introspection,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
       });
       started.push(gateway);
