@@ -13,9 +13,8 @@ const config: CodegenConfig = {
     'schema/generated/operations.ts': {
       plugins: ['typescript-operations', 'typed-document-node'],
       config: {
-        // Only the enums, inputs and scalars the operations use; not every type of the API.
-        onlyOperationTypes: true,
-        enumsAsTypes: true,
+        // typescript-operations 6 emits only the enums and inputs the operations use, enums as
+        // string-literal unions; the `typescript` plugin (all API types) is not needed.
         useTypeImports: true,
         strictScalars: true,
         scalars: {
