@@ -209,6 +209,7 @@ export async function startGuardyn(
         verifier,
         trustedProxies: config.http.trustedProxies,
         operationLimits: config.gateway.operationLimits,
+        introspection: config.gateway.introspection,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
       });
       started.push(gateway);

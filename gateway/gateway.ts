@@ -8,7 +8,7 @@ import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
 import { EntityClient, messagingConversationPeers } from '../shared/federation/index.js';
 import { formatClientError } from '../shared/errors/index.js';
-import { noSubscriptionsOverHttp } from '../shared/graphql/index.js';
+import { introspectionRules, noSubscriptionsOverHttp } from '../shared/graphql/index.js';
 import {
   buildHealthReport,
   servingCheck,
@@ -29,6 +29,7 @@ import {
   type OperationLimits,
 } from './operation-limits.js';
 import { operationLimitsPlugin } from './operation-limits-plugin.js';
+import { localIntrospectionPlugin } from './introspection-plugin.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
 import { gatewayOperationRunner } from './subscriptions/operation-runner.js';
 import { uploadBridge } from './uploads/upload-bridge.js';
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   readonly subscriptionLimits?: Partial<SubscriptionLimits>;
   /** CIDR ranges (the ingress) whose X-Forwarded-For is believed; else the TCP peer is the client. */
   readonly trustedProxies: readonly string[];
+  /** Whether `__schema`/`__type` are answered (GUARDYN_GATEWAY__INTROSPECTION); default on. */
+  readonly introspection?: boolean;
 }
 
 /** The gateway adds a count of open subscription sockets to what every server exposes. */
@@ -101,12 +104,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
-    validationRules: [noSubscriptionsOverHttp],
+    // Ours refuse introspection with a message naming our setting: see introspectionRules.
+    introspection: true,
+    validationRules: [
+      noSubscriptionsOverHttp,
+      ...introspectionRules(options.introspection ?? true),
+    ],
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
       metrics.graphqlPlugin,
       operationLimitsPlugin(operationLimits),
+      localIntrospectionPlugin(),
       variablesNestingPlugin(),
     ],
     formatError: (formatted, error) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildSchema, parse } from 'graphql';
+import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import {
   checkOperationLimits,
   defaultOperationLimits,
@@ -153,5 +153,36 @@ describe('checkOperationLimits', () => {
       maxCost: 10,
     });
     expect(refusal?.message).toMatch(/costs 100;/);
+  });
+});
+
+describe('checkOperationLimits and introspection', () => {
+  const everything = getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+    oneOf: true,
+  });
+
+  it('passes the standard introspection query with every option on, even under tight limits', () => {
+    const tight = { maxDepth: 2, maxAliases: 0, maxRootFields: 1, maxCost: 1 };
+    expect(check(everything, tight)).toBeNull();
+    expect(check('{ __type(name: "User") { fields { type { name } } } }', tight)).toBeNull();
+  });
+
+  it('still refuses deep data beside introspection', () => {
+    const refusal = check(`{ __schema { types { name } } me { next { next { id } } } }`, {
+      maxDepth: 3,
+    });
+    expect(refusal?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limitValue: 3 });
+  });
+
+  it('counts each introspection field as a root field and its alias, so it cannot fan out', () => {
+    expect(check(aliases(3, '__schema { types { name } }'), { maxAliases: 2 })?.message).toMatch(
+      /has 3 aliases/,
+    );
+    expect(check(aliases(3, '__type(name: "User") { name }'), { maxRootFields: 2 })).not.toBeNull();
   });
 });

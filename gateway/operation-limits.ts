@@ -88,6 +88,9 @@ interface Measure {
 
 const nothing: Measure = { depth: 0, cost: 0, aliases: 0, fields: 0 };
 
+/** Meta-fields whose subtree describes the schema, not data (`__typename` is data). */
+const introspectionFields = new Set(['__schema', '__type']);
+
 /**
  * Checks an operation against the limits in one walk of its document, each fragment measured
  * once however often it is spread. Returns the refusal (BAD_USER_INPUT naming the limit and its
@@ -241,6 +244,10 @@ class OperationMeasurer {
         : undefined;
     const coordinate = `${parentType?.name ?? '?'}.${field.name.value}`;
     const aliased = field.alias ? 1 : 0;
+    // The limits are about data. Introspection is bounded by the schema's size and by
+    // MaxIntrospectionDepthRule (see shared/graphql/introspection.ts), so its subtree is free;
+    // the field still counts as a root field and as an alias, so it cannot be fanned out.
+    if (introspectionFields.has(field.name.value)) return { ...nothing, aliases: aliased };
     if (!field.selectionSet) {
       const weight = this.costModel.fieldWeights[coordinate] ?? 0;
       return { depth: 1, cost: weight, aliases: aliased, fields: 0 };

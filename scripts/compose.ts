@@ -1,17 +1,19 @@
 /**
- * `npm run compose`: composes the subgraphs listed in supergraph.yaml into schema/supergraph.graphql.
- * `npm run compose -- --check`: writes nothing; exits 1 when composition fails or the committed
- * file is stale.
+ * `npm run compose`: composes the subgraphs listed in supergraph.yaml into
+ * schema/supergraph.graphql (what the gateway loads) and schema/api.graphql (the client-facing
+ * API schema that codegen, IDEs and client code read).
+ * `npm run compose -- --check`: writes nothing; exits 1 when composition fails or either
+ * committed file is stale.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   composeSupergraph,
+  printApiSchema,
   projectRoot,
   readSupergraphConfig,
 } from '../shared/supergraph/index.js';
 
-const outputFile = path.join(projectRoot, 'schema', 'supergraph.graphql');
 const check = process.argv.includes('--check');
 
 const result = await composeSupergraph(await readSupergraphConfig());
@@ -21,17 +23,23 @@ if (!result.ok) {
   process.exit(1);
 }
 
-const sdl = `${result.supergraphSdl.trimEnd()}\n`;
-if (check) {
-  const committed = await readFile(outputFile, 'utf8').catch(() => '');
-  if (committed !== sdl) {
-    console.error(
-      `${path.relative(projectRoot, outputFile)} is stale: run \`npm run compose\` and commit it.`,
-    );
-    process.exit(1);
+const supergraphSdl = `${result.supergraphSdl.trimEnd()}\n`;
+const outputs = [
+  { file: path.join(projectRoot, 'schema', 'supergraph.graphql'), text: supergraphSdl },
+  { file: path.join(projectRoot, 'schema', 'api.graphql'), text: printApiSchema(supergraphSdl) },
+];
+
+let stale = false;
+for (const { file, text } of outputs) {
+  const name = path.relative(projectRoot, file);
+  if (!check) {
+    await writeFile(file, text);
+    console.log(`Wrote ${name}.`);
+  } else if ((await readFile(file, 'utf8').catch(() => '')) !== text) {
+    console.error(`${name} is stale: run \`npm run compose\` and commit it.`);
+    stale = true;
+  } else {
+    console.log(`${name} is current.`);
   }
-  console.log(`${path.relative(projectRoot, outputFile)} is current.`);
-} else {
-  await writeFile(outputFile, sdl);
-  console.log(`Wrote ${path.relative(projectRoot, outputFile)}.`);
 }
+if (stale) process.exit(1);

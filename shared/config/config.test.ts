@@ -355,3 +355,21 @@ describe('loadConfig: gateway operation limits', () => {
     }
   });
 });
+
+describe('loadConfig: GUARDYN_GATEWAY__INTROSPECTION', () => {
+  it('defaults to on, and to off when NODE_ENV=production', () => {
+    expect(loadConfig({}).gateway.introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).gateway.introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).gateway.introspection).toBe(false);
+  });
+
+  it('reads true and false, whatever NODE_ENV says, and refuses anything else', () => {
+    const read = (value: string, nodeEnv = 'production') =>
+      loadConfig({ NODE_ENV: nodeEnv, GUARDYN_GATEWAY__INTROSPECTION: value }).gateway
+        .introspection;
+    expect(read('true')).toBe(true);
+    expect(read('false', 'development')).toBe(false);
+    const error = configError({ GUARDYN_GATEWAY__INTROSPECTION: 'yes' });
+    expect(error.variable).toBe('GUARDYN_GATEWAY__INTROSPECTION');
+  });
+});

@@ -52,6 +52,8 @@ export interface GuardynConfig {
     readonly subgraphUrls: Readonly<Partial<Record<SubgraphName, string>>>;
     /** What one operation may ask for (GUARDYN_GATEWAY__MAX_*); see gateway/operation-limits.ts. */
     readonly operationLimits: OperationLimitsConfig;
+    /** `__schema`/`__type` answered by the gateway and subgraphs; default on unless NODE_ENV=production. */
+    readonly introspection: boolean;
   };
   readonly auth: {
     /** Where verifiers fetch the auth subgraph's public keys in distributed mode. */
@@ -416,7 +418,13 @@ export function loadConfig(env: Env): GuardynConfig {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',
     },
-    gateway: { subgraphUrls, operationLimits: readOperationLimits(read) },
+    gateway: {
+      subgraphUrls,
+      operationLimits: readOperationLimits(read),
+      introspection:
+        (read.oneOf('GUARDYN_GATEWAY__INTROSPECTION', ['true', 'false']) ??
+          (env['NODE_ENV'] === 'production' ? 'false' : 'true')) === 'true',
+    },
     auth: {
       jwksUrl: read.url('GUARDYN_AUTH__JWKS_URL', ['http', 'https']),
       signingKeyFile: optionalPath(read.raw('GUARDYN_AUTH__SIGNING_KEY_FILE')),

@@ -7,3 +7,4 @@ export {
   requireAuthentication,
   type PublicField,
 } from './require-authentication.js';
+export { introspectionRules, noIntrospection } from './introspection.js';

@@ -7,6 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
 import { formatClientError } from '../errors/index.js';
 import {
+  introspectionRules,
   noSubscriptionsOverHttp,
   requireAuthentication,
   type PublicField,
@@ -48,6 +49,8 @@ export interface SubgraphServerOptions {
   readonly routes?: (app: Express) => void;
   /** Largest JSON request body; default 16 MiB (a fan-out of large envelopes). */
   readonly bodyLimit?: string;
+  /** Whether `__schema`/`__type` are answered (GUARDYN_GATEWAY__INTROSPECTION). */
+  readonly introspection: boolean;
 }
 
 export interface RunningServer {
@@ -90,7 +93,9 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
-    validationRules: [noSubscriptionsOverHttp],
+    // Ours refuse introspection with a message naming our setting: see introspectionRules.
+    introspection: true,
+    validationRules: [noSubscriptionsOverHttp, ...introspectionRules(options.introspection)],
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),

@@ -22,7 +22,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export async function readSupergraphConfig(
   file = path.join(projectRoot, 'supergraph.yaml'),
 ): Promise<SubgraphEntry[]> {
-  const document: unknown = parseYaml(await readFile(file, 'utf8'));
+  return parseSupergraphConfig(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * Parses supergraph.yaml's text (from a file, or from a git revision); schema files resolve
+ * against the folder of `file`, which error messages also name.
+ */
+export function parseSupergraphConfig(text: string, file: string): SubgraphEntry[] {
+  const document: unknown = parseYaml(text);
   const subgraphs = isRecord(document) ? document['subgraphs'] : undefined;
   if (!isRecord(subgraphs)) throw new Error(`${file}: no "subgraphs" map`);
 

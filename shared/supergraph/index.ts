@@ -1,2 +1,13 @@
-export { readSupergraphConfig, projectRoot, type SubgraphEntry } from './config.js';
-export { composeSupergraph, type CompositionResult } from './compose.js';
+export {
+  parseSupergraphConfig,
+  readSupergraphConfig,
+  projectRoot,
+  type SubgraphEntry,
+} from './config.js';
+export {
+  composeSubgraphSources,
+  composeSupergraph,
+  type CompositionResult,
+  type SubgraphSource,
+} from './compose.js';
+export { apiSchemaOf, printApiSchema } from './api-schema.js';

@@ -75,6 +75,7 @@ export async function createSubgraph(
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, downloadUrl) }]),
     publicFields,
     trustedProxies: config.http.trustedProxies,
+    introspection: config.gateway.introspection,
     host: config.host,
     port: deps.port,
     logger: deps.logger,

@@ -117,6 +117,7 @@ export async function createSubgraph(
       schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
       publicFields,
       trustedProxies: config.http.trustedProxies,
+      introspection: config.gateway.introspection,
       host: config.host,
       port: deps.port,
       logger: deps.logger,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ProtocolAddress } from '@signalapp/libsignal-client';
+import { LinkDeviceDocument, RegisterDocument } from '../../schema/generated/operations.js';
 import { expectData } from './graphql-client.js';
 import {
   createTestDevice,
@@ -18,19 +19,12 @@ export interface TestAccount {
   readonly device: TestDevice;
 }
 
+/** The AuthPayload selection of schema/operations/Register.graphql, for tests' inline operations. */
 export const authPayloadFields = `
   accessToken refreshToken expiresAt
   user { id username createdAt }
   device { id deviceId registrationId name createdAt lastSeenAt }
 `;
-
-interface AuthPayload {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: string;
-  user: { id: string; username: string };
-  device: { id: string; deviceId: number; registrationId: number; name: string | null };
-}
 
 /** The same device keys, now at the address the server assigned. */
 export function atAddress(device: TestDevice, userId: string, deviceId: number): TestDevice {
@@ -49,11 +43,9 @@ export async function registerAccount(
   const username = options.username ?? uniqueUsername();
   const password = options.password ?? `pw-${randomBytes(8).toString('hex')}`;
   const device = await createTestDevice(options);
-  const { register } = await expectData<{ register: AuthPayload }>(
-    url,
-    `mutation Register($input: RegisterInput!) { register(input: $input) { ${authPayloadFields} } }`,
-    { input: { username, password, device: toDeviceKeysInput(device, options.deviceName) } },
-  );
+  const { register } = await expectData(url, RegisterDocument, {
+    input: { username, password, device: toDeviceKeysInput(device, options.deviceName) },
+  });
   return {
     userId: register.user.id,
     username,
@@ -71,17 +63,13 @@ export async function linkDevice(
   options: TestDeviceOptions & { deviceName?: string } = {},
 ): Promise<TestAccount & { deviceId: number }> {
   const device = await createTestDevice(options);
-  const { login } = await expectData<{ login: AuthPayload }>(
-    url,
-    `mutation Link($input: LoginInput!) { login(input: $input) { ${authPayloadFields} } }`,
-    {
-      input: {
-        username: account.username,
-        password: account.password,
-        newDevice: toDeviceKeysInput(device, options.deviceName),
-      },
+  const { login } = await expectData(url, LinkDeviceDocument, {
+    input: {
+      username: account.username,
+      password: account.password,
+      newDevice: toDeviceKeysInput(device, options.deviceName),
     },
-  );
+  });
   return {
     userId: login.user.id,
     username: account.username,

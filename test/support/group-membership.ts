@@ -5,6 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestAccount } from './accounts.js';
+import {
+  CommitGroupDocument,
+  CreateGroupDocument,
+  LeaveGroupDocument,
+  SendGroupMessageDocument,
+} from '../../schema/generated/operations.js';
 import { expectData } from './graphql-client.js';
 import { createKeyPackage, createMlsClient } from './mls-client.js';
 import {
@@ -23,8 +29,6 @@ export interface TestGroup {
   epoch: number;
 }
 
-const commitMutation = 'mutation ($input: CommitInput!) { commitGroup(input: $input) { epoch } }';
-
 /** `owner` creates a group and adds `members` (device 1 each) in one commit. */
 export async function createGroupWith(
   url: string,
@@ -36,9 +40,9 @@ export async function createGroupWith(
     await createMlsClient({ userId: owner.userId, deviceId: 1 }),
     mlsGroupId,
   );
-  const { createGroup } = await expectData<{ createGroup: { id: string } }>(
+  const { createGroup } = await expectData(
     url,
-    'mutation ($input: CreateGroupInput!) { createGroup(input: $input) { id } }',
+    CreateGroupDocument,
     { input: { mlsGroupId: toBase64(mlsGroupId) } },
     owner.accessToken,
   );
@@ -51,7 +55,7 @@ export async function createGroupWith(
   const { commit, welcome } = await addMembers(state, keyPackages);
   await expectData(
     url,
-    commitMutation,
+    CommitGroupDocument,
     {
       input: {
         conversationId: createGroup.id,
@@ -75,7 +79,7 @@ export async function removeFromGroup(
   const { commit } = await removeMember(group.state, `${member.userId}.1`);
   await expectData(
     url,
-    commitMutation,
+    CommitGroupDocument,
     {
       input: {
         conversationId: group.conversationId,
@@ -97,8 +101,8 @@ export async function leaveGroup(
 ): Promise<void> {
   await expectData(
     url,
-    'mutation ($c: ID!) { leaveGroup(conversationId: $c) }',
-    { c: group.conversationId },
+    LeaveGroupDocument,
+    { conversationId: group.conversationId },
     member.accessToken,
   );
 }
@@ -116,7 +120,7 @@ export async function speakInGroup(
   const message = await encryptApplicationMessage(group.state, 'hello');
   await expectData(
     url,
-    'mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { messageId } }',
+    SendGroupMessageDocument,
     {
       input: {
         conversationId: group.conversationId,

@@ -1,26 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import { print } from 'graphql';
+import {
+  AckEnvelopesDocument,
+  ClaimPreKeyBundlesDocument,
+  ConversationsDocument,
+  InboxPageDocument,
+  RecipientDevicesDocument,
+  SendMessageDocument,
+  type InboxPageQuery,
+} from '../../schema/generated/operations.js';
 import { expectData } from './graphql-client.js';
 
-export interface InboxEnvelope {
-  id: string;
-  type: string;
-  senderDeviceId: number | null;
-  sender: { id: string } | null;
-  conversation: { id: string } | null;
-  content: string;
-  serverTimestamp: string;
-}
+export type InboxEnvelope = InboxPageQuery['inbox']['edges'][number];
 
-export const sendMessageMutation = `mutation ($input: SendMessageInput!) {
-  sendMessage(input: $input) { messageId serverTimestamp recipients }
-}`;
+/** schema/operations/SendMessage.graphql, as text for tests that post it themselves. */
+export const sendMessageMutation = print(SendMessageDocument);
 
-export const claimBundlesMutation = `mutation ($userId: ID!, $deviceIds: [Int!]) {
-  claimPreKeyBundles(userId: $userId, deviceIds: $deviceIds) {
-    userId deviceId registrationId identityKey
-    signedPreKey { keyId publicKey signature } preKey { keyId publicKey } kyberPreKey { keyId publicKey signature }
-  }
-}`;
+/** schema/operations/ClaimPreKeyBundles.graphql, as text. */
+export const claimBundlesMutation = print(ClaimPreKeyBundlesDocument);
 
 /** Every pending envelope of the token's device, following cursors. */
 export async function readInbox(
@@ -31,17 +28,12 @@ export async function readInbox(
   const envelopes: InboxEnvelope[] = [];
   let after: string | null = null;
   for (;;) {
-    const {
-      inbox,
-    }: { inbox: { edges: InboxEnvelope[]; cursor: string | null; hasMore: boolean } } =
-      await expectData(
-        url,
-        `query ($first: Int, $after: String) { inbox(first: $first, after: $after) {
-        edges { id type senderDeviceId sender { id } conversation { id } content serverTimestamp } cursor hasMore
-      } }`,
-        { first: pageSize, after },
-        token,
-      );
+    const { inbox }: InboxPageQuery = await expectData(
+      url,
+      InboxPageDocument,
+      { first: pageSize, after },
+      token,
+    );
     envelopes.push(...inbox.edges);
     if (!inbox.hasMore) return envelopes;
     after = inbox.cursor;
@@ -53,10 +45,10 @@ export async function ackEnvelopes(
   token: string,
   ids: readonly string[],
 ): Promise<number> {
-  const { ackEnvelopes: count } = await expectData<{ ackEnvelopes: number }>(
+  const { ackEnvelopes: count } = await expectData(
     url,
-    'mutation ($ids: [ID!]!) { ackEnvelopes(ids: $ids) }',
-    { ids },
+    AckEnvelopesDocument,
+    { ids: [...ids] },
     token,
   );
   return count;
@@ -76,26 +68,27 @@ export async function sendOpaqueMessage(
     deliveryReceipts?: boolean;
   } = {},
 ): Promise<{ messageId: string; recipients: number }> {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
+  const { user } = await expectData(
     url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
+    RecipientDevicesDocument,
     { id: to.userId },
     from.accessToken,
   );
+  if (!user) throw new Error(`no user ${to.userId}`);
   const content = Buffer.from(options.content ?? 'opaque').toString('base64');
-  const { sendMessage } = await expectData<{
-    sendMessage: { messageId: string; recipients: number };
-  }>(
+  const { sendMessage } = await expectData(
     url,
-    sendMessageMutation,
+    SendMessageDocument,
     {
       input: {
         recipientId: to.userId,
         clientMessageId: options.clientMessageId ?? `m-${randomBytes(6).toString('hex')}`,
         deliveryReceipts: options.deliveryReceipts ?? false,
-        envelopes: user.devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
+        envelopes: user.devices.map((device) => ({
+          ...device,
+          type: 'SIGNAL_MESSAGE' as const,
+          content,
+        })),
       },
     },
     from.accessToken,
@@ -114,9 +107,7 @@ export async function startDirectConversation(
   to: { userId: string; accessToken: string },
 ): Promise<string> {
   await sendOpaqueMessage(url, from, to, { clientMessageId: `hello-${to.userId}` });
-  const { conversations } = await expectData<{
-    conversations: { id: string; members: { id: string }[] }[];
-  }>(url, '{ conversations { id members { id } } }', {}, from.accessToken);
+  const { conversations } = await expectData(url, ConversationsDocument, {}, from.accessToken);
   const conversation = conversations.find((c) =>
     c.members.some((member) => member.id === to.userId),
   );

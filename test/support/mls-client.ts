@@ -23,6 +23,7 @@ import type {
   PrivateKeyPackage,
 } from 'ts-mls';
 import { makeKeyPackageRef, signKeyPackage } from 'ts-mls/keyPackage.js';
+import { UploadKeyPackagesDocument } from '../../schema/generated/operations.js';
 import { expectData } from './graphql-client.js';
 import { toBase64 } from './signal-device.js';
 
@@ -154,8 +155,8 @@ export async function publishKeyPackages(
   const lastResort = await createKeyPackage(client, { lastResort: true });
   await expectData(
     url,
-    'mutation ($kps: [Base64!]!) { uploadKeyPackages(keyPackages: $kps) }',
-    { kps: [...ordinary, lastResort].map((kp) => toBase64(kp.bytes)) },
+    UploadKeyPackagesDocument,
+    { keyPackages: [...ordinary, lastResort].map((kp) => toBase64(kp.bytes)) },
     accessToken,
   );
   return { ordinary, lastResort };

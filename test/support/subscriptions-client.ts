@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { sourceOf, type Operation } from './graphql-client.js';
 
 /** A graphql-ws client for tests, with the close code of its socket kept. */
 export interface TestSubscriptionClient {
@@ -49,10 +50,10 @@ export interface Collected<T> {
   stop(): void;
 }
 
-export function collect<T = Record<string, unknown>>(
+export function collect<T = Record<string, unknown>, TVariables = Record<string, unknown>>(
   client: Client,
-  query: string,
-  variables: Record<string, unknown> = {},
+  query: Operation<T, TVariables>,
+  variables?: TVariables,
 ): Collected<T> {
   const values: T[] = [];
   const errors: unknown[] = [];
@@ -61,7 +62,7 @@ export function collect<T = Record<string, unknown>>(
   const completed = new Promise<void>((resolve) => (complete = resolve));
   const notify = () => waiters.splice(0).forEach((wake) => wake());
   const stop = client.subscribe<T>(
-    { query, variables },
+    { query: sourceOf(query), variables: (variables ?? {}) as Record<string, unknown> },
     {
       next: (result) => {
         if (result.errors) errors.push(...result.errors);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Supergraph } from '@apollo/federation-internals';
 import {
   Kind,
   OperationTypeNode,
@@ -9,7 +8,7 @@ import {
   type GraphQLSchema,
   type ObjectTypeDefinitionNode,
 } from 'graphql';
-import { projectRoot } from '../../shared/supergraph/index.js';
+import { apiSchemaOf, projectRoot } from '../../shared/supergraph/index.js';
 
 /** A root field of the client-facing API, with the subgraph that resolves it. */
 export interface RootField {
@@ -54,7 +53,7 @@ function argumentValue(directive: ConstDirectiveNode, name: string): string | un
  */
 export function readSupergraphFields(): SupergraphFields {
   const sdl = readFileSync(path.join(projectRoot, 'schema', 'supergraph.graphql'), 'utf8');
-  const api = Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();
+  const api = apiSchemaOf(sdl);
   const document = parse(sdl);
 
   const graphNames = new Map<string, string>();

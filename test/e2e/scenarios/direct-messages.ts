@@ -2,17 +2,15 @@ import { expect } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../../support/accounts.js';
 import { expectData, expectErrorCode } from '../../support/graphql-client.js';
 import {
-  ackEnvelopes,
-  claimBundlesMutation,
-  readInbox,
-  sendMessageMutation,
-} from '../../support/messaging-client.js';
+  ClaimPreKeyBundlesDocument,
+  SendMessageDocument,
+} from '../../../schema/generated/operations.js';
+import { ackEnvelopes, readInbox } from '../../support/messaging-client.js';
 import { filesContaining } from '../../support/plaintext-scan.js';
 import {
   buildSessionFromBundle,
   decryptFrom,
   encryptFor,
-  type PreKeyBundleResponse,
   type SignalEnvelopeType,
 } from '../../support/signal-device.js';
 import type { E2eTarget } from './target.js';
@@ -20,9 +18,9 @@ import type { E2eTarget } from './target.js';
 /** delivers a libsignal message to every device of the recipient and the sender, as ciphertext only. */
 export async function directMessagesScenario(guardyn: E2eTarget): Promise<void> {
   async function claim(from: TestAccount, userId: string, deviceIds?: number[]) {
-    const { claimPreKeyBundles } = await expectData<{ claimPreKeyBundles: PreKeyBundleResponse[] }>(
+    const { claimPreKeyBundles } = await expectData(
       guardyn.url,
-      claimBundlesMutation,
+      ClaimPreKeyBundlesDocument,
       { userId, deviceIds },
       from.accessToken,
     );
@@ -57,7 +55,7 @@ export async function directMessagesScenario(guardyn: E2eTarget): Promise<void> 
   // A wrong device set is refused and stores nothing.
   const missing = await expectErrorCode(
     url,
-    sendMessageMutation,
+    SendMessageDocument,
     {
       input: {
         recipientId: bob.userId,
@@ -71,7 +69,7 @@ export async function directMessagesScenario(guardyn: E2eTarget): Promise<void> 
   expect(missing.error.extensions).toMatchObject({ missingDevices: [2], extraDevices: [] });
   const withoutOwn = await expectErrorCode(
     url,
-    sendMessageMutation,
+    SendMessageDocument,
     {
       input: {
         recipientId: bob.userId,
@@ -84,11 +82,9 @@ export async function directMessagesScenario(guardyn: E2eTarget): Promise<void> 
   expect(withoutOwn.error.extensions).toMatchObject({ missingDevices: [], missingOwnDevices: [2] });
   expect(await readInbox(url, bob.accessToken)).toEqual([]);
 
-  const { sendMessage } = await expectData<{
-    sendMessage: { messageId: string; recipients: number };
-  }>(
+  const { sendMessage } = await expectData(
     url,
-    sendMessageMutation,
+    SendMessageDocument,
     { input: { recipientId: bob.userId, clientMessageId: 'm1', envelopes } },
     alice.accessToken,
   );

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from '@jest/globals';
 import { registerAccount, type TestAccount } from '../../support/accounts.js';
-import { expectData, expectErrorCode } from '../../support/graphql-client.js';
+import {
+  ClaimKeyPackagesDocument,
+  CommitGroupDocument,
+  CreateGroupDocument,
+  SendGroupMessageDocument,
+} from '../../../schema/generated/operations.js';
+import { expectData, expectErrorCode, sourceOf } from '../../support/graphql-client.js';
 import { ackEnvelopes, readInbox, type InboxEnvelope } from '../../support/messaging-client.js';
 import {
   createMlsClient,
@@ -24,9 +30,6 @@ import type { E2eTarget } from './target.js';
 
 /** runs a real MLS group through the delivery service: welcome, messages, removal, concurrent commits. */
 export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
-  const commitMutation = `mutation ($input: CommitInput!) { commitGroup(input: $input) { id epoch members { id } } }`;
-  const groupMessageMutation = `mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { messageId recipients } }`;
-
   interface Person {
     account: TestAccount;
     mls: MlsTestClient;
@@ -55,9 +58,9 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
   async function sendToGroup(sender: Person, conversationId: string, epoch: number, text: string) {
     if (!sender.member) throw new Error('not a member');
     const message = await encryptApplicationMessage(sender.member, text);
-    return expectData<{ sendGroupMessage: { recipients: number } }>(
+    return expectData(
       guardyn.url,
-      groupMessageMutation,
+      SendGroupMessageDocument,
       {
         input: {
           conversationId,
@@ -92,27 +95,27 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
   // Alice creates the group at epoch 0 and adds Bob and Carol with KeyPackages claimed through the API.
   const groupId = randomBytes(16);
   alice.member = await createMlsGroup(alice.mls, groupId);
-  const { createGroup } = await expectData<{ createGroup: { id: string; epoch: number } }>(
+  const { createGroup } = await expectData(
     url,
-    'mutation ($input: CreateGroupInput!) { createGroup(input: $input) { id epoch kind mlsGroupId } }',
+    CreateGroupDocument,
     { input: { mlsGroupId: toBase64(groupId) } },
     alice.account.accessToken,
   );
   expect(createGroup.epoch).toBe(0);
   const conversationId = createGroup.id;
-  const { claimKeyPackages } = await expectData<{ claimKeyPackages: { keyPackage: string }[] }>(
+  const { claimKeyPackages } = await expectData(
     url,
-    'mutation ($ids: [ID!]!) { claimKeyPackages(userIds: $ids) { userId deviceId keyPackage } }',
-    { ids: [bob.account.userId, carol.account.userId] },
+    ClaimKeyPackagesDocument,
+    { userIds: [bob.account.userId, carol.account.userId] },
     alice.account.accessToken,
   );
   const added = await addMembers(
     alice.member,
     claimKeyPackages.map((claim) => fromBase64(claim.keyPackage)),
   );
-  const committed = await expectData<{ commitGroup: { epoch: number; members: { id: string }[] } }>(
+  const committed = await expectData(
     url,
-    commitMutation,
+    CommitGroupDocument,
     {
       input: {
         conversationId,
@@ -147,7 +150,7 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
   // A stale epoch and bytes of another group are refused.
   const stale = await expectErrorCode(
     url,
-    groupMessageMutation,
+    SendGroupMessageDocument,
     {
       input: {
         conversationId,
@@ -164,7 +167,7 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
   const removal = await removeMember(alice.member, carol.mls.identity);
   await expectData(
     url,
-    commitMutation,
+    CommitGroupDocument,
     {
       input: {
         conversationId,
@@ -183,7 +186,7 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
   const message = await encryptApplicationMessage(alice.member, after);
   await expectData(
     url,
-    groupMessageMutation,
+    SendGroupMessageDocument,
     { input: { conversationId, epoch: 2, message: toBase64(message), clientMessageId: 'after' } },
     alice.account.accessToken,
   );
@@ -196,7 +199,7 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
   // And she may no longer send to the group.
   const outsider = await expectErrorCode(
     url,
-    groupMessageMutation,
+    SendGroupMessageDocument,
     { input: { conversationId, epoch: 2, message: toBase64(message), clientMessageId: 'carol' } },
     carol.account.accessToken,
   );
@@ -219,7 +222,7 @@ export async function mlsGroupScenario(guardyn: E2eTarget): Promise<void> {
           authorization: `Bearer ${(committer as Person).account.accessToken}`,
         },
         body: JSON.stringify({
-          query: commitMutation,
+          query: sourceOf(CommitGroupDocument),
           variables: {
             input: {
               conversationId,

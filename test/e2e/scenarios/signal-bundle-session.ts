@@ -1,24 +1,17 @@
 import { expect } from '@jest/globals';
 import { registerAccount } from '../../support/accounts.js';
+import { ClaimPreKeyBundlesDocument } from '../../../schema/generated/operations.js';
 import { expectData } from '../../support/graphql-client.js';
-import {
-  buildSessionFromBundle,
-  decryptFrom,
-  encryptFor,
-  type PreKeyBundleResponse,
-} from '../../support/signal-device.js';
+import { buildSessionFromBundle, decryptFrom, encryptFor } from '../../support/signal-device.js';
 import type { E2eTarget } from './target.js';
 
 /** builds a real PQXDH session from a bundle the API handed out. */
 export async function signalBundleSessionScenario(guardyn: E2eTarget): Promise<void> {
   const alice = await registerAccount(guardyn.url);
   const bob = await registerAccount(guardyn.url);
-  const { claimPreKeyBundles } = await expectData<{ claimPreKeyBundles: PreKeyBundleResponse[] }>(
+  const { claimPreKeyBundles } = await expectData(
     guardyn.url,
-    `mutation ($userId: ID!) { claimPreKeyBundles(userId: $userId) {
-        userId deviceId registrationId identityKey
-        signedPreKey { keyId publicKey signature } preKey { keyId publicKey } kyberPreKey { keyId publicKey signature }
-      } }`,
+    ClaimPreKeyBundlesDocument,
     { userId: bob.userId },
     alice.accessToken,
   );
