@@ -355,3 +355,19 @@ describe('loadConfig: gateway operation limits', () => {
     }
   });
 });
+
+describe('loadConfig: log format', () => {
+  const variable = 'GUARDYN_OBSERVABILITY__LOG_FORMAT';
+
+  it('defaults to auto (readable on a terminal) and reads json and pretty', () => {
+    expect(loadConfig({}).observability.logFormat).toBe('auto');
+    expect(loadConfig({ [variable]: 'json' }).observability.logFormat).toBe('json');
+    expect(loadConfig({ [variable]: 'pretty' }).observability.logFormat).toBe('pretty');
+  });
+
+  it('refuses anything else', () => {
+    const error = configError({ [variable]: 'fancy' });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain('not one of auto, json, pretty');
+  });
+});

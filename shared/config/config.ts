@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loopbackRanges, parseCidr } from '../http/trusted-proxies.js';
-import { logLevels, type LogLevel } from '../logging/index.js';
+import { logFormats, logLevels, type LogFormat, type LogLevel } from '../logging/index.js';
 import { serviceNames, subgraphNames, type ServiceName, type SubgraphName } from './services.js';
 
 /** Everything Guardyn reads from its environment, parsed once at start. */
@@ -46,6 +46,8 @@ export interface GuardynConfig {
   readonly observability: {
     readonly otlpEndpoint: string | undefined;
     readonly logLevel: LogLevel;
+    /** `auto` (pino-pretty on a terminal, else JSON), `json` or `pretty`. */
+    readonly logFormat: LogFormat;
   };
   readonly gateway: {
     /** Overrides of supergraph.yaml's routing_url, from GUARDYN_GATEWAY__<NAME>_URL. */
@@ -415,6 +417,7 @@ export function loadConfig(env: Env): GuardynConfig {
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',
+      logFormat: read.oneOf('GUARDYN_OBSERVABILITY__LOG_FORMAT', logFormats) ?? 'auto',
     },
     gateway: { subgraphUrls, operationLimits: readOperationLimits(read) },
     auth: {
