@@ -125,7 +125,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     '/graphql',
     // Multipart uploads go to the media subgraph as streams; everything else to Apollo.
     ...(mediaUrl
-      ? [uploadBridge({ mediaUrl, schema: currentSchema, run, logger, clientAddress })]
+      ? [
+          uploadBridge({
+            mediaUrl,
+            schema: currentSchema,
+            run,
+            logger,
+            clientAddress,
+            verifier: options.verifier,
+          }),
+        ]
       : []),
     express.json({ limit: '16mb' }),
     expressMiddleware(apollo, {
