@@ -183,6 +183,7 @@ export async function startGuardyn(
         bus,
         verifier,
         trustedProxies: config.http.trustedProxies,
+        corsOrigins: config.gateway.corsOrigins,
         operationLimits: config.gateway.operationLimits,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
       });

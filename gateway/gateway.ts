@@ -1,5 +1,6 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -22,7 +23,10 @@ import {
 import type { Logger } from '../shared/logging/index.js';
 import { createServiceMetrics } from '../shared/telemetry/index.js';
 import type { GatewayContext } from './context.js';
+import { browserRoutes } from './browser-routes.js';
 import { AuthorizingDataSource } from './data-source.js';
+import { explorerEnabled } from './explorer/explorer.js';
+import { subscriptionOriginCheck } from './graphql-cors.js';
 import {
   checkOperationLimits,
   defaultOperationLimits,
@@ -55,6 +59,8 @@ export interface GatewayOptions {
   readonly subscriptionLimits?: Partial<SubscriptionLimits>;
   /** CIDR ranges (the ingress) whose X-Forwarded-For is believed; else the TCP peer is the client. */
   readonly trustedProxies: readonly string[];
+  /** Browser origins allowed on `/graphql` and its sockets (GUARDYN_GATEWAY__CORS_ORIGINS). */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** The gateway adds a count of open subscription sockets to what every server exposes. */
@@ -82,6 +88,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const app = express();
   app.disable('x-powered-by');
+  const corsOrigins = options.corsOrigins ?? [];
+  app.use(
+    browserRoutes({
+      corsOrigins,
+      // Hook: pass GUARDYN_GATEWAY__INTROSPECTION here as `introspection` once it exists.
+      explorer: explorerEnabled({ nodeEnv: process.env['NODE_ENV'] }),
+    }),
+  );
   let serving = false;
   app.get('/health', async (_request, response) => {
     const report = await buildHealthReport('gateway', async () => ({
@@ -104,6 +118,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
+      // Apollo's own landing pages load from a CDN; ours is gateway/explorer.
+      ApolloServerPluginLandingPageDisabled(),
       metrics.graphqlPlugin,
       operationLimitsPlugin(operationLimits),
       variablesNestingPlugin(),
@@ -163,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ),
     logger,
     clientAddress,
+    allowOrigin: subscriptionOriginCheck(corsOrigins),
     // The same limits as over HTTP, checked before the subscription starts.
     checkLimits: (document, operationName, variables) =>
       checkOperationLimits(document, operationName, operationLimits, {

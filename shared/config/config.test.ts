@@ -371,3 +371,26 @@ describe('loadConfig: log format', () => {
     expect(error.message).toContain('not one of auto, json, pretty');
   });
 });
+
+describe('loadConfig: CORS origins', () => {
+  const variable = 'GUARDYN_GATEWAY__CORS_ORIGINS';
+
+  it('allows no browser origin by default', () => {
+    expect(loadConfig({}).gateway.corsOrigins).toEqual([]);
+  });
+
+  it('reads exact origins, normalized', () => {
+    expect(
+      loadConfig({ [variable]: 'https://App.example, http://localhost:5173' }).gateway.corsOrigins,
+    ).toEqual(['https://app.example', 'http://localhost:5173']);
+  });
+
+  it.each([['https://*.example'], ['https://app.example/path'], ['app.example']])(
+    'refuses %j',
+    (value) => {
+      const error = configError({ [variable]: value });
+      expect(error.variable).toBe(variable);
+      expect(error.message).toContain('comma-separated list');
+    },
+  );
+});

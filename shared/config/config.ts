@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseOrigins } from '../http/cors-origins.js';
 import { loopbackRanges, parseCidr } from '../http/trusted-proxies.js';
 import { logFormats, logLevels, type LogFormat, type LogLevel } from '../logging/index.js';
 import { serviceNames, subgraphNames, type ServiceName, type SubgraphName } from './services.js';
@@ -54,6 +55,11 @@ export interface GuardynConfig {
     readonly subgraphUrls: Readonly<Partial<Record<SubgraphName, string>>>;
     /** What one operation may ask for (GUARDYN_GATEWAY__MAX_*); see gateway/operation-limits.ts. */
     readonly operationLimits: OperationLimitsConfig;
+    /**
+     * Browser origins allowed by CORS on /graphql and on media downloads, and to open
+     * subscription sockets (GUARDYN_GATEWAY__CORS_ORIGINS); empty: none.
+     */
+    readonly corsOrigins: readonly string[];
   };
   readonly auth: {
     /** Where verifiers fetch the auth subgraph's public keys in distributed mode. */
@@ -207,6 +213,18 @@ class EnvReader {
         throw new ConfigError(name, `${problem} (comma-separated list)`);
       }
     });
+  }
+
+  /** A comma-separated list of exact origins (`scheme://host[:port]`), normalized. */
+  origins(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    try {
+      return parseOrigins(value);
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(name, `${problem} (comma-separated list)`);
+    }
   }
 
   hostPorts(name: string, defaultPort: number): string[] {
@@ -419,7 +437,11 @@ export function loadConfig(env: Env): GuardynConfig {
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',
       logFormat: read.oneOf('GUARDYN_OBSERVABILITY__LOG_FORMAT', logFormats) ?? 'auto',
     },
-    gateway: { subgraphUrls, operationLimits: readOperationLimits(read) },
+    gateway: {
+      subgraphUrls,
+      operationLimits: readOperationLimits(read),
+      corsOrigins: read.origins('GUARDYN_GATEWAY__CORS_ORIGINS'),
+    },
     auth: {
       jwksUrl: read.url('GUARDYN_AUTH__JWKS_URL', ['http', 'https']),
       signingKeyFile: optionalPath(read.raw('GUARDYN_AUTH__SIGNING_KEY_FILE')),
