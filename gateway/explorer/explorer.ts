@@ -37,8 +37,10 @@ export function explorerRoutes(): Router {
   const start = startScript();
   const page = explorerPage();
 
-  router.get('/graphql', (request, response, next) => {
-    if (!wantsPage(request)) {
+  // Not `router.get('/graphql')`: a route would make Express answer OPTIONS /graphql itself
+  // (200 with Allow), where Apollo's refusal belongs.
+  router.use((request, response, next) => {
+    if (request.method !== 'GET' || request.path !== '/graphql' || !wantsPage(request)) {
       next();
       return;
     }
