@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 
 /** What one route family allows browsers on other origins to do. */
 export interface CorsPolicy {
@@ -16,17 +16,6 @@ export interface CorsPolicy {
 
 /** Ten minutes: Chromium caps preflight caching at two hours, Firefox at one day. */
 export const defaultPreflightMaxAgeSeconds = 600;
-
-function appendVary(response: Response, header: string): void {
-  const current = response.get('vary');
-  if (!current) {
-    response.set('vary', header);
-  } else if (
-    !current.split(',').some((entry) => entry.trim().toLowerCase() === header.toLowerCase())
-  ) {
-    response.set('vary', `${current}, ${header}`);
-  }
-}
 
 /**
  * CORS for one route family. An allowed `Origin` is echoed (never `*`); any other origin gets no
@@ -48,15 +37,14 @@ export function cors(policy: CorsPolicy): RequestHandler {
       return;
     }
     // The answer depends on Origin whenever a list is configured: shared caches must key on it.
-    appendVary(response, 'Origin');
+    response.vary('Origin');
     const origin = request.get('origin');
     const isPreflight =
       request.method === 'OPTIONS' && request.get('access-control-request-method') !== undefined;
     const allowOrigin = origin !== undefined && allowed.has(origin);
     if (allowOrigin) response.set('access-control-allow-origin', origin);
     if (isPreflight) {
-      appendVary(response, 'Access-Control-Request-Method');
-      appendVary(response, 'Access-Control-Request-Headers');
+      response.vary('Access-Control-Request-Method').vary('Access-Control-Request-Headers');
       if (allowOrigin) {
         response.set({
           'access-control-allow-methods': methods,
