@@ -22,7 +22,7 @@ import {
   type SubgraphName,
 } from './shared/config/index.js';
 import type { RunningServer, SubgraphDependencies } from './shared/http/index.js';
-import { createLogger, type Logger } from './shared/logging/index.js';
+import { createLogger, resolveLogFormat, type Logger } from './shared/logging/index.js';
 import { instrumentBus } from './shared/telemetry/index.js';
 import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
 import * as auth from './subgraphs/auth/index.js';
@@ -104,6 +104,12 @@ const otherSubgraphs: Record<
     }),
 };
 
+/** The process's logger: readable on a terminal, JSON lines elsewhere (GUARDYN_OBSERVABILITY__LOG_FORMAT). */
+function createProcessLogger(config: GuardynConfig): Logger {
+  const format = resolveLogFormat(config.observability.logFormat, process.stdout.isTTY === true);
+  return createLogger(config.observability.logLevel, config.service, { format });
+}
+
 /** A verifier that also refuses sessions revoked elsewhere (announced on the bus). */
 function createVerifier(keys: JSONWebKeySet | URL, bus: EventBus): TokenVerifier {
   const revocations = new RevokedSessions(revocationMemoryMs);
@@ -115,7 +121,7 @@ export async function startGuardyn(
   config: GuardynConfig,
   options: StartOptions = {},
 ): Promise<Guardyn> {
-  const logger = options.logger ?? createLogger(config.observability.logLevel, config.service);
+  const logger = options.logger ?? createProcessLogger(config);
   // Counted once here, so every service's publishes and deliveries show in the metrics.
   const bus = instrumentBus(
     await createEventBus({
@@ -202,12 +208,14 @@ export async function startGuardyn(
       gateway = await startGateway({
         host: config.host,
         port: portOf('gateway'),
-        logger: logger.child({ service: 'gateway' }),
+        // Not `service`: the root logger binds it already, and a second one is a duplicate key.
+        logger: logger.child({ component: 'gateway' }),
         supergraphSdl: composition.supergraphSdl,
         subgraphs: routing.map((entry) => ({ name: entry.name, url: subgraphUrl(entry.name) })),
         bus,
         verifier,
         trustedProxies: config.http.trustedProxies,
+        corsOrigins: config.gateway.corsOrigins,
         operationLimits: config.gateway.operationLimits,
         introspection: config.gateway.introspection,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
@@ -233,7 +241,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.observability.logLevel, config.service);
+  const logger = createProcessLogger(config);
   let guardyn: Guardyn;
   try {
     guardyn = await startGuardyn(config, { logger });

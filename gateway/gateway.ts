@@ -1,5 +1,6 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -22,7 +23,10 @@ import {
 import type { Logger } from '../shared/logging/index.js';
 import { createServiceMetrics, subscriptionMetrics } from '../shared/telemetry/index.js';
 import type { GatewayContext } from './context.js';
+import { browserRoutes } from './browser-routes.js';
 import { AuthorizingDataSource } from './data-source.js';
+import { explorerEnabled } from './explorer/explorer.js';
+import { subscriptionOriginCheck } from './graphql-cors.js';
 import {
   checkOperationLimits,
   defaultOperationLimits,
@@ -58,6 +62,8 @@ export interface GatewayOptions {
   readonly trustedProxies: readonly string[];
   /** Whether `__schema`/`__type` are answered (GUARDYN_GATEWAY__INTROSPECTION); default on. */
   readonly introspection?: boolean;
+  /** Browser origins allowed on `/graphql` and its sockets (GUARDYN_GATEWAY__CORS_ORIGINS). */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** The gateway adds a count of open subscription sockets to what every server exposes. */
@@ -86,6 +92,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const app = express();
   app.disable('x-powered-by');
   app.use(metrics.httpMiddleware);
+  const corsOrigins = options.corsOrigins ?? [];
+  app.use(
+    browserRoutes({
+      corsOrigins,
+      explorer: explorerEnabled({
+        nodeEnv: process.env['NODE_ENV'],
+        introspection: options.introspection ?? true,
+      }),
+    }),
+  );
   let serving = false;
   app.get('/health', async (_request, response) => {
     const report = await buildHealthReport('gateway', async () => ({
@@ -113,6 +129,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
+      // Apollo's own landing pages load from a CDN; ours is gateway/explorer.
+      ApolloServerPluginLandingPageDisabled(),
       metrics.graphqlPlugin,
       operationLimitsPlugin(operationLimits),
       localIntrospectionPlugin(),
@@ -135,7 +153,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     '/graphql',
     // Multipart uploads go to the media subgraph as streams; everything else to Apollo.
     ...(mediaUrl
-      ? [uploadBridge({ mediaUrl, schema: currentSchema, run, logger, clientAddress })]
+      ? [
+          uploadBridge({
+            mediaUrl,
+            schema: currentSchema,
+            run,
+            logger,
+            clientAddress,
+            verifier: options.verifier,
+          }),
+        ]
       : []),
     express.json({ limit: '16mb' }),
     expressMiddleware(apollo, {
@@ -167,6 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ),
     logger,
     clientAddress,
+    allowOrigin: subscriptionOriginCheck(corsOrigins),
     // The same limits as over HTTP, checked before the subscription starts.
     checkLimits: (document, operationName, variables) =>
       checkOperationLimits(document, operationName, operationLimits, {

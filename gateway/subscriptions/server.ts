@@ -88,6 +88,11 @@ export interface SubscriptionServerOptions {
   readonly limits?: Partial<SubscriptionLimits>;
   /** Counts subscriptions as GraphQL operations, and those running by field. */
   readonly metrics?: SubscriptionMetrics;
+  /**
+   * Whether a socket from this `Origin` (absent for native clients) may open, checked at the
+   * upgrade: browsers apply no CORS to WebSockets (see shared/http/cors.ts). Default: any.
+   */
+  readonly allowOrigin?: (request: IncomingMessage) => boolean;
 }
 
 export interface SubscriptionServer {
@@ -144,6 +149,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     server: options.httpServer,
     path: options.path,
     maxPayload: limits.maxFrameBytes,
+    // 403 before the upgrade: a page of a foreign origin never gets a socket to talk on.
+    verifyClient: (info, done) => {
+      if (!options.allowOrigin || options.allowOrigin(info.req)) done(true);
+      else done(false, 403, 'Origin not allowed');
+    },
   });
   const disposable = useServer<Record<string, unknown>>(
     {

@@ -1,18 +1,20 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   Kind,
   type FragmentDefinitionNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
+import { callerFromAuthorization, type TokenVerifier } from '../../shared/auth/index.js';
 import {
   BadUserInputError,
   errorResponseBody,
-  GuardynError,
   InternalError,
+  UnauthenticatedError,
 } from '../../shared/errors/index.js';
+import { classifyHttpError } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { delegatedQuery, rootField } from '../subscriptions/operation.js';
 import type { OperationRunner } from '../subscriptions/operation-runner.js';
@@ -27,6 +29,8 @@ export interface UploadBridgeOptions {
   readonly logger: Logger;
   /** The client's address (shared/http/client-address.ts), forwarded in X-Forwarded-For. */
   readonly clientAddress: (request: IncomingMessage) => string;
+  /** Checks the access token before any byte of the body is read or forwarded. */
+  readonly verifier: TokenVerifier;
 }
 
 /** Headers Apollo Server's CSRF prevention accepts on a multipart request. */
@@ -38,8 +42,14 @@ interface GraphQLBody {
   readonly errors?: GraphQLFormattedError[];
 }
 
-function send(response: Response, status: number, error: GuardynError): void {
-  response.status(status).json(errorResponseBody(error));
+/**
+ * Answers, telling a keep-alive client `Connection: close` (in the headers, before the body)
+ * whenever part of its body is still unread: its next request could not be parsed before that
+ * rest, which nobody will read now.
+ */
+function answer(request: Request, response: Response, status: number, body: unknown): void {
+  if (!request.complete) response.set('connection', 'close');
+  response.status(status).json(body);
 }
 
 /**
@@ -64,6 +74,11 @@ export function uploadBridge(options: UploadBridgeOptions): RequestHandler {
           `multipart requests need a non-empty ${preflightHeaders.join(' or ')} header (CSRF prevention)`,
         );
       }
+      // Here, not only at the media subgraph: its early 401 would race the body being forwarded.
+      const caller = await callerFromAuthorization(options.verifier, request.headers.authorization);
+      if (caller.kind !== 'authenticated') {
+        throw caller.kind === 'rejected' ? caller.error : new UnauthenticatedError();
+      }
       const boundary = multipartBoundary(contentType);
       const first = await readFirstPart(request, boundary, maxOperationsBytes);
       if (first.name !== 'operations')
@@ -84,21 +99,25 @@ export function uploadBridge(options: UploadBridgeOptions): RequestHandler {
       );
       const body = await readJson(upstream);
       if (!body.data) {
-        response.status(upstream.statusCode ?? 500).json(body);
+        answer(request, response, upstream.statusCode ?? 500, body);
         return;
       }
-      response.json(await resolveSelections(options, request.headers, upload, body));
+      answer(
+        request,
+        response,
+        200,
+        await resolveSelections(options, request.headers, upload, body),
+      );
     } catch (error) {
-      // An answer may be under way already (the failure came while writing it): leave it be.
-      if (response.headersSent) return;
-      // The rest of the body is not read: the connection cannot be reused. (Headers first.)
-      response.set('connection', 'close');
-      if (error instanceof GuardynError) {
-        send(response, error.code === 'PAYLOAD_TOO_LARGE' ? 413 : 400, error);
-      } else {
-        options.logger.error({ err: error }, 'upload failed');
-        send(response, 502, new InternalError());
+      if (response.headersSent) {
+        // The failure came while the answer was being written: it cannot be completed.
+        options.logger.warn({ err: error }, 'upload failed after its answer started');
+        if (!response.writableEnded) response.destroy();
+        return;
       }
+      const { status, refusal } = classifyHttpError(error);
+      if (status >= 500) options.logger.error({ err: error }, 'upload failed');
+      answer(request, response, status >= 500 ? 502 : status, errorResponseBody(refusal));
     }
   };
 }
@@ -116,6 +135,8 @@ function forward(
   return new Promise((resolve, reject) => {
     const upstream = send(target, {
       method: 'POST',
+      // A connection of its own: one whose body the subgraph refused half-way is not reusable.
+      agent: false,
       headers: {
         'content-type': contentType,
         'apollo-require-preflight': 'true',

@@ -373,3 +373,42 @@ describe('loadConfig: GUARDYN_GATEWAY__INTROSPECTION', () => {
     expect(error.variable).toBe('GUARDYN_GATEWAY__INTROSPECTION');
   });
 });
+
+describe('loadConfig: log format', () => {
+  const variable = 'GUARDYN_OBSERVABILITY__LOG_FORMAT';
+
+  it('defaults to auto (readable on a terminal) and reads json and pretty', () => {
+    expect(loadConfig({}).observability.logFormat).toBe('auto');
+    expect(loadConfig({ [variable]: 'json' }).observability.logFormat).toBe('json');
+    expect(loadConfig({ [variable]: 'pretty' }).observability.logFormat).toBe('pretty');
+  });
+
+  it('refuses anything else', () => {
+    const error = configError({ [variable]: 'fancy' });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain('not one of auto, json, pretty');
+  });
+});
+
+describe('loadConfig: CORS origins', () => {
+  const variable = 'GUARDYN_GATEWAY__CORS_ORIGINS';
+
+  it('allows no browser origin by default', () => {
+    expect(loadConfig({}).gateway.corsOrigins).toEqual([]);
+  });
+
+  it('reads exact origins, normalized', () => {
+    expect(
+      loadConfig({ [variable]: 'https://App.example, http://localhost:5173' }).gateway.corsOrigins,
+    ).toEqual(['https://app.example', 'http://localhost:5173']);
+  });
+
+  it.each([['https://*.example'], ['https://app.example/path'], ['app.example']])(
+    'refuses %j',
+    (value) => {
+      const error = configError({ [variable]: value });
+      expect(error.variable).toBe(variable);
+      expect(error.message).toContain('comma-separated list');
+    },
+  );
+});

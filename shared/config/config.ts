@@ -1,6 +1,7 @@
 import path from 'node:path';
+import { parseOrigins } from '../http/cors-origins.js';
 import { loopbackRanges, parseCidr } from '../http/trusted-proxies.js';
-import { logLevels, type LogLevel } from '../logging/index.js';
+import { logFormats, logLevels, type LogFormat, type LogLevel } from '../logging/index.js';
 import { serviceNames, subgraphNames, type ServiceName, type SubgraphName } from './services.js';
 
 /** Everything Guardyn reads from its environment, parsed once at start. */
@@ -46,6 +47,8 @@ export interface GuardynConfig {
   readonly observability: {
     readonly otlpEndpoint: string | undefined;
     readonly logLevel: LogLevel;
+    /** `auto` (pino-pretty on a terminal, else JSON), `json` or `pretty`. */
+    readonly logFormat: LogFormat;
   };
   readonly gateway: {
     /** Overrides of supergraph.yaml's routing_url, from GUARDYN_GATEWAY__<NAME>_URL. */
@@ -54,6 +57,11 @@ export interface GuardynConfig {
     readonly operationLimits: OperationLimitsConfig;
     /** `__schema`/`__type` answered by the gateway and subgraphs; default on unless NODE_ENV=production. */
     readonly introspection: boolean;
+    /**
+     * Browser origins allowed by CORS on /graphql and on media downloads, and to open
+     * subscription sockets (GUARDYN_GATEWAY__CORS_ORIGINS); empty: none.
+     */
+    readonly corsOrigins: readonly string[];
   };
   readonly auth: {
     /** Where verifiers fetch the auth subgraph's public keys in distributed mode. */
@@ -207,6 +215,18 @@ class EnvReader {
         throw new ConfigError(name, `${problem} (comma-separated list)`);
       }
     });
+  }
+
+  /** A comma-separated list of exact origins (`scheme://host[:port]`), normalized. */
+  origins(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    try {
+      return parseOrigins(value);
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(name, `${problem} (comma-separated list)`);
+    }
   }
 
   hostPorts(name: string, defaultPort: number): string[] {
@@ -417,10 +437,12 @@ export function loadConfig(env: Env): GuardynConfig {
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',
+      logFormat: read.oneOf('GUARDYN_OBSERVABILITY__LOG_FORMAT', logFormats) ?? 'auto',
     },
     gateway: {
       subgraphUrls,
       operationLimits: readOperationLimits(read),
+      corsOrigins: read.origins('GUARDYN_GATEWAY__CORS_ORIGINS'),
       introspection:
         (read.oneOf('GUARDYN_GATEWAY__INTROSPECTION', ['true', 'false']) ??
           (env['NODE_ENV'] === 'production' ? 'false' : 'true')) === 'true',

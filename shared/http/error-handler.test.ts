@@ -1,6 +1,10 @@
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
+import express from 'express';
 import { PayloadTooLargeError, UnauthenticatedError } from '../errors/index.js';
-import { classifyHttpError } from './error-handler.js';
+import { createLogger } from '../logging/index.js';
+import { classifyHttpError, graphqlErrorHandler } from './error-handler.js';
+import { closeServer, listen } from './listen.js';
 
 const codeAndStatus = (error: unknown) => {
   const { status, refusal } = classifyHttpError(error);
@@ -37,5 +41,40 @@ describe('classifyHttpError', () => {
       code: 'INTERNAL',
       message: 'Internal server error',
     });
+  });
+});
+
+describe('graphqlErrorHandler', () => {
+  it('logs an error that comes after the answer started, and drops the unfinished answer', async () => {
+    const logged: { level: number; msg: string }[] = [];
+    const logger = createLogger('warn', 'test', {
+      destination: { write: (line: string) => void logged.push(JSON.parse(line)) },
+    });
+    const app = express();
+    app.get('/late', (_request, response, next) => {
+      response.status(200).write('partial');
+      next(new Error('failed while answering'));
+    });
+    app.use(graphqlErrorHandler(logger));
+    const { server, origin } = await listen(app, '127.0.0.1', 0);
+    try {
+      // The client sees the answer cut short, not a second answer or a hang.
+      const outcome = await new Promise<string>((resolve) => {
+        const request = httpRequest(`${origin}/late`, (response) => {
+          response.on('error', () => resolve('cut short'));
+          response.on('aborted', () => resolve('cut short'));
+          response.on('end', () => resolve('complete'));
+          response.resume();
+        });
+        request.on('error', () => resolve('cut short'));
+        request.end();
+      });
+      expect(outcome).toBe('cut short');
+      expect(logged).toEqual([
+        expect.objectContaining({ level: 40, msg: 'request failed after its answer started' }),
+      ]);
+    } finally {
+      await closeServer(server);
+    }
   });
 });

@@ -67,16 +67,19 @@ export function classifyHttpError(error: unknown): { status: number; refusal: Gu
  * Express's HTML page, a stack trace or a file path. Internal errors are logged, not shown.
  */
 export function graphqlErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, _request, response, next) => {
-    // Too late for another answer: Express closes the connection.
+  return (error, request, response, _next) => {
     if (response.headersSent) {
-      next(error);
+      // Too late for another answer. Not Express's final handler: it would print to stderr,
+      // outside our logger. An unfinished answer cannot be completed, so its socket goes.
+      logger.warn({ err: error }, 'request failed after its answer started');
+      if (!response.writableEnded) response.destroy();
       return;
     }
     const { status, refusal } = classifyHttpError(error);
     if (status >= 500) logger.error({ err: error }, 'request failed');
-    // The body may be partly unread: the connection cannot be reused.
-    if (status === 413) response.set('connection', 'close');
+    // The body may be partly unread: a keep-alive client is told, before the body, not to reuse
+    // the connection (its next request could not be parsed before the unread rest).
+    if (status === 413 || !request.complete) response.set('connection', 'close');
     response.status(status).json(errorResponseBody(refusal));
   };
 }

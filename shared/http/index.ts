@@ -15,3 +15,10 @@ export {
   nestedDeeperThan,
   variablesNestingPlugin,
 } from './variables-nesting.js';
+export {
+  cors,
+  defaultPreflightMaxAgeSeconds,
+  webSocketOriginAllowed,
+  type CorsPolicy,
+} from './cors.js';
+export { parseOrigin, parseOrigins } from './cors-origins.js';

@@ -1,27 +1,8 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
-
-export type { Logger };
-export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof logLevels)[number] & LevelWithSilent;
-
-/**
- * The one logger factory: JSON lines on stdout (pino). Secrets never reach it: the redaction
- * list below catches the usual suspects in case a caller logs a whole object.
- */
-export function createLogger(level: LogLevel, service: string): Logger {
-  return pino({
-    level,
-    base: { service },
-    redact: {
-      paths: [
-        'password',
-        '*.password',
-        'refreshToken',
-        '*.refreshToken',
-        'authorization',
-        '*.authorization',
-      ],
-      censor: '[redacted]',
-    },
-  });
-}
+export {
+  createLogger,
+  logLevels,
+  type Logger,
+  type LoggerOutput,
+  type LogLevel,
+} from './create-logger.js';
+export { logFormats, resolveLogFormat, type LogFormat } from './log-format.js';

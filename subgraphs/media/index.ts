@@ -11,6 +11,7 @@ import type { Logger } from '../../shared/logging/index.js';
 import { timedStore } from '../../shared/telemetry/index.js';
 import type { BlobStore } from './blob-store.js';
 import { FileBlobStore } from './blob-store.fs.js';
+import { downloadCors } from './download-cors.js';
 import { downloadRoute } from './download-route.js';
 import { DownloadUrlSigner, loadUrlSigningKey } from './download-url.js';
 import { multipartRequests } from './multipart.js';
@@ -82,6 +83,8 @@ export async function createSubgraph(
     verifier: deps.verifier,
     store,
     routes(app) {
+      // Browsers fetch downloads straight from here: the gateway's allow-list applies.
+      app.use('/media', downloadCors(config.gateway.corsOrigins));
       app.get('/media/:id', downloadRoute(service, signer, deps.logger));
       app.use(
         '/graphql',

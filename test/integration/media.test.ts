@@ -17,7 +17,7 @@ const maxAttachmentBytes = 1024 * kib;
 const maxAvatarBytes = 512 * kib;
 
 let guardyn: TestGuardyn;
-/** The media subgraph's own /graphql: uploads go there directly until the gateway bridges them. */
+/** Where uploads are sent: the gateway's /graphql (its bridge streams them to the media subgraph). */
 let mediaUrl: string;
 let alice: TestAccount;
 let bob: TestAccount;
