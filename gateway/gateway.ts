@@ -4,7 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
 import { EntityClient, messagingConversationPeers } from '../shared/federation/index.js';
@@ -115,6 +115,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const listening = await listen(app, options.host, options.port);
+  const formatGatewayError = (formatted: GraphQLFormattedError, error: unknown) =>
+    formatClientError(formatted, error, (hidden) =>
+      logger.error({ err: hidden }, 'request failed'),
+    );
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -133,13 +137,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginLandingPageDisabled(),
       metrics.graphqlPlugin,
       operationLimitsPlugin(operationLimits),
-      localIntrospectionPlugin(),
+      localIntrospectionPlugin((error) => formatGatewayError(error.toJSON(), error)),
       variablesNestingPlugin(),
     ],
-    formatError: (formatted, error) =>
-      formatClientError(formatted, error, (hidden) =>
-        logger.error({ err: hidden }, 'request failed'),
-      ),
+    formatError: formatGatewayError,
   });
   await apollo.start();
   const run = gatewayOperationRunner(apollo);
