@@ -24,6 +24,7 @@ import {
 import type { RunningServer, SubgraphDependencies } from './shared/http/index.js';
 import { createLogger, type Logger } from './shared/logging/index.js';
 import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
+import { startTracing, traceBus, type Tracing } from './shared/tracing/index.js';
 import * as auth from './subgraphs/auth/index.js';
 import type { PasswordVerifier } from './subgraphs/auth/passwords.js';
 import type { AuthServiceOptions } from './subgraphs/auth/service.js';
@@ -84,12 +85,21 @@ export async function startGuardyn(
   options: StartOptions = {},
 ): Promise<Guardyn> {
   const logger = options.logger ?? createLogger(config.observability.logLevel, config.service);
-  const bus = await createEventBus({
-    natsUrl: config.messaging.natsUrl,
-    namespace: config.messaging.natsNamespace,
-    name: config.service,
-    onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
-  });
+  // Before anything makes a span: stores, bus and servers are traced only while it runs.
+  const tracing = await startTracingIfConfigured(config);
+  let bus: EventBus;
+  try {
+    bus = await createEventBus({
+      natsUrl: config.messaging.natsUrl,
+      namespace: config.messaging.natsNamespace,
+      name: config.service,
+      onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
+    });
+  } catch (error) {
+    await tracing?.stop();
+    throw error;
+  }
+  if (tracing) bus = traceBus(bus, config.messaging.natsUrl ? 'nats' : 'in-process');
   const portOf = (service: keyof typeof defaultPorts): number => {
     if (options.ephemeralPorts) return 0;
     if (config.service !== 'embedded') return config.port ?? defaultPorts[service];
@@ -106,6 +116,8 @@ export async function startGuardyn(
     for (const server of [...started].reverse()) await server.stop();
     started.length = 0;
     await bus.close();
+    // Last, so the spans of the shutdown are flushed too.
+    await tracing?.stop();
   };
 
   const routing = await readSupergraphConfig();
@@ -186,6 +198,17 @@ export async function startGuardyn(
     throw error;
   }
   return { gateway, subgraphs, stop };
+}
+
+/** OTLP export when GUARDYN_OBSERVABILITY__OTLP_ENDPOINT is set; one `service.name` per process. */
+async function startTracingIfConfigured(config: GuardynConfig): Promise<Tracing | undefined> {
+  const { otlpEndpoint, otlpProtocol } = config.observability;
+  if (otlpEndpoint === undefined) return undefined;
+  return startTracing({
+    endpoint: otlpEndpoint,
+    protocol: otlpProtocol,
+    serviceName: config.service === 'embedded' ? 'guardyn' : `guardyn-${config.service}`,
+  });
 }
 
 /** Runs as a program: config errors exit 2 with one line; SIGTERM/SIGINT stop gracefully (exit 0). */

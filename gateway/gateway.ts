@@ -21,6 +21,7 @@ import {
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import { createServiceMetrics } from '../shared/telemetry/index.js';
+import { graphqlSpanPlugin, traceGraphqlRequests } from '../shared/tracing/index.js';
 import type { GatewayContext } from './context.js';
 import { AuthorizingDataSource } from './data-source.js';
 import {
@@ -68,8 +69,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const urls = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new AuthorizingDataSource({ url: urls.get(name) ?? url }),
+    buildService: ({ name, url }) =>
+      new AuthorizingDataSource({ url: urls.get(name) ?? url, subgraphName: name }),
     logger,
+    // Its own spans (plan, fetch) join ours; documents and error messages stay out of them.
+    telemetry: { includeDocument: false, recordExceptions: false },
   });
   // The API schema (with the Subscription fields) validates graphql-ws operations.
   let apiSchema: GraphQLSchema | undefined;
@@ -107,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       metrics.graphqlPlugin,
       operationLimitsPlugin(operationLimits),
       variablesNestingPlugin(),
+      graphqlSpanPlugin(),
     ],
     formatError: (formatted, error) =>
       formatClientError(formatted, error, (hidden) =>
@@ -128,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ? [uploadBridge({ mediaUrl, schema: currentSchema, run, logger, clientAddress })]
       : []),
     express.json({ limit: '16mb' }),
+    traceGraphqlRequests('gateway'),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         authorization: req.headers.authorization,

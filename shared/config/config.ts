@@ -44,7 +44,10 @@ export interface GuardynConfig {
     readonly mailboxMaxBytes: number;
   };
   readonly observability: {
+    /** Set: every process exports traces over OTLP (see shared/tracing); unset: none, no cost. */
     readonly otlpEndpoint: string | undefined;
+    /** `http/protobuf` posts to `<endpoint>/v1/traces`; `grpc` calls the endpoint itself. */
+    readonly otlpProtocol: OtlpProtocol;
     readonly logLevel: LogLevel;
   };
   readonly gateway: {
@@ -62,6 +65,9 @@ export interface GuardynConfig {
   readonly media: MediaConfig;
   readonly notification: NotificationConfig;
 }
+
+export const otlpProtocols = ['http/protobuf', 'grpc'] as const;
+export type OtlpProtocol = (typeof otlpProtocols)[number];
 
 /** Limits the gateway checks on each operation before planning it. */
 export interface OperationLimitsConfig {
@@ -414,6 +420,8 @@ export function loadConfig(env: Env): GuardynConfig {
     },
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
+      otlpProtocol:
+        read.oneOf('GUARDYN_OBSERVABILITY__OTLP_PROTOCOL', otlpProtocols) ?? 'http/protobuf',
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',
     },
     gateway: { subgraphUrls, operationLimits: readOperationLimits(read) },

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { traceLogFields } from '../tracing/log-fields.js';
 
 export type { Logger };
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -12,6 +13,8 @@ export function createLogger(level: LogLevel, service: string): Logger {
   return pino({
     level,
     base: { service },
+    // trace_id and span_id of the active span, to find a line's trace (nothing when untraced).
+    mixin: traceLogFields,
     redact: {
       paths: [
         'password',
