@@ -9,9 +9,10 @@ import {
   type OtlpReceiver,
 } from '../support/otlp-receiver.js';
 import type { ExportedSpan } from '../support/otlp-spans.js';
+import { collect, connectSubscriptions } from '../support/subscriptions-client.js';
 import { startTestGuardyn } from '../support/test-guardyn.js';
 
-const spanKind = { server: 2, client: 3, producer: 4, consumer: 5 } as const;
+const spanKind = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 
 /** The SDK's documented knob: export every 100 ms rather than every 5 s, to keep the test short. */
 const scheduleDelay = 'OTEL_BSP_SCHEDULE_DELAY';
@@ -103,7 +104,17 @@ describe.each([
     try {
       const alice = await registerAccount(guardyn.url);
       const bob = await registerAccount(guardyn.url);
-      request = await sendTracedMessage(guardyn.url, alice, bob);
+      // Bob listens, so the mailbox hint has a consumer at the gateway.
+      const socket = connectSubscriptions(guardyn.url, bob.accessToken);
+      try {
+        const stream = collect(socket.client, 'subscription { messageReceived { id } }');
+        await until(() => guardyn.gateway?.subscriptions.followedSubjects() ?? 0, Boolean);
+        request = await sendTracedMessage(guardyn.url, alice, bob);
+        await stream.waitFor(1);
+        stream.stop();
+      } finally {
+        await socket.dispose();
+      }
       // The push reaches the notification consumer after sendMessage returns.
       await until(
         () => receiver.spans.some((span) => span.name === 'process guardyn.push'),
@@ -178,6 +189,25 @@ describe.each([
     );
     expect(publish.kind).toBe(spanKind.producer);
     expect(consume).toMatchObject({ kind: spanKind.consumer, parentSpanId: publish.spanId });
+  });
+
+  it('continues the trace at the gateway into the subscription event and its mailbox read', () => {
+    const spans = inTrace();
+    const publish = one(spans, 'publishing the hint', (s) => s.name === 'publish guardyn.mailbox');
+    const consume = one(spans, 'consuming the hint', (s) => s.name === 'process guardyn.mailbox');
+    expect(consume).toMatchObject({ kind: spanKind.consumer, parentSpanId: publish.spanId });
+    const event = one(
+      spans,
+      'resolving the event',
+      (span) => span.attributes['guardyn.service'] === 'gateway' && span.kind === spanKind.internal,
+    );
+    expect(event.attributes['graphql.operation.type']).toBe('query');
+    const inboxRead = one(
+      spans,
+      'reading the mailbox in messaging',
+      (span) => span.attributes['guardyn.service'] === 'messaging' && span.name.startsWith('query'),
+    );
+    expect(inboxRead.traceId).toBe(request.traceId);
   });
 
   it('never exports variables, content, ids or credentials', () => {
