@@ -24,7 +24,7 @@ import {
 import type { RunningServer, SubgraphDependencies } from './shared/http/index.js';
 import { createLogger, type Logger } from './shared/logging/index.js';
 import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
-import { startTracing, traceBus, type Tracing } from './shared/tracing/index.js';
+import { startTracing, traceBus, traceServiceName, type Tracing } from './shared/tracing/index.js';
 import * as auth from './subgraphs/auth/index.js';
 import type { PasswordVerifier } from './subgraphs/auth/passwords.js';
 import type { AuthServiceOptions } from './subgraphs/auth/service.js';
@@ -207,7 +207,7 @@ async function startTracingIfConfigured(config: GuardynConfig): Promise<Tracing 
   return startTracing({
     endpoint: otlpEndpoint,
     protocol: otlpProtocol,
-    serviceName: config.service === 'embedded' ? 'guardyn' : `guardyn-${config.service}`,
+    serviceName: traceServiceName(config.service),
   });
 }
 

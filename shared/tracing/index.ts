@@ -1,5 +1,11 @@
 /** OpenTelemetry traces (README "Traces"): explicit spans, exported only when an endpoint is set. */
-export { startTracing, traceExportUrl, type Tracing, type TracingOptions } from './sdk.js';
+export {
+  startTracing,
+  traceExportUrl,
+  traceServiceName,
+  type Tracing,
+  type TracingOptions,
+} from './sdk.js';
 export { tracingActive } from './tracer.js';
 export { graphqlSpanPlugin, traceGraphqlRequests, withOperationSpan } from './graphql-spans.js';
 export { fetchWithSpan } from './subgraph-fetch.js';

@@ -15,6 +15,11 @@ export interface Tracing {
   stop(): Promise<void>;
 }
 
+/** `guardyn` for the embedded process, which runs everything; else `guardyn-<service>`. */
+export function traceServiceName(service: string): string {
+  return service === 'embedded' ? 'guardyn' : `guardyn-${service}`;
+}
+
 /** `http/protobuf` posts to the endpoint's `/v1/traces`; gRPC takes the endpoint as it is. */
 export function traceExportUrl(endpoint: string, protocol: OtlpProtocol): string {
   return protocol === 'grpc' ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/traces`;
