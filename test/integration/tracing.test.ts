@@ -144,6 +144,7 @@ describe.each([
       attributes: {
         'graphql.operation.type': 'mutation',
         'graphql.operation.name': 'SendTraced',
+        'http.response.status_code': 200,
       },
     });
   });

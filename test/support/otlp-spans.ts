@@ -14,11 +14,12 @@ export interface ExportedSpan {
 }
 
 interface AnyValue {
-  readonly stringValue?: string;
-  readonly boolValue?: boolean;
-  readonly intValue?: number | { toString(): string };
-  readonly doubleValue?: number;
-  readonly arrayValue?: { readonly values: readonly AnyValue[] };
+  readonly stringValue?: string | null;
+  readonly boolValue?: boolean | null;
+  /** A Long (the generated code's int64). */
+  readonly intValue?: { toString(): string } | null;
+  readonly doubleValue?: number | null;
+  readonly arrayValue?: { readonly values: readonly AnyValue[] } | null;
 }
 interface KeyValue {
   readonly key: string;
@@ -56,15 +57,15 @@ const requestType = (
   }
 ).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
+/** The value of an AnyValue; the generated code leaves the unset members of its oneof null. */
 function plain(value: AnyValue | undefined): string | number | boolean | readonly unknown[] {
-  if (value?.stringValue !== undefined && value.stringValue !== '') return value.stringValue;
-  if (value?.arrayValue) return value.arrayValue.values.map(plain);
-  if (value?.intValue !== undefined && String(value.intValue) !== '0') {
+  if (typeof value?.stringValue === 'string') return value.stringValue;
+  if (typeof value?.boolValue === 'boolean') return value.boolValue;
+  if (typeof value?.doubleValue === 'number') return value.doubleValue;
+  if (value?.intValue !== undefined && value.intValue !== null)
     return Number(String(value.intValue));
-  }
-  if (value?.doubleValue) return value.doubleValue;
-  if (value?.boolValue !== undefined) return value.boolValue;
-  return value?.stringValue ?? 0;
+  if (value?.arrayValue) return value.arrayValue.values.map(plain);
+  return '';
 }
 
 function attributesOf(keyValues: readonly KeyValue[]): ExportedSpan['attributes'] {
