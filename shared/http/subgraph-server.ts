@@ -110,7 +110,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '16mb' }),
-    traceGraphqlRequests(name),
+    traceGraphqlRequests(name, { continueOnly: true }),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         caller: await callerFromAuthorization(options.verifier, req.headers.authorization),

@@ -11,7 +11,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
-import { tracer, tracingActive } from './tracer.js';
+import { tracer, tracingActive, withinTrace } from './tracer.js';
 
 /** Marks the span that `graphqlSpanPlugin` names after the operation (never someone else's). */
 const operationSpanKey = createContextKey('guardyn.graphql.operation');
@@ -28,15 +28,23 @@ function operationSpan(service: string, kind: SpanKind, parent: Context): Contex
 /**
  * One SERVER span per GraphQL HTTP request, child of the caller's W3C `traceparent`, active while
  * Apollo runs it. Mount it right before Apollo's middleware: body parsing runs in stream
- * callbacks, which would lose the context.
+ * callbacks, which would lose the context. `continueOnly` (the subgraphs, called by the gateway
+ * and each other) traces only requests that arrive within a trace; the gateway starts them.
  */
-export function traceGraphqlRequests(service: string): RequestHandler {
+export function traceGraphqlRequests(
+  service: string,
+  options: { readonly continueOnly?: boolean } = {},
+): RequestHandler {
   return (request, response, next) => {
     if (!tracingActive()) {
       next();
       return;
     }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    if (options.continueOnly && trace.getSpanContext(parent) === undefined) {
+      next();
+      return;
+    }
     const active = operationSpan(service, SpanKind.SERVER, parent);
     const span = trace.getSpan(active);
     response.once('close', () => {
@@ -48,9 +56,12 @@ export function traceGraphqlRequests(service: string): RequestHandler {
   };
 }
 
-/** The same span for an operation run in process (the subscription bridge, uploads). */
+/**
+ * The same span for an operation run in process, within the trace that caused it (a bus event,
+ * an upload); nothing for background work (a mailbox poll).
+ */
 export async function withOperationSpan<T>(service: string, run: () => Promise<T>): Promise<T> {
-  if (!tracingActive()) return run();
+  if (!withinTrace()) return run();
   const active = operationSpan(service, SpanKind.INTERNAL, context.active());
   try {
     return await context.with(active, run);

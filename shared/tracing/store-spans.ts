@@ -7,18 +7,10 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { statementName } from './statement-name.js';
-import { tracer, tracingActive } from './tracer.js';
+import { tracer, withinTrace } from './tracer.js';
 
 /** `db.system` as OpenTelemetry spells it: ScyllaDB speaks CQL, as Cassandra does. */
 export type DbSystem = 'sqlite' | 'cassandra';
-
-/**
- * Statements outside any trace (health probes, periodic purges) are not traced: as root spans
- * they would only bury the requests' traces.
- */
-function shouldTrace(): boolean {
-  return tracingActive() && trace.getSpan(context.active()) !== undefined;
-}
 
 function startStoreSpan(
   system: DbSystem,
@@ -55,7 +47,7 @@ export function traceStatementSync<T>(
   query: string,
   run: () => T,
 ): T {
-  if (!shouldTrace()) return run();
+  if (!withinTrace()) return run();
   const span = startStoreSpan(system, namespace, query, undefined);
   let result: T;
   try {
@@ -75,7 +67,7 @@ export async function traceStatement<T>(
   run: () => Promise<T>,
   extra?: Attributes,
 ): Promise<T> {
-  if (!shouldTrace()) return run();
+  if (!withinTrace()) return run();
   const span = startStoreSpan(system, namespace, query, extra);
   let result: T;
   try {

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
-import { tracer, tracingActive } from './tracer.js';
+import { tracer, withinTrace } from './tracer.js';
 
 /** What the wrapped call needs of a request: headers we can add `traceparent` to. */
 interface OutgoingRequest {
@@ -21,7 +21,7 @@ export async function fetchWithSpan<
   init: Init,
   send: (url: string, init: Init) => Promise<Response>,
 ): Promise<Response> {
-  if (!tracingActive()) return send(url, init);
+  if (!withinTrace()) return send(url, init);
   const target = new URL(url);
   const span = tracer().startSpan(`fetch ${subgraph}`, {
     kind: SpanKind.CLIENT,

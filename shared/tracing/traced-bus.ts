@@ -8,7 +8,7 @@ import {
   type Attributes,
 } from '@opentelemetry/api';
 import type { BusHandler, EventBus, PublishOptions } from '../bus/index.js';
-import { tracer } from './tracer.js';
+import { tracer, withinTrace } from './tracer.js';
 
 /**
  * `guardyn.mailbox.<user>.<device>` → `guardyn.mailbox`: the kind of event, without the ids (span
@@ -26,7 +26,7 @@ function messagingAttributes(system: string, subject: string): Attributes {
 
 /**
  * Publishes inside a PRODUCER span (`publish guardyn.push`) whose context travels in the
- * message's headers (W3C `traceparent`; NATS headers on the wire).
+ * message's headers (W3C `traceparent`; NATS headers on the wire); outside a trace, plainly.
  */
 async function publishInSpan(
   system: string,
@@ -34,6 +34,7 @@ async function publishInSpan(
   options: PublishOptions | undefined,
   publish: (headers: Record<string, string>) => Promise<void>,
 ): Promise<void> {
+  if (!withinTrace()) return publish({ ...options?.headers });
   const span = tracer().startSpan(`publish ${subjectFamily(subject)}`, {
     kind: SpanKind.PRODUCER,
     attributes: { ...messagingAttributes(system, subject), 'messaging.operation.type': 'send' },
@@ -55,6 +56,8 @@ async function publishInSpan(
 function consumeInSpan(system: string, handler: BusHandler, durableName?: string): BusHandler {
   return async (message) => {
     const parent = propagation.extract(ROOT_CONTEXT, message.headers ?? {});
+    // Events published outside any trace (heartbeats) are handled untraced too.
+    if (trace.getSpanContext(parent) === undefined) return handler(message);
     const span = tracer().startSpan(
       `process ${subjectFamily(message.subject)}`,
       {

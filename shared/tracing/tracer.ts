@@ -1,4 +1,4 @@
-import { trace, type Tracer } from '@opentelemetry/api';
+import { context, trace, type Tracer } from '@opentelemetry/api';
 
 /**
  * Guardyn's own instrumentation scope, looked up at each use: a tracer kept from an earlier SDK
@@ -16,6 +16,15 @@ let active = false;
  */
 export function tracingActive(): boolean {
   return active;
+}
+
+/**
+ * Whether there is a trace to continue here. Only requests start traces (the gateway's, from the
+ * client); background work (socket heartbeats, mailbox polls, rights re-checks, purges) makes
+ * no spans of its own, which would otherwise bury the requests' traces in root traces.
+ */
+export function withinTrace(): boolean {
+  return tracingActive() && trace.getSpan(context.active()) !== undefined;
 }
 
 /** Only `startTracing` and its `stop` flip it. */
