@@ -57,8 +57,9 @@ export function traceGraphqlRequests(
 }
 
 /**
- * The same span for an operation run in process, within the trace that caused it (a bus event,
- * an upload); nothing for background work (a mailbox poll).
+ * The same span for an operation run in process (the subscription bridge), within the trace
+ * that caused it (a bus event); nothing for background work (a mailbox poll). Multipart uploads
+ * are not traced: their bridge runs before the request span starts.
  */
 export async function withOperationSpan<T>(service: string, run: () => Promise<T>): Promise<T> {
   if (!withinTrace()) return run();
