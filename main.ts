@@ -25,6 +25,7 @@ import type { RunningServer, SubgraphDependencies } from './shared/http/index.js
 import { createLogger, resolveLogFormat, type Logger } from './shared/logging/index.js';
 import { instrumentBus } from './shared/telemetry/index.js';
 import { composeSupergraph, readSupergraphConfig } from './shared/supergraph/index.js';
+import { startTracing, traceBus, traceServiceName, type Tracing } from './shared/tracing/index.js';
 import * as auth from './subgraphs/auth/index.js';
 import type { PasswordVerifier } from './subgraphs/auth/passwords.js';
 import type { AuthServiceOptions } from './subgraphs/auth/service.js';
@@ -122,15 +123,24 @@ export async function startGuardyn(
   options: StartOptions = {},
 ): Promise<Guardyn> {
   const logger = options.logger ?? createProcessLogger(config);
-  // Counted once here, so every service's publishes and deliveries show in the metrics.
-  const bus = instrumentBus(
-    await createEventBus({
-      natsUrl: config.messaging.natsUrl,
-      namespace: config.messaging.natsNamespace,
-      name: config.service,
-      onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
-    }),
-  );
+  // Before anything makes a span: stores, bus and servers are traced only while it runs.
+  const tracing = await startTracingIfConfigured(config);
+  let bus: EventBus;
+  try {
+    // Counted once here, so every service's publishes and deliveries show in the metrics.
+    bus = instrumentBus(
+      await createEventBus({
+        natsUrl: config.messaging.natsUrl,
+        namespace: config.messaging.natsNamespace,
+        name: config.service,
+        onError: (error, context) => logger.warn({ err: error, ...context }, 'event bus error'),
+      }),
+    );
+  } catch (error) {
+    await tracing?.stop();
+    throw error;
+  }
+  if (tracing) bus = traceBus(bus, config.messaging.natsUrl ? 'nats' : 'in-process');
   const portOf = (service: keyof typeof defaultPorts): number => {
     if (options.ephemeralPorts) return 0;
     if (config.service !== 'embedded') return config.port ?? defaultPorts[service];
@@ -147,6 +157,8 @@ export async function startGuardyn(
     for (const server of [...started].reverse()) await server.stop();
     started.length = 0;
     await bus.close();
+    // Last, so the spans of the shutdown are flushed too.
+    await tracing?.stop();
   };
 
   const routing = await readSupergraphConfig();
@@ -227,6 +239,17 @@ export async function startGuardyn(
     throw error;
   }
   return { gateway, subgraphs, stop };
+}
+
+/** OTLP export when GUARDYN_OBSERVABILITY__OTLP_ENDPOINT is set; one `service.name` per process. */
+async function startTracingIfConfigured(config: GuardynConfig): Promise<Tracing | undefined> {
+  const { otlpEndpoint, otlpProtocol } = config.observability;
+  if (otlpEndpoint === undefined) return undefined;
+  return startTracing({
+    endpoint: otlpEndpoint,
+    protocol: otlpProtocol,
+    serviceName: traceServiceName(config.service),
+  });
 }
 
 /** Runs as a program: config errors exit 2 with one line; SIGTERM/SIGINT stop gracefully (exit 0). */

@@ -2,6 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { isErrorCode } from '../shared/errors/index.js';
+import { fetchWithSpan } from '../shared/tracing/index.js';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -12,7 +13,16 @@ const keepAliveFetcher: Fetcher = (url, init) => fetch(url, init);
 
 /** Forwards the caller's credentials and address to every subgraph, which authorize on their own. */
 export class AuthorizingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override fetcher = keepAliveFetcher;
+  /** Names the subgraph in the span of each fetch (which carries the trace to the subgraph). */
+  private readonly subgraphName: string;
+
+  constructor(options: { url: string | undefined; subgraphName: string }) {
+    super(options.url === undefined ? {} : { url: options.url });
+    this.subgraphName = options.subgraphName;
+  }
+
+  override fetcher: Fetcher = (url, init) =>
+    fetchWithSpan(this.subgraphName, url, init ?? {}, keepAliveFetcher);
 
   override willSendRequest({
     request,

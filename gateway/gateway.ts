@@ -22,6 +22,7 @@ import {
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import { createServiceMetrics, subscriptionMetrics } from '../shared/telemetry/index.js';
+import { graphqlSpanPlugin, traceGraphqlRequests } from '../shared/tracing/index.js';
 import type { GatewayContext } from './context.js';
 import { browserRoutes } from './browser-routes.js';
 import { AuthorizingDataSource } from './data-source.js';
@@ -77,8 +78,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const urls = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new AuthorizingDataSource({ url: urls.get(name) ?? url }),
+    buildService: ({ name, url }) =>
+      new AuthorizingDataSource({ url: urls.get(name) ?? url, subgraphName: name }),
     logger,
+    // Its own spans (plan, fetch) join ours; documents and error messages stay out of them.
+    telemetry: { includeDocument: false, recordExceptions: false },
   });
   // The API schema (with the Subscription fields) validates graphql-ws operations.
   let apiSchema: GraphQLSchema | undefined;
@@ -139,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       operationLimitsPlugin(operationLimits),
       localIntrospectionPlugin((error) => formatGatewayError(error.toJSON(), error)),
       variablesNestingPlugin(),
+      graphqlSpanPlugin(),
     ],
     formatError: formatGatewayError,
   });
@@ -166,6 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         ]
       : []),
     express.json({ limit: '16mb' }),
+    traceGraphqlRequests('gateway'),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         authorization: req.headers.authorization,

@@ -1,5 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import { withOperationSpan } from '../../shared/tracing/index.js';
 import type { GatewayContext } from '../context.js';
 
 /** The subscriber's credentials, forwarded to the subgraphs as for an HTTP request. */
@@ -22,14 +23,17 @@ export type OperationRunner = (
 
 export function gatewayOperationRunner(apollo: ApolloServer<GatewayContext>): OperationRunner {
   return async (query, variables, credentials) => {
-    const response = await apollo.executeOperation(
-      { query, variables },
-      {
-        contextValue: {
-          authorization: credentials.authorization,
-          clientAddress: credentials.clientAddress,
+    // A span of its own, child of what triggered it (a bus event, an upload), named by the plugin.
+    const response = await withOperationSpan('gateway', () =>
+      apollo.executeOperation(
+        { query, variables },
+        {
+          contextValue: {
+            authorization: credentials.authorization,
+            clientAddress: credentials.clientAddress,
+          },
         },
-      },
+      ),
     );
     if (response.body.kind !== 'single')
       throw new Error('incremental delivery is not used by the bridge');

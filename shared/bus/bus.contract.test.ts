@@ -234,6 +234,28 @@ function contract(implementation: Implementation): void {
       );
     });
 
+    it("carries the publisher's headers to core subscribers and durable consumers", async () => {
+      const bus = await open();
+      const headers = { traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` };
+      const live = collector();
+      bus.subscribe(`${core}.h`, live.handler);
+      await bus.publish(`${core}.h`, { n: 1 }, { headers });
+      await bus.publish(`${core}.h`, { n: 2 });
+      await bus.publishDurable(`${push}.u1.d1`, { n: 3 }, { msgId: `${ns}-h`, headers });
+      const durable = collector();
+      await bus.consumeDurable(`${push}.>`, `h-${ns}`, durable.handler);
+
+      await eventually(() => expect(live.received).toHaveLength(2));
+      expect(live.received.map((message) => message.headers)).toEqual([headers, undefined]);
+      await eventually(() => expect(durable.received).toHaveLength(1));
+      expect(durable.received[0]).toEqual({
+        subject: `${push}.u1.d1`,
+        data: { n: 3 },
+        msgId: `${ns}-h`,
+        headers,
+      });
+    });
+
     it('refuses malformed subjects, payloads and non-durable subjects', async () => {
       const bus = await open();
       await expect(bus.publish(`${core}.*`, 1)).rejects.toBeInstanceOf(InvalidSubjectError);

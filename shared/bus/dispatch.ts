@@ -6,6 +6,21 @@ import type {
   RetryBackoff,
 } from './event-bus.js';
 
+/** A delivered message, without the optional fields that are absent. */
+export function busMessage(
+  subject: string,
+  data: unknown,
+  msgId: string | undefined,
+  headers: Readonly<Record<string, string>> | undefined,
+): BusMessage {
+  return {
+    subject,
+    data,
+    ...(msgId === undefined ? {} : { msgId }),
+    ...(headers === undefined ? {} : { headers }),
+  };
+}
+
 /** The default `onError`: errors are dropped (pass a logger-backed callback in services). */
 export const ignoreBusError: BusErrorHandler = () => undefined;
 

@@ -13,6 +13,14 @@ export interface BusMessage {
   readonly msgId?: string;
   /** JetStream durable deliveries: messages left for this consumer after this one (its lag). */
   readonly pending?: number;
+  /** Headers the publisher attached (NATS headers), e.g. the W3C `traceparent` of its span. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What a publisher may attach to a message besides its payload. */
+export interface PublishOptions {
+  /** Carried as NATS headers (in process: as they are) to every delivery of the message. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Handles one message. For durable consumers, resolving acks it and throwing asks for a retry. */
@@ -31,7 +39,7 @@ export interface EventBus {
    * the rest. Rejects with `BusClosedError` after `close()`, `InvalidSubjectError` for a pattern
    * or malformed subject, and a `TypeError` for a payload that is not JSON-serialisable.
    */
-  publish(subject: string, data: unknown): Promise<void>;
+  publish(subject: string, data: unknown, options?: PublishOptions): Promise<void>;
   /**
    * Delivers every later core publish (and durable publish: core subscribers see those too, as in
    * NATS) whose subject matches the pattern. Handler errors go to `onError` and never stop the
@@ -43,7 +51,11 @@ export interface EventBus {
    * `Nats-Msg-Id`); a duplicate resolves without being stored again. Resolves once stored.
    * Rejects with `NotDurableSubjectError` for a subject outside the durable subjects.
    */
-  publishDurable(subject: string, data: unknown, options: { msgId: string }): Promise<void>;
+  publishDurable(
+    subject: string,
+    data: unknown,
+    options: PublishOptions & { readonly msgId: string },
+  ): Promise<void>;
   /**
    * A named durable consumer: messages are handed to the handler one at a time in stream order,
    * starting (for a new name) with the oldest retained message. Each message is acked when the

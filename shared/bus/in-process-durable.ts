@@ -5,7 +5,7 @@ import type {
   BusSubscription,
   RetryBackoff,
 } from './event-bus.js';
-import { reportBusError, retryDelayMs } from './dispatch.js';
+import { busMessage, reportBusError, retryDelayMs } from './dispatch.js';
 import { decodePayload } from './payload.js';
 import { subjectMatches } from './subjects.js';
 
@@ -15,6 +15,7 @@ export interface StoredMessage {
   readonly subject: string;
   readonly json: string;
   readonly msgId: string | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -35,7 +36,12 @@ export class DurableLog {
   }
 
   /** Stores a message unless its msgId was stored within the window; returns whether it was. */
-  append(subject: string, json: string, msgId: string | undefined): boolean {
+  append(
+    subject: string,
+    json: string,
+    msgId: string | undefined,
+    headers?: Readonly<Record<string, string>>,
+  ): boolean {
     const now = Date.now();
     for (const [id, storedAt] of this.#recentMsgIds) {
       if (now - storedAt < this.#duplicateWindowMs) break;
@@ -45,7 +51,7 @@ export class DurableLog {
       if (this.#recentMsgIds.has(msgId)) return false;
       this.#recentMsgIds.set(msgId, now);
     }
-    this.#messages.push({ seq: this.#nextSeq, subject, json, msgId });
+    this.#messages.push({ seq: this.#nextSeq, subject, json, msgId, headers });
     this.#nextSeq += 1;
     if (this.#messages.length > this.#maxMessages) {
       this.#messages.splice(0, this.#messages.length - this.#maxMessages);
@@ -196,10 +202,12 @@ export class DurableConsumer {
 
   async #deliver(attachment: Attachment, stored: StoredMessage, deliveryCount: number) {
     const { maxDeliver, retry, onError } = this.#options;
-    const message: BusMessage =
-      stored.msgId === undefined
-        ? { subject: stored.subject, data: decodePayload(stored.json) }
-        : { subject: stored.subject, data: decodePayload(stored.json), msgId: stored.msgId };
+    const message: BusMessage = busMessage(
+      stored.subject,
+      decodePayload(stored.json),
+      stored.msgId,
+      stored.headers,
+    );
     try {
       await attachment.handler(message);
     } catch (error) {

@@ -8,7 +8,7 @@ import {
   type EventBus,
   type RetryBackoff,
 } from './event-bus.js';
-import { ignoreBusError, invokeCoreHandler } from './dispatch.js';
+import { busMessage, ignoreBusError, invokeCoreHandler } from './dispatch.js';
 import { DurableConsumer, DurableLog } from './in-process-durable.js';
 import { assertMsgId, decodePayload, encodePayload } from './payload.js';
 import {
@@ -28,6 +28,8 @@ export interface InProcessBusOptions extends BusOptions {
    */
   readonly maxDurableMessages?: number;
 }
+
+type Headers = Readonly<Record<string, string>>;
 
 /** Small by default so that tests and embedded runs retry quickly. */
 const defaultRetry: RetryBackoff = { initialMs: 50, maxMs: 5_000 };
@@ -62,24 +64,30 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
     if (closing !== undefined) throw new BusClosedError();
   }
 
-  function deliverCore(subject: string, json: string, msgId: string | undefined): void {
+  function deliverCore(
+    subject: string,
+    json: string,
+    msgId: string | undefined,
+    headers: Headers | undefined,
+  ): void {
     const targets = [...subscriptions].filter((sub) => subjectMatches(sub.pattern, subject));
     if (targets.length === 0) return;
     setImmediate(() => {
       for (const target of targets) {
         if (!target.active) continue;
         const data = decodePayload(json);
-        invokeCoreHandler(
-          target.handler,
-          msgId === undefined ? { subject, data } : { subject, data, msgId },
-          onError,
-        );
+        invokeCoreHandler(target.handler, busMessage(subject, data, msgId, headers), onError);
       }
     });
   }
 
-  function store(subject: string, json: string, msgId: string | undefined): void {
-    if (!log.append(subject, json, msgId)) return;
+  function store(
+    subject: string,
+    json: string,
+    msgId: string | undefined,
+    headers: Headers | undefined,
+  ): void {
+    if (!log.append(subject, json, msgId, headers)) return;
     for (const consumer of consumers.values()) consumer.wake();
   }
 
@@ -90,12 +98,13 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
   }
 
   return {
-    async publish(subject, data) {
+    async publish(subject, data, options) {
       assertOpen();
       assertSubject(subject);
       const json = encodePayload(data);
-      if (isDurableSubject(durableSubjects, subject)) store(subject, json, undefined);
-      deliverCore(subject, json, undefined);
+      const headers = options?.headers;
+      if (isDurableSubject(durableSubjects, subject)) store(subject, json, undefined, headers);
+      deliverCore(subject, json, undefined, headers);
     },
 
     subscribe(subjectPattern, handler) {
@@ -111,7 +120,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       };
     },
 
-    async publishDurable(subject, data, { msgId }) {
+    async publishDurable(subject, data, { msgId, headers }) {
       assertOpen();
       assertSubject(subject);
       assertMsgId(msgId);
@@ -119,9 +128,9 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
         throw new NotDurableSubjectError(subject, durableSubjects);
       }
       const json = encodePayload(data);
-      store(subject, json, msgId);
+      store(subject, json, msgId, headers);
       // In NATS core subscribers see every publish on their subject, duplicates included.
-      deliverCore(subject, json, msgId);
+      deliverCore(subject, json, msgId, headers);
     },
 
     async consumeDurable(subjectPattern, durableName, handler): Promise<BusSubscription> {

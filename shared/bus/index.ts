@@ -15,6 +15,7 @@ export {
   type BusOptions,
   type BusSubscription,
   type EventBus,
+  type PublishOptions,
   type RetryBackoff,
 } from './event-bus.js';
 export {

@@ -6,11 +6,9 @@ import type {
   BusSubscription,
   RetryBackoff,
 } from './event-bus.js';
-import { reportBusError, retryDelayMs } from './dispatch.js';
+import { busMessage, reportBusError, retryDelayMs } from './dispatch.js';
+import { fromNatsHeaders, msgIdHeader } from './nats-headers.js';
 import { decodePayload } from './payload.js';
-
-/** The header JetStream deduplicates on. */
-export const msgIdHeader = 'Nats-Msg-Id';
 
 const decoder = new TextDecoder();
 
@@ -75,10 +73,10 @@ export async function attachDurableConsumer(
       Math.max(50, options.ackWaitMs / 2),
     );
     try {
-      const pending = message.info.pending;
-      await options.handler(
-        msgId === undefined ? { subject, data, pending } : { subject, data, msgId, pending },
-      );
+      await options.handler({
+        ...busMessage(subject, data, msgId, fromNatsHeaders(message.headers)),
+        pending: message.info.pending,
+      });
       settle(() => message.ack(), { kind: 'consumer', ...context });
     } catch (error) {
       if (deliveryCount >= options.maxDeliver) {

@@ -8,8 +8,9 @@ import {
   type EventBus,
   type RetryBackoff,
 } from './event-bus.js';
-import { ignoreBusError, invokeCoreHandler, reportBusError } from './dispatch.js';
-import { attachDurableConsumer, msgIdHeader, type DurableAttachment } from './nats-consumer.js';
+import { busMessage, ignoreBusError, invokeCoreHandler, reportBusError } from './dispatch.js';
+import { attachDurableConsumer, type DurableAttachment } from './nats-consumer.js';
+import { fromNatsHeaders, msgIdHeader, toNatsHeaders } from './nats-headers.js';
 import { ensureConsumer, ensureStream } from './nats-jetstream.js';
 import { assertMsgId, decodePayload, encodePayload } from './payload.js';
 import {
@@ -106,10 +107,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   }
 
   return {
-    async publish(subject, data) {
+    async publish(subject, data, options) {
       assertOpen();
       assertSubject(subject);
-      nc.publish(toWire(subject), encoder.encode(encodePayload(data)));
+      const headers = toNatsHeaders(options?.headers);
+      nc.publish(toWire(subject), encoder.encode(encodePayload(data)), headers && { headers });
     },
 
     subscribe(subjectPattern, handler): BusSubscription {
@@ -132,11 +134,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
           }
           const msgId = message.headers?.get(msgIdHeader) || undefined;
           const subject = fromWire(message.subject);
-          invokeCoreHandler(
-            handler,
-            msgId === undefined ? { subject, data } : { subject, data, msgId },
-            onError,
-          );
+          const headers = fromNatsHeaders(message.headers);
+          invokeCoreHandler(handler, busMessage(subject, data, msgId, headers), onError);
         },
       });
       const unsubscribe = (): void => {
@@ -149,7 +148,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       return { unsubscribe };
     },
 
-    async publishDurable(subject, data, { msgId }) {
+    async publishDurable(subject, data, { msgId, headers }) {
       assertOpen();
       assertSubject(subject);
       assertMsgId(msgId);
@@ -157,7 +156,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         throw new NotDurableSubjectError(subject, durableSubjects);
       }
       // A duplicate is acknowledged (`duplicate: true`) without being stored again.
-      await js.publish(toWire(subject), encoder.encode(encodePayload(data)), { msgID: msgId });
+      const natsHeaders = toNatsHeaders(headers);
+      await js.publish(toWire(subject), encoder.encode(encodePayload(data)), {
+        msgID: msgId,
+        ...(natsHeaders && { headers: natsHeaders }),
+      });
     },
 
     async consumeDurable(subjectPattern, durableName, handler) {

@@ -21,6 +21,10 @@ describe('loadConfig', () => {
     expect(config.database.scyllaNodes).toEqual([]);
     expect(config.messaging.natsUrl).toBeUndefined();
     expect(config.observability.logLevel).toBe('info');
+    expect(config.observability).toMatchObject({
+      otlpEndpoint: undefined,
+      otlpProtocol: 'http/protobuf',
+    });
   });
 
   it('reads every documented variable, with __ as the nesting separator', () => {
@@ -32,7 +36,8 @@ describe('loadConfig', () => {
       GUARDYN_DATABASE__SCYLLADB_NODES: 'scylla-0:9042, scylla-1',
       GUARDYN_MESSAGING__NATS_URL: 'nats://nats:4222',
       GUARDYN_MESSAGING__RETENTION_DAYS: '7',
-      GUARDYN_OBSERVABILITY__OTLP_ENDPOINT: 'http://otel:4318',
+      GUARDYN_OBSERVABILITY__OTLP_ENDPOINT: 'http://otel:4317',
+      GUARDYN_OBSERVABILITY__OTLP_PROTOCOL: 'grpc',
       GUARDYN_OBSERVABILITY__LOG_LEVEL: 'debug',
       GUARDYN_GATEWAY__AUTH_URL: 'http://auth:4001/graphql',
       GUARDYN_AUTH__JWKS_URL: 'http://auth:4001/.well-known/jwks.json',
@@ -45,7 +50,7 @@ describe('loadConfig', () => {
       dataDir: '/tmp/guardyn',
       database: { scyllaNodes: ['scylla-0:9042', 'scylla-1:9042'] },
       messaging: { natsUrl: 'nats://nats:4222', retentionDays: 7 },
-      observability: { otlpEndpoint: 'http://otel:4318', logLevel: 'debug' },
+      observability: { otlpEndpoint: 'http://otel:4317', otlpProtocol: 'grpc', logLevel: 'debug' },
       gateway: { subgraphUrls: { auth: 'http://auth:4001/graphql' } },
       auth: { jwksUrl: 'http://auth:4001/.well-known/jwks.json' },
     });
@@ -64,6 +69,11 @@ describe('loadConfig', () => {
       { GUARDYN_MESSAGING__NATS_URL: 'http://nats:4222' },
       'GUARDYN_MESSAGING__NATS_URL',
       'must use nats',
+    ],
+    [
+      { GUARDYN_OBSERVABILITY__OTLP_PROTOCOL: 'http/json' },
+      'GUARDYN_OBSERVABILITY__OTLP_PROTOCOL',
+      'not one of http/protobuf, grpc',
     ],
     [
       { GUARDYN_OBSERVABILITY__OTLP_ENDPOINT: 'not a url' },

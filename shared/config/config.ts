@@ -45,7 +45,10 @@ export interface GuardynConfig {
     readonly mailboxMaxBytes: number;
   };
   readonly observability: {
+    /** Set: every process exports traces over OTLP (see shared/tracing); unset: none, no cost. */
     readonly otlpEndpoint: string | undefined;
+    /** `http/protobuf` posts to `<endpoint>/v1/traces`; `grpc` calls the endpoint itself. */
+    readonly otlpProtocol: OtlpProtocol;
     readonly logLevel: LogLevel;
     /** `auto` (pino-pretty on a terminal, else JSON), `json` or `pretty`. */
     readonly logFormat: LogFormat;
@@ -72,6 +75,9 @@ export interface GuardynConfig {
   readonly media: MediaConfig;
   readonly notification: NotificationConfig;
 }
+
+export const otlpProtocols = ['http/protobuf', 'grpc'] as const;
+export type OtlpProtocol = (typeof otlpProtocols)[number];
 
 /** Limits the gateway checks on each operation before planning it. */
 export interface OperationLimitsConfig {
@@ -436,6 +442,8 @@ export function loadConfig(env: Env): GuardynConfig {
     },
     observability: {
       otlpEndpoint: read.url('GUARDYN_OBSERVABILITY__OTLP_ENDPOINT', ['http', 'https']),
+      otlpProtocol:
+        read.oneOf('GUARDYN_OBSERVABILITY__OTLP_PROTOCOL', otlpProtocols) ?? 'http/protobuf',
       logLevel: read.oneOf('GUARDYN_OBSERVABILITY__LOG_LEVEL', logLevels) ?? 'info',
       logFormat: read.oneOf('GUARDYN_OBSERVABILITY__LOG_FORMAT', logFormats) ?? 'auto',
     },

@@ -5,6 +5,7 @@ export {
   type MediaConfig,
   type NotificationConfig,
   type OperationLimitsConfig,
+  type OtlpProtocol,
   type ScyllaReplication,
 } from './config.js';
 export {

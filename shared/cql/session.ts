@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import type { Logger } from '../logging/index.js';
+import { traceStatement } from '../tracing/index.js';
 import { CqlQueryError, CqlUnavailableError, describeError } from './errors.js';
 
 export type ResultSet = cassandra.types.ResultSet;
@@ -141,14 +142,24 @@ export class CqlSession implements CqlExecutor {
     params: readonly unknown[] = [],
     options: StatementOptions = {},
   ): Promise<ResultSet> {
-    return run(this.client(), query, params, options, this.options.requestTimeoutMs);
+    const client = this.client();
+    return traceStatement('cassandra', this.options.name, query, () =>
+      run(client, query, params, options, this.options.requestTimeoutMs),
+    );
   }
 
   async batch(
     statements: readonly BatchStatement[],
     options: { readonly logged: boolean; readonly idempotent?: boolean },
   ): Promise<ResultSet> {
-    return runBatch(this.client(), statements, options, this.options.requestTimeoutMs);
+    const client = this.client();
+    return traceStatement(
+      'cassandra',
+      this.options.name,
+      statements[0]?.query ?? 'BATCH',
+      () => runBatch(client, statements, options, this.options.requestTimeoutMs),
+      { 'db.operation.batch.size': statements.length },
+    );
   }
 
   /** Stops reconnecting and closes the connection; statements fail afterwards. */

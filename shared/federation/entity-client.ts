@@ -1,4 +1,5 @@
 import { InternalError } from '../errors/index.js';
+import { fetchWithSpan } from '../tracing/index.js';
 
 /**
  * Reads entities from another subgraph through the federation `_entities` query, the way the
@@ -29,7 +30,7 @@ export class EntityClient {
       errors?: { message: string; extensions?: { code?: string } }[];
     };
     try {
-      const response = await fetch(this.subgraphUrl(), {
+      const init = {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -37,7 +38,8 @@ export class EntityClient {
         },
         body: JSON.stringify({ query, variables: { representations } }),
         signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      };
+      const response = await fetchWithSpan(`${typename} entities`, this.subgraphUrl(), init, fetch);
       body = (await response.json()) as typeof body;
     } catch (cause) {
       throw new InternalError(`could not reach the ${typename} subgraph`, { cause });

@@ -14,6 +14,7 @@ import {
 } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
+import { graphqlSpanPlugin, traceGraphqlRequests } from '../tracing/index.js';
 import { clientAddressResolver } from './client-address.js';
 import { graphqlErrorHandler } from './error-handler.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
@@ -103,6 +104,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin,
       variablesNestingPlugin(),
+      graphqlSpanPlugin(),
     ],
     formatError: (formatted, error) =>
       formatClientError(formatted, error, (hidden) =>
@@ -114,6 +116,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '16mb' }),
+    traceGraphqlRequests(name, { continueOnly: true }),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         caller: await callerFromAuthorization(options.verifier, req.headers.authorization),

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { build as prettyStream } from 'pino-pretty';
+import { traceLogFields } from '../tracing/log-fields.js';
 
 export type { Logger };
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -22,6 +23,8 @@ export function createLogger(level: LogLevel, service: string, output: LoggerOut
   const options = {
     level,
     base: { service },
+    // trace_id and span_id of the active span, to find a line's trace (nothing when untraced).
+    mixin: traceLogFields,
     redact: {
       paths: [
         'password',

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { traceSqliteStatements, tracingActive } from '../tracing/index.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -33,5 +34,6 @@ export function openSqlite(file: string, migrations: readonly string[]): SqliteD
       db.pragma(`user_version = ${version + 1}`);
     })();
   }
+  if (tracingActive()) traceSqliteStatements(db, path.basename(file));
   return db;
 }

@@ -34,8 +34,8 @@ export function instrumentBus(bus: EventBus): EventBus {
       return handler(message);
     };
   return {
-    async publish(subject, data) {
-      await bus.publish(subject, data);
+    async publish(subject, data, options) {
+      await bus.publish(subject, data, options);
       published.inc({ family: subjectFamily(subject), delivery: 'core' });
     },
     async publishDurable(subject, data, options) {

@@ -6,12 +6,14 @@ import { benchMailboxStore } from './mailbox-store.js';
 import { benchOperationLimits } from './operation-limits.js';
 import { benchPasswordHash } from './password-hash.js';
 import { benchRealtime } from './realtime.js';
+import { benchTracing } from './tracing.js';
 
 const benchmarks: Record<string, () => Promise<void>> = {
   password: () => benchPasswordHash(),
   mailbox: () => benchMailboxStore(),
   realtime: () => benchRealtime(),
   limits: () => benchOperationLimits(),
+  tracing: () => benchTracing(),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,16 @@
+/** OpenTelemetry traces (README "Traces"): explicit spans, exported only when an endpoint is set. */
+export {
+  startTracing,
+  traceExportUrl,
+  traceServiceName,
+  type Tracing,
+  type TracingOptions,
+} from './sdk.js';
+export { tracingActive } from './tracer.js';
+export { graphqlSpanPlugin, traceGraphqlRequests, withOperationSpan } from './graphql-spans.js';
+export { fetchWithSpan } from './subgraph-fetch.js';
+export { traceStatement, traceStatementSync, type DbSystem } from './store-spans.js';
+export { statementName, type StatementName } from './statement-name.js';
+export { traceSqliteStatements } from './sqlite-statements.js';
+export { subjectFamily, traceBus } from './traced-bus.js';
+export { traceLogFields } from './log-fields.js';
