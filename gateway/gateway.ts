@@ -76,6 +76,9 @@ export interface RunningGateway extends RunningServer {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
   const urls = new Map(options.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
+  // @apollo/gateway otherwise reports usage data to Apollo's servers every hour (it has no
+  // option for this, only the variable): a messenger's server phones home to nobody.
+  process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
