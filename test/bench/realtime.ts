@@ -37,7 +37,11 @@ export async function benchRealtime(messages = 1000, subscribers = 1000): Promis
   const guardyn = await startTestGuardyn({
     auth: { registrationsPerAddress: { limit: 100_000, windowMs: 60_000 } },
     subscriptionLimits: { maxConnectionsPerDevice: subscribers + 10 },
-    env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000' },
+    // The sender's rates would stop the 1,000 messages (bytes count at least 64 KiB a send).
+    env: {
+      GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000',
+      GUARDYN_MESSAGING__SEND_BYTES_PER_MINUTE: String(2 ** 40),
+    },
   });
   const { url } = guardyn;
   const sockets: TestSubscriptionClient[] = [];
