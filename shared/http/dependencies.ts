@@ -1,6 +1,6 @@
 import type { TokenVerifier } from '../auth/index.js';
 import type { EventBus } from '../bus/index.js';
-import type { SubgraphName } from '../config/index.js';
+import type { GuardynConfig, SubgraphName } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 
 /** What the composition root hands every subgraph's `createSubgraph`. */
@@ -16,4 +16,22 @@ export interface SubgraphDependencies {
    * embedded mode the URLs are known only once every subgraph listens.
    */
   readonly subgraphUrl: (name: SubgraphName) => string;
+}
+
+/**
+ * The server options every subgraph takes from its process's configuration and dependencies
+ * (address, port, logger, trusted proxies, introspection): spread them into
+ * `startSubgraphServer`'s options beside the subgraph's own.
+ */
+export function subgraphServerBasics(
+  config: GuardynConfig,
+  deps: Pick<SubgraphDependencies, 'port' | 'logger'>,
+) {
+  return {
+    host: config.host,
+    port: deps.port,
+    logger: deps.logger,
+    trustedProxies: config.http.trustedProxies,
+    introspection: config.gateway.introspection,
+  };
 }

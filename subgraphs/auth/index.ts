@@ -8,7 +8,11 @@ import {
 } from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
-import { startSubgraphServer, type RunningServer } from '../../shared/http/index.js';
+import {
+  startSubgraphServer,
+  subgraphServerBasics,
+  type RunningServer,
+} from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { createRateLimiters, type RateLimiters } from '../../shared/rate-limit/index.js';
 import { timedStore } from '../../shared/telemetry/index.js';
@@ -113,11 +117,7 @@ export async function createSubgraph(
       name,
       schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
       publicFields,
-      trustedProxies: config.http.trustedProxies,
-      introspection: config.gateway.introspection,
-      host: config.host,
-      port: deps.port,
-      logger: deps.logger,
+      ...subgraphServerBasics(config, deps),
       verifier,
       routes: (app) => {
         app.get('/.well-known/jwks.json', (_request, response) => {

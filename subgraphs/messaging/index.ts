@@ -13,6 +13,7 @@ import { EntityClient } from '../../shared/federation/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
+  subgraphServerBasics,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
@@ -143,11 +144,7 @@ export async function createSubgraph(
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, groups) }]),
     publicFields,
-    trustedProxies: config.http.trustedProxies,
-    introspection: config.gateway.introspection,
-    host: config.host,
-    port: deps.port,
-    logger: deps.logger,
+    ...subgraphServerBasics(config, deps),
     verifier: deps.verifier,
     store,
   });

@@ -10,6 +10,7 @@ import type { GuardynConfig } from '../../shared/config/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
+  subgraphServerBasics,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
@@ -116,11 +117,7 @@ export async function createSubgraph(
       name,
       schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
       publicFields,
-      trustedProxies: config.http.trustedProxies,
-      introspection: config.gateway.introspection,
-      host: config.host,
-      port: deps.port,
-      logger: deps.logger,
+      ...subgraphServerBasics(config, deps),
       verifier: deps.verifier,
       store,
     });

@@ -12,6 +12,7 @@ import { EntityClient, messagingConversationPeers } from '../../shared/federatio
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
+  subgraphServerBasics,
   type RunningServer,
   type SubgraphDependencies,
 } from '../../shared/http/index.js';
@@ -90,11 +91,7 @@ export async function createSubgraph(
     name,
     schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
     publicFields,
-    trustedProxies: config.http.trustedProxies,
-    introspection: config.gateway.introspection,
-    host: config.host,
-    port: deps.port,
-    logger: deps.logger,
+    ...subgraphServerBasics(config, deps),
     verifier: deps.verifier,
     store,
   });
