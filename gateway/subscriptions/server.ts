@@ -90,7 +90,7 @@ export interface SubscriptionServerOptions {
   readonly metrics?: SubscriptionMetrics;
   /**
    * Whether a socket from this `Origin` (absent for native clients) may open, checked at the
-   * upgrade: browsers apply no CORS to WebSockets (see shared/http/cors.ts). Default: any.
+   * upgrade: browsers apply no CORS to WebSockets (see shared/http/cors.ts). Default: every origin.
    */
   readonly allowOrigin?: (request: IncomingMessage) => boolean;
 }
