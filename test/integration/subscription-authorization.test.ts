@@ -188,25 +188,21 @@ describe('with rights re-checked on membership events (timer at its default)', (
     witnessStream.stop();
   }
 
-  it('ends the typing stream of a member who leaves the group (FORBIDDEN), before more typing', async () => {
-    const { bob, eve, witness, group } = await groupOfFour();
-    const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
+  it.each([
+    ['who leaves the group', leaveGroup],
+    ['removed by a commit', removeFromGroup],
+  ] as const)(
+    'ends the typing stream of a member %s (FORBIDDEN), before more typing',
+    async (_how, endMembership) => {
+      const { bob, eve, witness, group } = await groupOfFour();
+      const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
 
-    await leaveGroup(url, group, bob);
-    await bobStream.completed;
-    expect(bobStream.errors).toEqual([forbidden]);
-    await expectNothingMoreFor(bobStream, witnessStream, eve, group);
-  });
-
-  it('ends the typing stream of a member removed by a commit (FORBIDDEN), before more typing', async () => {
-    const { bob, eve, witness, group } = await groupOfFour();
-    const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
-
-    await removeFromGroup(url, group, bob);
-    await bobStream.completed;
-    expect(bobStream.errors).toEqual([forbidden]);
-    await expectNothingMoreFor(bobStream, witnessStream, eve, group);
-  });
+      await endMembership(url, group, bob);
+      await bobStream.completed;
+      expect(bobStream.errors).toEqual([forbidden]);
+      await expectNothingMoreFor(bobStream, witnessStream, eve, group);
+    },
+  );
 
   it('keeps the typing stream of members a commit did not remove', async () => {
     const { bob, eve, witness, group } = await groupOfFour();
