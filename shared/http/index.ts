@@ -22,3 +22,4 @@ export {
   type CorsPolicy,
 } from './cors.js';
 export { parseOrigin, parseOrigins } from './cors-origins.js';
+export { postJson, type JsonPostOptions, type JsonPostResponse } from './post-json.js';
