@@ -142,6 +142,7 @@ export async function benchGateway(): Promise<void> {
   const settings = readSettings(process.env);
   const group = new ProcessGroup();
   const folder = await mkdtemp(path.join(tmpdir(), 'guardyn-bench-gateway-'));
+  group.afterStop(() => rm(folder, { recursive: true, force: true }));
   try {
     console.log(`gateway benchmark, ${new Date().toISOString()}, ${describeMachine()}`);
     console.log(
@@ -167,6 +168,5 @@ export async function benchGateway(): Promise<void> {
     console.log(`\nload average at the end: ${loadAverage()}; ${new Date().toISOString()}`);
   } finally {
     await group.stopAll();
-    await rm(folder, { recursive: true, force: true });
   }
 }

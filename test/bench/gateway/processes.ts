@@ -26,6 +26,7 @@ const outputTail = 16_384;
  */
 export class ProcessGroup {
   private readonly children: { child: ChildProcess; name: string }[] = [];
+  private readonly cleanups: (() => Promise<void>)[] = [];
   private readonly onSignal = (signal: NodeJS.Signals) => {
     console.error(`\n${signal}: stopping ${this.children.length} processes`);
     void this.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
@@ -38,6 +39,11 @@ export class ProcessGroup {
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);
     process.once('exit', this.onExit);
+  }
+
+  /** Runs `cleanup` (e.g. removing a temporary folder) once the processes have stopped. */
+  afterStop(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
   }
 
   start(spec: ProcessSpec): RunningProcess {
@@ -62,7 +68,7 @@ export class ProcessGroup {
     };
   }
 
-  /** SIGTERM to each (graceful), SIGKILL to any still running after `graceMs`. */
+  /** SIGTERM to each (graceful), SIGKILL to any still running after `graceMs`; then the cleanups. */
   async stopAll(graceMs = 5_000): Promise<void> {
     const running = this.children.splice(0);
     await Promise.all(
@@ -79,6 +85,7 @@ export class ProcessGroup {
           }),
       ),
     );
+    for (const cleanup of this.cleanups.splice(0)) await cleanup();
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
     process.off('exit', this.onExit);
