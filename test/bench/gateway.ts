@@ -11,7 +11,7 @@ import {
 } from './gateway/gateways.js';
 import { measureLoad, type LoadFigures } from './gateway/load.js';
 import { ProcessGroup } from './gateway/processes.js';
-import { checkSameData } from './gateway/same-data.js';
+import { checkSameData, errorCodes } from './gateway/same-data.js';
 import { readSettings, type Settings } from './gateway/settings.js';
 import { startSubgraphs, writeSupergraph } from './gateway/subgraphs.js';
 import { formatTable, summarise } from './gateway/table.js';
@@ -85,6 +85,17 @@ async function checkAgreement(targets: readonly Target[], users: BenchUsers): Pr
   console.log(
     `every target returns the same data (Q1 and Q2, and Q1 for all ${users.count} users)`,
   );
+  // Subgraph errors must reach clients with their code; a gateway of ours that loses them is wrong.
+  const codes = await errorCodes(targets, q2);
+  console.log(
+    `without a token, Q2 answers: ${[...codes].map(([name, code]) => `${name} ${code}`).join(', ')}`,
+  );
+  const lost = [...codes].filter(([, code]) => code !== 'UNAUTHENTICATED');
+  if (lost.some(([name]) => name === 'guardyn' || name === directFloor)) {
+    throw new Error(
+      `UNAUTHENTICATED lost: ${lost.map(([name, code]) => `${name} ${code}`).join(', ')}`,
+    );
+  }
 }
 
 async function runRounds(

@@ -69,3 +69,24 @@ export async function checkSameData(
     throw new Error(`the targets do not agree on ${query}:\n  ${problems.join('\n  ')}`);
   }
 }
+
+/** The `extensions.code` of the first error each target answers `query` (sent without a token) with. */
+export async function errorCodes(
+  targets: readonly Target[],
+  query: string,
+): Promise<Map<string, string>> {
+  const codes = new Map<string, string>();
+  for (const target of targets) {
+    const response = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await response.json().catch(() => ({}))) as {
+      errors?: { extensions?: { code?: unknown } }[];
+    };
+    const code = body.errors?.[0]?.extensions?.code;
+    codes.set(target.name, typeof code === 'string' ? code : `none (HTTP ${response.status})`);
+  }
+  return codes;
+}
