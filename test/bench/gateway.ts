@@ -102,6 +102,7 @@ async function runRounds(
   settings: Settings,
   targets: readonly Target[],
   users: BenchUsers,
+  authCalls: () => Promise<number>,
 ): Promise<Figures> {
   const figures: Figures = new Map();
   for (let round = 0; round < settings.rounds; round++) {
@@ -117,12 +118,14 @@ async function runRounds(
             seconds: settings.seconds,
             warmupSeconds: settings.warmupSeconds,
             tokens: query.everyUser ? tokens : tokens.slice(0, 1),
+            authCalls,
           });
           const failures = measured.non2xx + measured.graphqlErrors + measured.socketErrors;
           console.log(
             `round ${round + 1} ${query.name.padEnd(9)} c=${String(connections).padEnd(3)} ` +
               `${target.name.padEnd(11)} ${measured.requestsPerSecond.toFixed(0).padStart(6)} req/s ` +
-              `p50 ${measured.p50} ms p99 ${measured.p99} ms` +
+              `p50 ${measured.p50} ms p99 ${measured.p99} ms ` +
+              `auth calls/req ${measured.authCallsPerRequest.toFixed(2)}` +
               (failures > 0
                 ? `  FAILURES: ${measured.non2xx} non-2xx, ${measured.graphqlErrors} GraphQL errors, ${measured.socketErrors} socket errors`
                 : '') +
@@ -186,7 +189,7 @@ export async function benchGateway(): Promise<void> {
     }
     const users = await BenchUsers.register(subgraphs.setupUrl, settings.users);
     await checkAgreement(targets, users);
-    const figures = await runRounds(settings, targets, users);
+    const figures = await runRounds(settings, targets, users, subgraphs.authCalls);
     printTables(settings, targets, figures);
     console.log(`\nload average at the end: ${loadAverage()}; ${new Date().toISOString()}`);
   } finally {

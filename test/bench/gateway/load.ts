@@ -12,6 +12,8 @@ export interface LoadFigures {
   readonly graphqlErrors: number;
   /** Connection errors, timeouts included. */
   readonly socketErrors: number;
+  /** Calls the auth subgraph answered per request sent (below 1: a gateway merged requests). */
+  readonly authCallsPerRequest: number;
 }
 
 export interface LoadOptions {
@@ -22,6 +24,8 @@ export interface LoadOptions {
   readonly warmupSeconds: number;
   /** Access tokens to send, one per request in turn (one token: the same on every request). */
   readonly tokens: readonly string[];
+  /** How many GraphQL requests the auth subgraph has answered so far. */
+  readonly authCalls: () => Promise<number>;
 }
 
 /** The autocannon options for one run; counts GraphQL errors in `counter`. */
@@ -63,8 +67,11 @@ export async function measureLoad(options: LoadOptions): Promise<LoadFigures> {
     await autocannon(cannonOptions(options, options.warmupSeconds, { errors: 0 }));
   }
   const counter = { errors: 0 };
+  const callsBefore = await options.authCalls();
   const result = await autocannon(cannonOptions(options, options.seconds, counter));
+  const calls = (await options.authCalls()) - callsBefore;
   return {
+    authCallsPerRequest: result.requests.total > 0 ? calls / result.requests.total : NaN,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

@@ -7,6 +7,7 @@ import {
   readSupergraphConfig,
 } from '../../../shared/supergraph/index.js';
 import { freePortRange } from '../../support/free-ports.js';
+import { samplesOf, scrape } from '../../support/metrics-text.js';
 import { waitUntilReady, type ProcessGroup } from './processes.js';
 
 /** The environment every child gets: nothing of ours leaks in (an unknown GUARDYN_ var stops a start). */
@@ -29,6 +30,8 @@ export interface RunningSubgraphs {
   readonly urls: Readonly<Record<SubgraphName, string>>;
   /** The embedded process's own gateway: used to register users, never timed. */
   readonly setupUrl: string;
+  /** GraphQL requests the auth subgraph has answered so far (its /metrics). */
+  authCalls(): Promise<number>;
 }
 
 export async function healthy(url: string): Promise<boolean> {
@@ -57,7 +60,12 @@ export async function startSubgraphs(
   ) as Record<SubgraphName, string>;
   // The gateway starts last, so its health means every subgraph listens.
   await waitUntilReady(guardyn, () => healthy(`${origin(base)}/health`));
-  return { urls, setupUrl: `${origin(base)}/graphql` };
+  const authCalls = async () =>
+    samplesOf(await scrape(origin(portOf('auth'))), 'guardyn_http_requests_total', {
+      route: 'graphql',
+      method: 'POST',
+    }).reduce((sum, sample) => sum + sample.value, 0);
+  return { urls, setupUrl: `${origin(base)}/graphql`, authCalls };
 }
 
 /**

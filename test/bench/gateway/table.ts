@@ -26,6 +26,8 @@ export interface Row {
   readonly rounds: readonly number[];
   /** Non-2xx, GraphQL errors and socket errors, summed over rounds. */
   readonly failures: number;
+  /** Median over rounds of auth subgraph calls per request (below 1: requests were merged). */
+  readonly authCallsPerRequest: number;
 }
 
 type Metric = (figures: LoadFigures) => number;
@@ -67,6 +69,7 @@ export function summarise(
     vsFloor: medianRatio(runs, floor, rate),
     rounds: runs.map(rate),
     failures: runs.reduce((sum, run) => sum + run.non2xx + run.graphqlErrors + run.socketErrors, 0),
+    authCallsPerRequest: median(runs.map((run) => run.authCallsPerRequest)),
   };
 }
 
@@ -75,13 +78,14 @@ const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 /**
  * A Markdown table (it goes into test/bench/README.md as printed): req/s, p50, p99, failures,
- * the ratios of req/s and p99 to the reference and, when `floor` is named, of req/s to the floor.
+ * the ratios of req/s and p99 to the reference and, when `floor` is named, of req/s to the floor;
+ * the auth subgraph's calls per request.
  */
 export function formatTable(rows: readonly Row[], reference: string, floor?: string): string {
   const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'failures', `req/s vs ${reference}`];
   header.push(`p99 vs ${reference}`);
   if (floor) header.push(`req/s vs ${floor}`);
-  header.push('req/s per round');
+  header.push('auth calls/req', 'req/s per round');
   const lines = rows.map((row) => {
     const cells = [
       row.target,
@@ -93,7 +97,7 @@ export function formatTable(rows: readonly Row[], reference: string, floor?: str
       times(row.p99VsReference),
     ];
     if (floor) cells.push(row.target === floor ? '' : times(row.vsFloor));
-    cells.push(row.rounds.map(thousands).join(' / '));
+    cells.push(row.authCallsPerRequest.toFixed(2), row.rounds.map(thousands).join(' / '));
     return cells;
   });
   const widths = header.map((title, column) =>
