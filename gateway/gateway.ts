@@ -81,8 +81,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) =>
-      new AuthorizingDataSource({ url: urls.get(name) ?? url, subgraphName: name }),
+    buildService: ({ name, url }) => {
+      const subgraphUrl = urls.get(name) ?? url;
+      if (!subgraphUrl) throw new Error(`no URL for the subgraph ${name}`);
+      return new AuthorizingDataSource({ url: subgraphUrl, subgraphName: name });
+    },
     logger,
     // Its own spans (plan, fetch) join ours; documents and error messages stay out of them.
     telemetry: { includeDocument: false, recordExceptions: false },
