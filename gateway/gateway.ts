@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { RequestListener } from 'node:http';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
@@ -27,6 +28,10 @@ import type { GatewayContext } from './context.js';
 import { browserRoutes } from './browser-routes.js';
 import { AuthorizingDataSource } from './data-source.js';
 import { explorerEnabled } from './explorer/explorer.js';
+import { answerWithApollo } from './http/apollo-answer.js';
+import { DocumentCache } from './http/document-cache.js';
+import { leanGraphqlHandler } from './http/lean-graphql.js';
+import { operationExecutor } from './http/run-operation.js';
 import { subscriptionOriginCheck } from './graphql-cors.js';
 import {
   checkOperationLimits,
@@ -124,7 +129,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  const listening = await listen(app, options.host, options.port);
+  // Express answers until the lean path exists (Apollo Server needs the server to drain it).
+  let handleRequest: RequestListener = app;
+  const validationRules = [
+    noSubscriptionsOverHttp,
+    ...introspectionRules(options.introspection ?? true),
+  ];
+  const listening = await listen(
+    (request, response) => handleRequest(request, response),
+    options.host,
+    options.port,
+  );
   const formatGatewayError = (formatted: GraphQLFormattedError, error: unknown) =>
     formatClientError(formatted, error, (hidden) =>
       logger.error({ err: hidden }, 'request failed'),
@@ -136,10 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stopOnTerminationSignals: false,
     // Ours refuse introspection with a message naming our setting: see introspectionRules.
     introspection: true,
-    validationRules: [
-      noSubscriptionsOverHttp,
-      ...introspectionRules(options.introspection ?? true),
-    ],
+    validationRules,
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
@@ -159,6 +171,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (!apiSchema) throw new Error('the supergraph is not loaded yet');
     return apiSchema;
   };
+  handleRequest = leanGraphqlHandler({
+    schema: () => apiSchema,
+    documents: new DocumentCache(validationRules),
+    limits: operationLimits,
+    execute: operationExecutor(gateway, currentSchema, logger, formatGatewayError),
+    answerWithApollo: (request, response, body, context) =>
+      answerWithApollo(apollo, request, response, body, context),
+    express: app,
+    clientAddress,
+    metrics,
+    corsOrigins,
+    logger,
+  });
 
   const mediaUrl = urls.get('media');
   app.use(

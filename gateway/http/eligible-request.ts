@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+
+/** express.json's limit on the gateway (`16mb`): larger bodies get its 413 on the Express path. */
+export const maxLeanBodyBytes = 16 * 1024 * 1024;
+
+const jsonContentType = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
+/** One media range that negotiates to `application/json` (Apollo Server's default answer). */
+const jsonAccept = /^\s*(\*\/\*|application\/\*|application\/json)\s*(;[^,]*)?$/i;
+
+/**
+ * Whether the lean path may answer a request: a plain `POST /graphql` JSON body of known length
+ * (no encoding, no chunking), answered as `application/json`, without a CORS origin to check
+ * and without a trace to continue. Anything else (GET, multipart uploads, compressed or
+ * chunked bodies, `application/graphql-response+json`, browsers' cross-origin calls, traced
+ * requests, the explorer) takes the Express path, unchanged.
+ */
+export function leanEligible(
+  request: IncomingMessage,
+  options: { readonly corsOrigins: readonly string[]; readonly tracing: boolean },
+): boolean {
+  if (request.method !== 'POST' || request.url !== '/graphql' || options.tracing) return false;
+  const { headers } = request;
+  if (!jsonContentType.test(headers['content-type'] ?? '')) return false;
+  if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') {
+    return false;
+  }
+  if (headers['transfer-encoding'] !== undefined) return false;
+  const length = Number(headers['content-length']);
+  if (!(length > 0 && length <= maxLeanBodyBytes)) return false;
+  if (headers.accept !== undefined && !jsonAccept.test(headers.accept)) return false;
+  if (options.corsOrigins.length > 0 && headers.origin !== undefined) return false;
+  // A development-only planner feature of @apollo/gateway that reads Apollo's request headers.
+  return headers['apollo-query-plan-experimental'] === undefined;
+}
