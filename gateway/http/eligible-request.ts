@@ -9,16 +9,13 @@ const jsonAccept = /^\s*(\*\/\*|application\/\*|application\/json)\s*(;[^,]*)?$/
 
 /**
  * Whether the lean path may answer a request: a plain `POST /graphql` JSON body of known length
- * (no encoding, no chunking), answered as `application/json`, without a CORS origin to check
- * and without a trace to continue. Anything else (GET, multipart uploads, compressed or
- * chunked bodies, `application/graphql-response+json`, browsers' cross-origin calls, traced
- * requests, the explorer) takes the Express path, unchanged.
+ * (no encoding, no chunking), answered as `application/json`, without a CORS origin to check.
+ * Anything else (GET, multipart uploads, compressed or chunked bodies,
+ * `application/graphql-response+json`, browsers' cross-origin calls, the explorer) takes the
+ * Express path, unchanged.
  */
-export function leanEligible(
-  request: IncomingMessage,
-  options: { readonly corsOrigins: readonly string[]; readonly tracing: boolean },
-): boolean {
-  if (request.method !== 'POST' || request.url !== '/graphql' || options.tracing) return false;
+export function leanEligible(request: IncomingMessage, corsOrigins: readonly string[]): boolean {
+  if (request.method !== 'POST' || request.url !== '/graphql') return false;
   const { headers } = request;
   if (!jsonContentType.test(headers['content-type'] ?? '')) return false;
   if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') {
@@ -28,7 +25,7 @@ export function leanEligible(
   const length = Number(headers['content-length']);
   if (!(length > 0 && length <= maxLeanBodyBytes)) return false;
   if (headers.accept !== undefined && !jsonAccept.test(headers.accept)) return false;
-  if (options.corsOrigins.length > 0 && headers.origin !== undefined) return false;
+  if (corsOrigins.length > 0 && headers.origin !== undefined) return false;
   // A development-only planner feature of @apollo/gateway that reads Apollo's request headers.
   return headers['apollo-query-plan-experimental'] === undefined;
 }

@@ -4,7 +4,12 @@ import { BadUserInputError, errorResponseBody, InternalError } from '../../share
 import { maxVariablesNesting, nestedDeeperThan } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ServiceMetrics } from '../../shared/telemetry/index.js';
-import { tracingActive } from '../../shared/tracing/index.js';
+import {
+  activeOperationSpan,
+  nameOperationSpan,
+  recordOperationErrors,
+  withRequestSpan,
+} from '../../shared/tracing/index.js';
 import type { GatewayContext } from '../context.js';
 import { isIntrospectionOnly } from '../introspection-plugin.js';
 import { checkOperationLimits, type OperationLimits } from '../operation-limits.js';
@@ -138,6 +143,8 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
       await options.answerWithApollo(request, response, body, context);
       return;
     }
+    const span = activeOperationSpan();
+    if (span) nameOperationSpan(span, operation.operation, name);
     const done = metrics.operations.time();
     const answer = await options.execute({
       query: plain.query,
@@ -148,19 +155,24 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
       context,
     });
     const { errors, data, extensions } = answer.result;
+    if (span && answer.unformattedErrors) recordOperationErrors(span, answer.unformattedErrors);
     // Apollo Server's field order (errors first) and its trailing newline.
     sendJson(response, answer.status, `${JSON.stringify({ errors, data, extensions })}\n`);
     done(operation.operation, name, errors?.length ? 'error' : 'ok');
   }
 
   return (request, response) => {
-    if (!leanEligible(request, { corsOrigins: options.corsOrigins, tracing: tracingActive() })) {
+    if (!leanEligible(request, options.corsOrigins)) {
       options.express(request, response);
       return;
     }
     response.once('finish', () =>
       metrics.countHttpResponse('graphql', 'POST', response.statusCode),
     );
+    withRequestSpan('gateway', request, response, () => answer(request, response));
+  };
+
+  function answer(request: IncomingMessage, response: ServerResponse): void {
     handle(request, response).catch((error: unknown) => {
       if (response.headersSent) {
         logger.warn({ err: error }, 'request failed after its answer started');
@@ -175,5 +187,5 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
       logger.error({ err: error }, 'request failed');
       sendJson(response, 500, JSON.stringify(errorResponseBody(new InternalError())), false);
     });
-  };
+  }
 }

@@ -34,6 +34,8 @@ export interface OperationResponse {
     readonly data?: Record<string, unknown> | null;
     readonly extensions?: Record<string, unknown>;
   };
+  /** The errors before formatting, as Apollo Server's plugins see them (the span's codes). */
+  readonly unformattedErrors?: readonly GraphQLError[];
 }
 
 /** graphql-js's messages for a variable that does not coerce (Apollo Server's test, verbatim). */
@@ -54,17 +56,18 @@ function isVariableCoercionError(error: GraphQLError): boolean {
 function formatErrors(
   errors: readonly GraphQLError[],
   formatError: ErrorFormatter,
-): { formatted: GraphQLFormattedError[]; status: number | undefined } {
+): { formatted: GraphQLFormattedError[]; status: number | undefined; unformatted: GraphQLError[] } {
   let status: number | undefined;
-  const formatted = errors.map((original) => {
-    const error =
-      isVariableCoercionError(original) && original.extensions['code'] == null
-        ? new GraphQLError(original.message, {
-            nodes: original.nodes ?? null,
-            originalError: original.originalError ?? original,
-            extensions: { ...original.extensions, code: 'BAD_USER_INPUT' },
-          })
-        : original;
+  const unformatted = errors.map((original) =>
+    isVariableCoercionError(original) && original.extensions['code'] == null
+      ? new GraphQLError(original.message, {
+          nodes: original.nodes ?? null,
+          originalError: original.originalError ?? original,
+          extensions: { ...original.extensions, code: 'BAD_USER_INPUT' },
+        })
+      : original,
+  );
+  const formatted = unformatted.map((error) => {
     const extensions: Record<string, unknown> = {
       ...error.extensions,
       code: error.extensions['code'] ?? 'INTERNAL_SERVER_ERROR',
@@ -80,7 +83,7 @@ function formatErrors(
       return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
   });
-  return { formatted, status };
+  return { formatted, status, unformatted };
 }
 
 /** Whatever was thrown, as a GraphQLError (Apollo Server's `ensureGraphQLError`). */
@@ -124,14 +127,22 @@ export function operationExecutor(
       // The fields it does not read (caches, response, schema hash) are left out.
       result = await gateway.executor(context as GatewayRequestContext);
     } catch (thrown) {
-      const { formatted, status } = formatErrors([asGraphQLError(thrown)], formatError);
-      return { status: status ?? 500, result: { errors: formatted } };
+      const { formatted, status, unformatted } = formatErrors(
+        [asGraphQLError(thrown)],
+        formatError,
+      );
+      return {
+        status: status ?? 500,
+        result: { errors: formatted },
+        unformattedErrors: unformatted,
+      };
     }
     if (!result.errors?.length) return { status: 200, result };
-    const { formatted, status } = formatErrors(result.errors, formatError);
+    const { formatted, status, unformatted } = formatErrors(result.errors, formatError);
     return {
       status: status ?? (result.data === undefined ? 400 : 200),
       result: { ...result, errors: formatted },
+      unformattedErrors: unformatted,
     };
   };
 }
