@@ -31,6 +31,7 @@ import { explorerEnabled } from './explorer/explorer.js';
 import { answerWithApollo } from './http/apollo-answer.js';
 import { DocumentCache } from './http/document-cache.js';
 import { leanGraphqlHandler } from './http/lean-graphql.js';
+import { leanOperationRunner } from './http/lean-runner.js';
 import { operationExecutor } from './http/run-operation.js';
 import { subscriptionOriginCheck } from './graphql-cors.js';
 import {
@@ -166,21 +167,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     formatError: formatGatewayError,
   });
   await apollo.start();
-  const run = gatewayOperationRunner(apollo);
   const currentSchema = () => {
     if (!apiSchema) throw new Error('the supergraph is not loaded yet');
     return apiSchema;
   };
-  handleRequest = leanGraphqlHandler({
+  // Ordinary operations skip Apollo Server's pipeline (gateway/http); it answers the rest.
+  const lean = {
     schema: () => apiSchema,
     documents: new DocumentCache(validationRules),
     limits: operationLimits,
     execute: operationExecutor(gateway, currentSchema, logger, formatGatewayError),
+    metrics,
+  };
+  const run = gatewayOperationRunner(apollo, leanOperationRunner(lean));
+  handleRequest = leanGraphqlHandler({
+    ...lean,
     answerWithApollo: (request, response, body, context) =>
       answerWithApollo(apollo, request, response, body, context),
     express: app,
     clientAddress,
-    metrics,
     corsOrigins,
     logger,
   });

@@ -1,7 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
 import { BadUserInputError, errorResponseBody, InternalError } from '../../shared/errors/index.js';
-import { maxVariablesNesting, nestedDeeperThan } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ServiceMetrics } from '../../shared/telemetry/index.js';
 import {
@@ -11,17 +9,11 @@ import {
   withRequestSpan,
 } from '../../shared/tracing/index.js';
 import type { GatewayContext } from '../context.js';
-import { isIntrospectionOnly } from '../introspection-plugin.js';
-import { checkOperationLimits, type OperationLimits } from '../operation-limits.js';
-import { operationOf, type DocumentCache } from './document-cache.js';
 import { leanEligible } from './eligible-request.js';
+import { prepareOperation, type PrepareDeps } from './prepare-operation.js';
 import type { OperationRequest, OperationResponse } from './run-operation.js';
 
-export interface LeanGraphqlOptions {
-  /** The API schema, once the supergraph is loaded. */
-  readonly schema: () => GraphQLSchema | undefined;
-  readonly documents: DocumentCache;
-  readonly limits: OperationLimits;
+export interface LeanGraphqlOptions extends PrepareDeps {
   readonly execute: (request: OperationRequest) => Promise<OperationResponse>;
   /** Apollo Server answers what the lean path does not run (see apollo-answer.ts). */
   readonly answerWithApollo: (
@@ -92,7 +84,7 @@ function sendJson(response: ServerResponse, status: number, text: string, result
  * Express exactly as before, so their messages, codes and statuses do not change.
  */
 export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener {
-  const { documents, metrics, logger } = options;
+  const { metrics, logger } = options;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const text = (await readBody(request)).toString('utf8');
@@ -116,33 +108,14 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
       clientAddress: options.clientAddress(request),
     };
     const plain = isRecord(body) ? plainRequest(body) : null;
-    const schema = options.schema();
-    const valid = plain && schema ? documents.get(schema, plain.query) : null;
-    const resolved = valid && plain ? operationOf(valid, plain.operationName) : null;
-    if (!plain || !schema || !valid || !resolved || isIntrospectionOnly(resolved.operation)) {
+    const prepared = plain
+      ? prepareOperation(options, plain.query, plain.operationName, plain.variables)
+      : null;
+    if (!plain || !prepared) {
       await options.answerWithApollo(request, response, body, context);
       return;
     }
-    const { operation } = resolved;
-    if (nestedDeeperThan(plain.variables, maxVariablesNesting)) {
-      await options.answerWithApollo(request, response, body, context);
-      return;
-    }
-    const name = operation.name?.value ?? null;
-    let withinLimits = resolved.withinLimits;
-    if (withinLimits === undefined) {
-      withinLimits =
-        checkOperationLimits(valid.document, name, options.limits, {
-          schema,
-          variables: plain.variables,
-        }) === null;
-      // Without variables the verdict depends on the text alone.
-      if (!operation.variableDefinitions?.length) resolved.withinLimits = withinLimits;
-    }
-    if (!withinLimits) {
-      await options.answerWithApollo(request, response, body, context);
-      return;
-    }
+    const { valid, operation, name } = prepared;
     const span = activeOperationSpan();
     if (span) nameOperationSpan(span, operation.operation, name);
     const done = metrics.operations.time();
