@@ -2,6 +2,7 @@
  * `npm run bench [-- name...]`: runs the named benchmarks (all when none is named) and prints
  * percentiles and ratios. Nothing here is asserted; record figures in test/bench/README.md.
  */
+import { benchGateway } from './gateway.js';
 import { benchMailboxStore } from './mailbox-store.js';
 import { benchOperationLimits } from './operation-limits.js';
 import { benchPasswordHash } from './password-hash.js';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   realtime: () => benchRealtime(),
   limits: () => benchOperationLimits(),
   tracing: () => benchTracing(),
+  gateway: () => benchGateway(),
 };
 
 const wanted = process.argv.slice(2);
