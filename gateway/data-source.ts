@@ -3,8 +3,9 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { GraphQLError } from 'graphql';
 import { isErrorCode } from '../shared/errors/index.js';
 import { postJson, type JsonPostResponse } from '../shared/http/index.js';
-import { fetchWithSpan } from '../shared/tracing/index.js';
+import { fetchWithSpan, withinTrace } from '../shared/tracing/index.js';
 import type { GatewayContext } from './context.js';
+import type { InflightQueries } from './inflight-queries.js';
 
 type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -62,10 +63,38 @@ export class AuthorizingDataSource implements GraphQLDataSource<GatewayContext> 
   private readonly url: string;
   /** Names the subgraph in the span of each call (which carries the trace to the subgraph). */
   private readonly subgraphName: string;
+  /** Shared by every subgraph of one gateway (see inflight-queries.ts); none: no merging. */
+  private readonly inflight: InflightQueries<JsonPostResponse> | undefined;
 
-  constructor(options: { url: string; subgraphName: string }) {
+  constructor(options: {
+    url: string;
+    subgraphName: string;
+    inflight?: InflightQueries<JsonPostResponse>;
+  }) {
     this.url = options.url;
     this.subgraphName = options.subgraphName;
+    this.inflight = options.inflight;
+  }
+
+  /** One call, merged with an identical query in flight where that is safe. */
+  private send(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<JsonPostResponse> {
+    const post = () =>
+      fetchWithSpan(this.subgraphName, this.url, { method: 'POST', headers }, (url, init) =>
+        postJson(url, body, { headers: init.headers, timeoutMs: subgraphTimeoutMs }),
+      );
+    const { inflight } = this;
+    // Schema loading and health checks, traced calls (a span each), trace-capturing planner calls.
+    if (!inflight || options.kind !== 'incoming operation' || withinTrace()) return post();
+    if (options.request.http) return post();
+    if (options.incomingRequestContext.operation.operation !== 'query') {
+      return inflight.mutation(post);
+    }
+    const key = `${this.url}\n${headers['authorization'] ?? ''}\n${headers['x-forwarded-for'] ?? ''}\n${body}`;
+    return inflight.query(key, post);
   }
 
   async process(
@@ -86,12 +115,7 @@ export class AuthorizingDataSource implements GraphQLDataSource<GatewayContext> 
       operationName: request.operationName,
       extensions: request.extensions,
     });
-    const response = await fetchWithSpan(
-      this.subgraphName,
-      this.url,
-      { method: 'POST', headers },
-      (url, init) => postJson(url, body, { headers: init.headers, timeoutMs: subgraphTimeoutMs }),
-    );
+    const response = await this.send(options, headers, body);
     if (response.status < 200 || response.status > 299) {
       throw errorFromResponse(this.url, response);
     }

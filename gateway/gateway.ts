@@ -19,6 +19,7 @@ import {
   graphqlErrorHandler,
   listen,
   variablesNestingPlugin,
+  type JsonPostResponse,
   type RunningServer,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -28,6 +29,7 @@ import type { GatewayContext } from './context.js';
 import { browserRoutes } from './browser-routes.js';
 import { AuthorizingDataSource } from './data-source.js';
 import { explorerEnabled } from './explorer/explorer.js';
+import { InflightQueries } from './inflight-queries.js';
 import { answerWithApollo } from './http/apollo-answer.js';
 import { DocumentCache } from './http/document-cache.js';
 import { leanGraphqlHandler } from './http/lean-graphql.js';
@@ -85,12 +87,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // @apollo/gateway otherwise reports usage data to Apollo's servers every hour (it has no
   // option for this, only the variable): a messenger's server phones home to nobody.
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
+  const inflight = new InflightQueries<JsonPostResponse>();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const subgraphUrl = urls.get(name) ?? url;
       if (!subgraphUrl) throw new Error(`no URL for the subgraph ${name}`);
-      return new AuthorizingDataSource({ url: subgraphUrl, subgraphName: name });
+      return new AuthorizingDataSource({ url: subgraphUrl, subgraphName: name, inflight });
     },
     logger,
     // Its own spans (plan, fetch) join ours; documents and error messages stay out of them.

@@ -6,7 +6,7 @@ export {
   type Tracing,
   type TracingOptions,
 } from './sdk.js';
-export { tracingActive } from './tracer.js';
+export { tracingActive, withinTrace } from './tracer.js';
 export {
   activeOperationSpan,
   graphqlSpanPlugin,
