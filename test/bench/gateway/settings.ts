@@ -14,11 +14,11 @@ export interface Settings {
   readonly users: number;
   /** GUARDYN_BENCH_GATEWAYS: which gateways to start (default all: guardyn,apollo,hive,hive-rust). */
   readonly gateways: readonly GatewayName[];
-  /** GUARDYN_BENCH_QUERIES: which queries to time (default all: q1,q2,q1-tokens). */
+  /** GUARDYN_BENCH_QUERIES: which queries to time (default all: q1,q2,q1-tokens,q2-tokens). */
   readonly queries: readonly string[];
 }
 
-const queryNames = ['q1', 'q2', 'q1-tokens'];
+const queryNames = ['q1', 'q2', 'q1-tokens', 'q2-tokens'];
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const text = env[name];

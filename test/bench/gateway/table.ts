@@ -16,36 +16,71 @@ export interface Row {
   readonly requestsPerSecond: number;
   readonly p50: number;
   readonly p99: number;
+  /** Median over rounds of req/s divided by the reference's in the same round. */
+  readonly vsReference: number;
+  /** Median over rounds of p99 divided by the reference's p99 in the same round. */
+  readonly p99VsReference: number;
+  /** Median over rounds of req/s divided by the floor's in the same round (NaN: no floor). */
+  readonly vsFloor: number;
   /** Every round's req/s, to show the spread. */
   readonly rounds: readonly number[];
   /** Non-2xx, GraphQL errors and socket errors, summed over rounds. */
   readonly failures: number;
 }
 
-export function summarise(target: string, runs: readonly LoadFigures[]): Row {
+type Metric = (figures: LoadFigures) => number;
+const rate: Metric = (figures) => figures.requestsPerSecond;
+const tail: Metric = (figures) => figures.p99;
+
+/**
+ * The median over rounds of `metric(run) / metric(other run of the same round)`: rounds run
+ * every target back to back, so a ratio within a round cancels most of a shared machine's drift.
+ */
+function medianRatio(
+  runs: readonly LoadFigures[],
+  others: readonly LoadFigures[] | undefined,
+  metric: Metric,
+): number {
+  if (!others) return NaN;
+  return median(
+    runs.flatMap((run, round) => {
+      const other = others[round];
+      return other && metric(other) > 0 ? [metric(run) / metric(other)] : [];
+    }),
+  );
+}
+
+/** Summarises `runs` (one per round) against the reference's and the floor's runs. */
+export function summarise(
+  target: string,
+  runs: readonly LoadFigures[],
+  reference: readonly LoadFigures[] | undefined,
+  floor?: readonly LoadFigures[],
+): Row {
   return {
     target,
-    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    requestsPerSecond: median(runs.map(rate)),
     p50: median(runs.map((run) => run.p50)),
-    p99: median(runs.map((run) => run.p99)),
-    rounds: runs.map((run) => run.requestsPerSecond),
+    p99: median(runs.map(tail)),
+    vsReference: medianRatio(runs, reference, rate),
+    p99VsReference: medianRatio(runs, reference, tail),
+    vsFloor: medianRatio(runs, floor, rate),
+    rounds: runs.map(rate),
     failures: runs.reduce((sum, run) => sum + run.non2xx + run.graphqlErrors + run.socketErrors, 0),
   };
 }
 
-const ratio = (value: number, reference: number | undefined) =>
-  reference === undefined || !(reference > 0) ? '' : `${(value / reference).toFixed(2)}×`;
+const times = (value: number) => (Number.isNaN(value) ? '' : `${value.toFixed(2)}×`);
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 /**
  * A Markdown table (it goes into test/bench/README.md as printed): req/s, p50, p99, failures,
- * the ratio of req/s to `reference` and, when `floor` is given, to the floor.
+ * the ratios of req/s and p99 to the reference and, when `floor` is named, of req/s to the floor.
  */
 export function formatTable(rows: readonly Row[], reference: string, floor?: string): string {
-  const referenceRate = rows.find((row) => row.target === reference)?.requestsPerSecond;
-  const floorRate = floor ? rows.find((row) => row.target === floor)?.requestsPerSecond : undefined;
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'failures', `vs ${reference}`];
-  if (floor) header.push(`vs ${floor}`);
+  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'failures', `req/s vs ${reference}`];
+  header.push(`p99 vs ${reference}`);
+  if (floor) header.push(`req/s vs ${floor}`);
   header.push('req/s per round');
   const lines = rows.map((row) => {
     const cells = [
@@ -54,9 +89,10 @@ export function formatTable(rows: readonly Row[], reference: string, floor?: str
       row.p50.toFixed(0),
       row.p99.toFixed(0),
       thousands(row.failures),
-      row.target === reference ? '1.00×' : ratio(row.requestsPerSecond, referenceRate),
+      times(row.vsReference),
+      times(row.p99VsReference),
     ];
-    if (floor) cells.push(row.target === floor ? '' : ratio(row.requestsPerSecond, floorRate));
+    if (floor) cells.push(row.target === floor ? '' : times(row.vsFloor));
     cells.push(row.rounds.map(thousands).join(' / '));
     return cells;
   });
