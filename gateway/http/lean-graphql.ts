@@ -9,7 +9,7 @@ import {
   withRequestSpan,
 } from '../../shared/tracing/index.js';
 import type { GatewayContext } from '../context.js';
-import { leanEligible } from './eligible-request.js';
+import { answerType, jsonType, leanEligible } from './eligible-request.js';
 import { prepareOperation, type PrepareDeps } from './prepare-operation.js';
 import type { OperationRequest, OperationResponse } from './run-operation.js';
 
@@ -66,10 +66,15 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 /** Answers JSON; GraphQL results carry Apollo Server's `cache-control: no-store`. */
-function sendJson(response: ServerResponse, status: number, text: string, result = true): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  result: { readonly type: string } | undefined,
+): void {
   response.writeHead(status, {
     ...(result ? { 'cache-control': 'no-store' } : {}),
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': result?.type ?? jsonType,
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
@@ -99,7 +104,7 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
       const refusal = errorResponseBody(
         new BadUserInputError('the request body is not valid JSON'),
       );
-      sendJson(response, 400, JSON.stringify(refusal), false);
+      sendJson(response, 400, JSON.stringify(refusal), undefined);
       return;
     }
     const context: GatewayContext = {
@@ -130,7 +135,9 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
     const { errors, data, extensions } = answer.result;
     if (span && answer.unformattedErrors) recordOperationErrors(span, answer.unformattedErrors);
     // Apollo Server's field order (errors first) and its trailing newline.
-    sendJson(response, answer.status, `${JSON.stringify({ errors, data, extensions })}\n`);
+    sendJson(response, answer.status, `${JSON.stringify({ errors, data, extensions })}\n`, {
+      type: answerType(request.headers.accept) ?? jsonType,
+    });
     done(operation.operation, name, errors?.length ? 'error' : 'ok');
   }
 
@@ -158,7 +165,7 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
         return;
       }
       logger.error({ err: error }, 'request failed');
-      sendJson(response, 500, JSON.stringify(errorResponseBody(new InternalError())), false);
+      sendJson(response, 500, JSON.stringify(errorResponseBody(new InternalError())), undefined);
     });
   }
 }

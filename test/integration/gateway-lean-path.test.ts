@@ -25,7 +25,7 @@ interface Answer {
 }
 
 /** Express's `send` adds an ETag; the lean path does not (a POST answer is never revalidated). */
-async function answeredByExpress(chunked: boolean): Promise<boolean> {
+async function answeredByExpress(chunked: boolean, accept?: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ query: '{ __typename }' });
     const request = httpRequest(
@@ -34,6 +34,7 @@ async function answeredByExpress(chunked: boolean): Promise<boolean> {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          ...(accept ? { accept } : {}),
           ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
         },
       },
@@ -151,11 +152,23 @@ describe('the lean path answers as Express and Apollo Server do', () => {
   it('is taken by a body of known length, not by a chunked one', async () => {
     expect(await answeredByExpress(false)).toBe(false);
     expect(await answeredByExpress(true)).toBe(true);
+    // Apollo Client's Accept too; any other negotiation is Apollo Server's.
+    expect(
+      await answeredByExpress(false, 'application/graphql-response+json, application/json;q=0.9'),
+    ).toBe(false);
+    expect(await answeredByExpress(false, 'text/html, application/json;q=0.5')).toBe(true);
   });
 
-  it.each(bodies)('for %s', async (_name, body, who) => {
-    const headers: Record<string, string> =
-      who === 'alice' ? { authorization: `Bearer ${alice.accessToken}` } : {};
+  // No Accept (JSON), and Apollo Client's, which Apollo Server answers as graphql-response+json.
+  const accepts = [undefined, 'application/graphql-response+json,application/json;q=0.9'];
+  const cases = bodies.flatMap(([name, body, who]) =>
+    accepts.map((accept) => [name, accept ?? 'no Accept', body, who, accept] as const),
+  );
+  it.each(cases)('for %s (%s)', async (_name, _acceptName, body, who, accept) => {
+    const headers: Record<string, string> = {
+      ...(who === 'alice' ? { authorization: `Bearer ${alice.accessToken}` } : {}),
+      ...(accept ? { accept } : {}),
+    };
     const text = JSON.stringify(body);
     const lean = await post(text, headers, false);
     const express = await post(text, headers, true);
