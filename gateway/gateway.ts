@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { RequestListener } from 'node:http';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
@@ -18,6 +19,7 @@ import {
   graphqlErrorHandler,
   listen,
   variablesNestingPlugin,
+  type JsonPostResponse,
   type RunningServer,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -27,6 +29,12 @@ import type { GatewayContext } from './context.js';
 import { browserRoutes } from './browser-routes.js';
 import { AuthorizingDataSource } from './data-source.js';
 import { explorerEnabled } from './explorer/explorer.js';
+import { InflightQueries } from './inflight-queries.js';
+import { answerWithApollo } from './http/apollo-answer.js';
+import { DocumentCache } from './http/document-cache.js';
+import { leanGraphqlHandler } from './http/lean-graphql.js';
+import { leanOperationRunner } from './http/lean-runner.js';
+import { operationExecutor } from './http/run-operation.js';
 import { subscriptionOriginCheck } from './graphql-cors.js';
 import {
   checkOperationLimits,
@@ -79,10 +87,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // @apollo/gateway otherwise reports usage data to Apollo's servers every hour (it has no
   // option for this, only the variable): a messenger's server phones home to nobody.
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
+  const inflight = new InflightQueries<JsonPostResponse>();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) =>
-      new AuthorizingDataSource({ url: urls.get(name) ?? url, subgraphName: name }),
+    buildService: ({ name, url }) => {
+      const subgraphUrl = urls.get(name) ?? url;
+      if (!subgraphUrl) throw new Error(`no URL for the subgraph ${name}`);
+      return new AuthorizingDataSource({ url: subgraphUrl, subgraphName: name, inflight });
+    },
     logger,
     // Its own spans (plan, fetch) join ours; documents and error messages stay out of them.
     telemetry: { includeDocument: false, recordExceptions: false },
@@ -121,7 +133,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  const listening = await listen(app, options.host, options.port);
+  // Express answers until the lean path exists (Apollo Server needs the server to drain it).
+  let handleRequest: RequestListener = app;
+  const validationRules = [
+    noSubscriptionsOverHttp,
+    ...introspectionRules(options.introspection ?? true),
+  ];
+  const listening = await listen(
+    (request, response) => handleRequest(request, response),
+    options.host,
+    options.port,
+  );
   const formatGatewayError = (formatted: GraphQLFormattedError, error: unknown) =>
     formatClientError(formatted, error, (hidden) =>
       logger.error({ err: hidden }, 'request failed'),
@@ -133,10 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stopOnTerminationSignals: false,
     // Ours refuse introspection with a message naming our setting: see introspectionRules.
     introspection: true,
-    validationRules: [
-      noSubscriptionsOverHttp,
-      ...introspectionRules(options.introspection ?? true),
-    ],
+    validationRules,
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
@@ -151,11 +170,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     formatError: formatGatewayError,
   });
   await apollo.start();
-  const run = gatewayOperationRunner(apollo);
   const currentSchema = () => {
     if (!apiSchema) throw new Error('the supergraph is not loaded yet');
     return apiSchema;
   };
+  // Ordinary operations skip Apollo Server's pipeline (gateway/http); it answers the rest.
+  const lean = {
+    schema: () => apiSchema,
+    documents: new DocumentCache(validationRules),
+    limits: operationLimits,
+    execute: operationExecutor(gateway, currentSchema, logger, formatGatewayError),
+    metrics,
+  };
+  const run = gatewayOperationRunner(apollo, leanOperationRunner(lean));
+  handleRequest = leanGraphqlHandler({
+    ...lean,
+    answerWithApollo: (request, response, body, context) =>
+      answerWithApollo(apollo, request, response, body, context),
+    express: app,
+    clientAddress,
+    corsOrigins,
+    logger,
+  });
 
   const mediaUrl = urls.get('media');
   app.use(

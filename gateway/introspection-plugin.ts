@@ -10,7 +10,7 @@ import {
 /** Root meta-fields that need no subgraph. */
 const metaFields = new Set(['__schema', '__type', '__typename']);
 
-function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
+export function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
   return operation.selectionSet.selections.every(
     (selection) => selection.kind === Kind.FIELD && metaFields.has(selection.name.value),
   );

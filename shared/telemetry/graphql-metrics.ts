@@ -9,8 +9,17 @@ export type OperationTypeLabel = 'query' | 'mutation' | 'subscription' | 'unknow
 export interface GraphqlOperationMetrics {
   /** Counts one operation (graphql-ws subscriptions; HTTP goes through `plugin`). */
   count(type: OperationTypeLabel, name: string | null | undefined, outcome: 'ok' | 'error'): void;
+  /** Starts timing one HTTP operation; the returned call records its duration and counts it. */
+  time(): OperationDone;
   readonly plugin: ApolloServerPlugin;
 }
+
+/** Ends the timing of one HTTP operation (the gateway's lean path calls it; Apollo's plugin too). */
+export type OperationDone = (
+  type: OperationTypeLabel,
+  name: string | null | undefined,
+  outcome: 'ok' | 'error',
+) => void;
 
 export function graphqlOperationMetrics(
   registry: Registry,
@@ -32,17 +41,26 @@ export function graphqlOperationMetrics(
   const count: GraphqlOperationMetrics['count'] = (type, name, outcome) => {
     operations.inc({ type, operation: operationLabel(name, knownOperations), outcome });
   };
+  const time = (): OperationDone => {
+    const stopTimer = duration.startTimer();
+    return (type, name, outcome) => {
+      stopTimer({ type, operation: operationLabel(name, knownOperations) });
+      count(type, name, outcome);
+    };
+  };
   const plugin: ApolloServerPlugin = {
     async requestDidStart() {
-      const stopTimer = duration.startTimer();
+      const done = time();
       return {
         async willSendResponse({ operationName, operation, errors }) {
-          const type: OperationTypeLabel = operation?.operation ?? 'unknown';
-          stopTimer({ type, operation: operationLabel(operationName, knownOperations) });
-          count(type, operationName, errors && errors.length > 0 ? 'error' : 'ok');
+          done(
+            operation?.operation ?? 'unknown',
+            operationName,
+            errors && errors.length > 0 ? 'error' : 'ok',
+          );
         },
       };
     },
   };
-  return { count, plugin };
+  return { count, time, plugin };
 }

@@ -2,7 +2,11 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { Registry } from 'prom-client';
 import { graphqlOperationMetrics, type GraphqlOperationMetrics } from './graphql-metrics.js';
-import { httpMetricsMiddleware } from './http-metrics.js';
+import {
+  httpMetricsMiddleware,
+  httpResponseCounter,
+  type HttpResponseCounter,
+} from './http-metrics.js';
 import { loadKnownOperationNames } from './operation-names.js';
 import { claimProcessMetrics, ownsProcessMetrics, processRegistry } from './process-metrics.js';
 
@@ -24,6 +28,8 @@ export interface ServiceMetrics {
   readonly operations: GraphqlOperationMetrics;
   /** Counts HTTP responses by route, method and status; mount before every route. */
   readonly httpMiddleware: RequestHandler;
+  /** The same count, for responses answered ahead of Express (the gateway's lean path). */
+  readonly countHttpResponse: HttpResponseCounter;
 }
 
 export interface ServiceMetricsOptions {
@@ -44,6 +50,7 @@ export function createServiceMetrics(
   const handle = {};
   claimProcessMetrics(handle);
   const operations = graphqlOperationMetrics(own, knownOperations);
+  const countHttpResponse = httpResponseCounter(own);
   return {
     own,
     registry: {
@@ -55,6 +62,7 @@ export function createServiceMetrics(
     },
     graphqlPlugin: operations.plugin,
     operations,
-    httpMiddleware: httpMetricsMiddleware(own),
+    httpMiddleware: httpMetricsMiddleware(countHttpResponse),
+    countHttpResponse,
   };
 }

@@ -10,6 +10,7 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { tracer, tracingActive, withinTrace } from './tracer.js';
 
@@ -26,6 +27,30 @@ function operationSpan(service: string, kind: SpanKind, parent: Context): Contex
 }
 
 /**
+ * Starts the SERVER span of one GraphQL HTTP request, child of the caller's W3C `traceparent`:
+ * the context to run the request in, or undefined when there is nothing to trace (tracing off,
+ * or `continueOnly` and no trace to continue).
+ */
+function startRequestSpan(
+  service: string,
+  headers: IncomingHttpHeaders,
+  options: { readonly continueOnly?: boolean } = {},
+): Context | undefined {
+  if (!tracingActive()) return undefined;
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  if (options.continueOnly && trace.getSpanContext(parent) === undefined) return undefined;
+  return operationSpan(service, SpanKind.SERVER, parent);
+}
+
+/** Records the response status on the request's span and ends it. */
+function endRequestSpan(active: Context, statusCode: number): void {
+  const span = trace.getSpan(active);
+  span?.setAttribute('http.response.status_code', statusCode);
+  if (statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+  span?.end();
+}
+
+/**
  * One SERVER span per GraphQL HTTP request, child of the caller's W3C `traceparent`, active while
  * Apollo runs it. Mount it right before Apollo's middleware: body parsing runs in stream
  * callbacks, which would lose the context. `continueOnly` (the subgraphs, called by the gateway
@@ -35,25 +60,48 @@ export function traceGraphqlRequests(
   service: string,
   options: { readonly continueOnly?: boolean } = {},
 ): RequestHandler {
-  return (request, response, next) => {
-    if (!tracingActive()) {
-      next();
-      return;
-    }
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    if (options.continueOnly && trace.getSpanContext(parent) === undefined) {
-      next();
-      return;
-    }
-    const active = operationSpan(service, SpanKind.SERVER, parent);
-    const span = trace.getSpan(active);
-    response.once('close', () => {
-      span?.setAttribute('http.response.status_code', response.statusCode);
-      if (response.statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
-      span?.end();
-    });
-    context.with(active, next);
-  };
+  return (request, response, next) => withRequestSpan(service, request, response, next, options);
+}
+
+/** Runs `handle` within the request's span (see `startRequestSpan`), ended when answered. */
+export function withRequestSpan(
+  service: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  handle: () => void,
+  options: { readonly continueOnly?: boolean } = {},
+): void {
+  const active = startRequestSpan(service, request.headers, options);
+  if (!active) {
+    handle();
+    return;
+  }
+  response.once('close', () => endRequestSpan(active, response.statusCode));
+  context.with(active, handle);
+}
+
+/** The operation span in the active context (named by `nameOperationSpan`), if any. */
+export function activeOperationSpan(): Span | undefined {
+  return context.active().getValue(operationSpanKey) as Span | undefined;
+}
+
+/** Names the span `<type> <name>` and records the type and name, never the document. */
+export function nameOperationSpan(span: Span, type: string, name: string | null | undefined): void {
+  span.updateName(name ? `${type} ${name}` : type);
+  span.setAttribute('graphql.operation.type', type);
+  if (name) span.setAttribute('graphql.operation.name', name);
+}
+
+/** Marks the span failed with the errors' distinct codes (`UNKNOWN` for none). */
+export function recordOperationErrors(
+  span: Span,
+  errors: readonly { readonly extensions?: Readonly<Record<string, unknown>> }[],
+): void {
+  const codes = [
+    ...new Set(errors.map((error) => String(error.extensions?.['code'] ?? 'UNKNOWN'))),
+  ];
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.setAttribute('guardyn.error.codes', codes);
 }
 
 /**
@@ -78,22 +126,14 @@ export async function withOperationSpan<T>(service: string, run: () => Promise<T
 export function graphqlSpanPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart() {
-      const span = context.active().getValue(operationSpanKey) as Span | undefined;
+      const span = activeOperationSpan();
       if (!span) return undefined;
       return {
         async didResolveOperation({ operation, operationName }) {
-          if (!operation) return;
-          const type = operation.operation;
-          span.updateName(operationName ? `${type} ${operationName}` : type);
-          span.setAttribute('graphql.operation.type', type);
-          if (operationName) span.setAttribute('graphql.operation.name', operationName);
+          if (operation) nameOperationSpan(span, operation.operation, operationName);
         },
         async didEncounterErrors({ errors }) {
-          const codes = [
-            ...new Set(errors.map((error) => String(error.extensions['code'] ?? 'UNKNOWN'))),
-          ];
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          span.setAttribute('guardyn.error.codes', codes);
+          recordOperationErrors(span, errors);
         },
       };
     },

@@ -6,8 +6,16 @@ export {
   type Tracing,
   type TracingOptions,
 } from './sdk.js';
-export { tracingActive } from './tracer.js';
-export { graphqlSpanPlugin, traceGraphqlRequests, withOperationSpan } from './graphql-spans.js';
+export { tracingActive, withinTrace } from './tracer.js';
+export {
+  activeOperationSpan,
+  graphqlSpanPlugin,
+  nameOperationSpan,
+  recordOperationErrors,
+  traceGraphqlRequests,
+  withOperationSpan,
+  withRequestSpan,
+} from './graphql-spans.js';
 export { fetchWithSpan } from './subgraph-fetch.js';
 export { traceStatement, traceStatementSync, type DbSystem } from './store-spans.js';
 export { statementName, type StatementName } from './statement-name.js';

@@ -183,6 +183,7 @@ export async function benchGateway(): Promise<void> {
       supergraphFile,
       subgraphs.urls,
       settings.gateways,
+      process.env['GUARDYN_BENCH_BEFORE'] || undefined,
     );
     for (const target of targets) {
       console.log(`  ${target.name.padEnd(11)} ${target.url}  ${targetDescriptions[target.name]}`);

@@ -19,6 +19,8 @@ export type GatewayName = (typeof gatewayNames)[number];
 export const referenceGateway: GatewayName = 'hive';
 /** The auth subgraph called directly: the floor for one-subgraph queries. */
 export const directFloor = 'direct-auth';
+/** Our gateway from another checkout (GUARDYN_BENCH_BEFORE), timed beside the current one. */
+export const beforeGateway = 'guardyn-old';
 
 export const targetDescriptions: Record<string, string> = {
   guardyn: "Guardyn's own gateway (GUARDYN_SERVICE_NAME=gateway)",
@@ -26,6 +28,8 @@ export const targetDescriptions: Record<string, string> = {
   hive: 'Hive Gateway 2.15 (hive-gateway supergraph, default runtime)',
   'hive-rust': 'Hive Gateway 2.15 --hive-router-runtime (Rust query planner)',
   [directFloor]: 'the auth subgraph called directly (no gateway)',
+  [beforeGateway]:
+    "Guardyn's gateway from another checkout (GUARDYN_BENCH_BEFORE), for before/after",
 };
 
 /** Hive Gateway's config: pass the client's `authorization` on to every subgraph. */
@@ -45,6 +49,33 @@ async function answersGraphQL(url: string): Promise<boolean> {
   });
   const body = (await response.json()) as { data?: { __typename?: string } };
   return response.ok && body.data?.__typename === 'Query';
+}
+
+/** Our gateway alone, from the checkout in `root`, routed to the benchmark's subgraphs. */
+function guardynSpec(
+  name: string,
+  root: string,
+  folder: string,
+  subgraphUrls: Readonly<Record<SubgraphName, string>>,
+  port: number,
+): ProcessSpec {
+  return {
+    name,
+    ...tsxCommand(path.join(root, 'main.ts')),
+    cwd: root,
+    // It composes the same supergraph.yaml; these variables give it the same routing URLs.
+    env: cleanEnv({
+      GUARDYN_SERVICE_NAME: 'gateway',
+      GUARDYN_PORT: String(port),
+      GUARDYN_DATA_DIR: path.join(folder, 'gateway-data'),
+      ...Object.fromEntries(
+        subgraphNames.map((subgraph) => [
+          `GUARDYN_GATEWAY__${subgraph.toUpperCase()}_URL`,
+          subgraphUrls[subgraph],
+        ]),
+      ),
+    }),
+  };
 }
 
 function gatewaySpecs(
@@ -80,23 +111,7 @@ function gatewaySpecs(
     env: cleanEnv({}),
   });
   return {
-    guardyn: {
-      name: 'guardyn',
-      ...tsxCommand(path.join(projectRoot, 'main.ts')),
-      cwd: projectRoot,
-      // It composes the same supergraph.yaml; these variables give it the same routing URLs.
-      env: cleanEnv({
-        GUARDYN_SERVICE_NAME: 'gateway',
-        GUARDYN_PORT: String(ports.guardyn),
-        GUARDYN_DATA_DIR: path.join(folder, 'gateway-data'),
-        ...Object.fromEntries(
-          subgraphNames.map((name) => [
-            `GUARDYN_GATEWAY__${name.toUpperCase()}_URL`,
-            subgraphUrls[name],
-          ]),
-        ),
-      }),
-    },
+    guardyn: guardynSpec('guardyn', projectRoot, folder, subgraphUrls, ports.guardyn),
     apollo: {
       name: 'apollo',
       ...tsxCommand(path.join(import.meta.dirname, 'apollo-gateway.ts'), [
@@ -122,23 +137,37 @@ export async function startGateways(
   supergraphFile: string,
   subgraphUrls: Readonly<Record<SubgraphName, string>>,
   wanted: readonly GatewayName[] = gatewayNames,
+  /** A checkout whose gateway runs too, as `guardyn-old` (GUARDYN_BENCH_BEFORE). */
+  before?: string,
 ): Promise<Target[]> {
   await writeFile(path.join(folder, 'gateway.config.mjs'), hiveConfig);
   await mkdir(path.join(folder, 'gateway-data'), { recursive: true });
-  const portList = await freePorts(gatewayNames.length);
+  const portList = await freePorts(gatewayNames.length + 1);
   const ports = Object.fromEntries(
     gatewayNames.map((name, index) => [name, portList[index]]),
   ) as Record<GatewayName, number>;
-  const specs = gatewaySpecs(folder, supergraphFile, subgraphUrls, ports);
-  const targets = gatewayNames
+  const specs: Record<string, ProcessSpec> = gatewaySpecs(
+    folder,
+    supergraphFile,
+    subgraphUrls,
+    ports,
+  );
+  const targets: Target[] = gatewayNames
     .filter((name) => wanted.includes(name))
     .map((name) => ({
       name,
       url: `http://127.0.0.1:${ports[name]}/graphql`,
     }));
+  const beforePort = portList[gatewayNames.length];
+  if (before && beforePort) {
+    specs[beforeGateway] = guardynSpec(beforeGateway, before, folder, subgraphUrls, beforePort);
+    targets.unshift({ name: beforeGateway, url: `http://127.0.0.1:${beforePort}/graphql` });
+  }
   // One at a time: four processes loading at once on two cores only slow each other.
   for (const target of targets) {
-    const running = group.start(specs[target.name]);
+    const spec = specs[target.name];
+    if (!spec) throw new Error(`no process for ${target.name}`);
+    const running = group.start(spec);
     await waitUntilReady(running, () => answersGraphQL(target.url));
   }
   return [...targets, { name: directFloor, url: subgraphUrls.auth }];

@@ -1,0 +1,171 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { BadUserInputError, errorResponseBody, InternalError } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import type { ServiceMetrics } from '../../shared/telemetry/index.js';
+import {
+  activeOperationSpan,
+  nameOperationSpan,
+  recordOperationErrors,
+  withRequestSpan,
+} from '../../shared/tracing/index.js';
+import type { GatewayContext } from '../context.js';
+import { answerType, jsonType, leanEligible } from './eligible-request.js';
+import { prepareOperation, type PrepareDeps } from './prepare-operation.js';
+import type { OperationRequest, OperationResponse } from './run-operation.js';
+
+export interface LeanGraphqlOptions extends PrepareDeps {
+  readonly execute: (request: OperationRequest) => Promise<OperationResponse>;
+  /** Apollo Server answers what the lean path does not run (see apollo-answer.ts). */
+  readonly answerWithApollo: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: unknown,
+    context: GatewayContext,
+  ) => Promise<void>;
+  /** Everything that is not a plain JSON POST to /graphql: the Express app. */
+  readonly express: RequestListener;
+  readonly clientAddress: (request: IncomingMessage) => string;
+  readonly metrics: Pick<ServiceMetrics, 'operations' | 'countHttpResponse'>;
+  readonly corsOrigins: readonly string[];
+  readonly logger: Logger;
+}
+
+/** A request body in the shape the lean path runs; anything else goes to Apollo Server. */
+interface PlainRequest {
+  readonly query: string;
+  readonly operationName: string | undefined;
+  readonly variables: Record<string, unknown>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function plainRequest(body: Record<string, unknown>): PlainRequest | null {
+  const { query, operationName, variables, extensions } = body;
+  if (typeof query !== 'string' || query === '') return null;
+  if (operationName != null && typeof operationName !== 'string') return null;
+  if (variables != null && !isRecord(variables)) return null;
+  // Persisted queries (APQ) are Apollo Server's, with its cache.
+  if (extensions != null && (!isRecord(extensions) || 'persistedQuery' in extensions)) return null;
+  return { query, operationName: operationName ?? undefined, variables: variables ?? {} };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('end', () =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+    );
+    request.once('error', reject);
+    request.once('close', () => {
+      if (!request.complete) reject(new Error('the request body ended early'));
+    });
+  });
+}
+
+/** Answers JSON; GraphQL results carry Apollo Server's `cache-control: no-store`. */
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  result: { readonly type: string } | undefined,
+): void {
+  response.writeHead(status, {
+    ...(result ? { 'cache-control': 'no-store' } : {}),
+    'content-type': result?.type ?? jsonType,
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+/**
+ * `POST /graphql` without Express or Apollo Server's request pipeline for the ordinary case: a
+ * JSON body whose query is valid (parsed and validated once per text, see document-cache.ts),
+ * within the operation limits, with variables nested no deeper than allowed, and not only
+ * introspection. Those run straight on @apollo/gateway's executor, errors formatted as Apollo
+ * Server formats them. Every other request, and every refusal, is answered by Apollo Server or
+ * Express exactly as before, so their messages, codes and statuses do not change.
+ */
+export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener {
+  const { metrics, logger } = options;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const text = (await readBody(request)).toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    // body-parser's strict mode: only an object or an array is a JSON request body.
+    if (typeof body !== 'object' || body === null) {
+      const refusal = errorResponseBody(
+        new BadUserInputError('the request body is not valid JSON'),
+      );
+      sendJson(response, 400, JSON.stringify(refusal), undefined);
+      return;
+    }
+    const context: GatewayContext = {
+      authorization: request.headers.authorization,
+      // The peer, or what a trusted proxy saw; never a client-supplied X-Forwarded-For.
+      clientAddress: options.clientAddress(request),
+    };
+    const plain = isRecord(body) ? plainRequest(body) : null;
+    const prepared = plain
+      ? prepareOperation(options, plain.query, plain.operationName, plain.variables)
+      : null;
+    if (!plain || !prepared) {
+      await options.answerWithApollo(request, response, body, context);
+      return;
+    }
+    const { valid, operation, name } = prepared;
+    const span = activeOperationSpan();
+    if (span) nameOperationSpan(span, operation.operation, name);
+    const done = metrics.operations.time();
+    const answer = await options.execute({
+      query: plain.query,
+      valid,
+      operation,
+      operationName: plain.operationName,
+      variables: plain.variables,
+      context,
+    });
+    const { errors, data, extensions } = answer.result;
+    if (span && answer.unformattedErrors) recordOperationErrors(span, answer.unformattedErrors);
+    // Apollo Server's field order (errors first) and its trailing newline.
+    sendJson(response, answer.status, `${JSON.stringify({ errors, data, extensions })}\n`, {
+      type: answerType(request.headers.accept) ?? jsonType,
+    });
+    done(operation.operation, name, errors?.length ? 'error' : 'ok');
+  }
+
+  return (request, response) => {
+    if (!leanEligible(request, options.corsOrigins)) {
+      options.express(request, response);
+      return;
+    }
+    response.once('finish', () =>
+      metrics.countHttpResponse('graphql', 'POST', response.statusCode),
+    );
+    withRequestSpan('gateway', request, response, () => answer(request, response));
+  };
+
+  function answer(request: IncomingMessage, response: ServerResponse): void {
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) {
+        logger.warn({ err: error }, 'request failed after its answer started');
+        response.destroy();
+        return;
+      }
+      if (!request.complete) {
+        // The body never arrived whole (the client went away): nobody to answer.
+        response.destroy();
+        return;
+      }
+      logger.error({ err: error }, 'request failed');
+      sendJson(response, 500, JSON.stringify(errorResponseBody(new InternalError())), undefined);
+    });
+  }
+}

@@ -1,0 +1,184 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { registerAccount, type TestAccount } from '../support/accounts.js';
+import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+
+/**
+ * The gateway answers plain JSON POSTs on its lean path (gateway/http/lean-graphql.ts) and
+ * everything else through Express and Apollo Server. A chunked body (no Content-Length) always
+ * takes the Express path, so the same request sent both ways must get the same status and body:
+ * results, request errors, subgraph errors with their codes, and refusals alike.
+ */
+let guardyn: TestGuardyn;
+let alice: TestAccount;
+beforeAll(async () => {
+  guardyn = await startTestGuardyn();
+  alice = await registerAccount(guardyn.url);
+});
+afterAll(() => guardyn.dispose());
+
+interface Answer {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly cacheControl: string | undefined;
+  readonly body: string;
+}
+
+/** Express's `send` adds an ETag; the lean path does not (a POST answer is never revalidated). */
+async function answeredByExpress(chunked: boolean, accept?: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const request = httpRequest(
+      guardyn.url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(accept ? { accept } : {}),
+          ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        },
+      },
+      (response) => {
+        response.resume();
+        resolve(response.headers.etag !== undefined);
+      },
+    );
+    request.on('error', reject);
+    // Two writes without a length: Node sends them as chunks.
+    if (chunked) request.write(body.slice(0, 1));
+    request.end(chunked ? body.slice(1) : body);
+  });
+}
+
+function post(body: string, headers: Record<string, string>, chunked: boolean): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      guardyn.url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...headers,
+          ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            contentType: response.headers['content-type'],
+            cacheControl: response.headers['cache-control'],
+            body: text,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    // Two writes without a length: Node sends them as chunks.
+    if (chunked) request.write(body.slice(0, 1));
+    request.end(chunked ? body.slice(1) : body);
+  });
+}
+
+const bodies: [string, unknown, 'alice' | 'nobody'][] = [
+  ['a two-subgraph query', { query: '{ me { id username presence { status } } }' }, 'alice'],
+  ['an unauthenticated query', { query: '{ me { id username } }' }, 'nobody'],
+  [
+    'null variables and name',
+    { query: '{ me { id } }', variables: null, operationName: null },
+    'alice',
+  ],
+  ['a syntax error', { query: '{ me { id ' }, 'alice'],
+  ['a validation error', { query: '{ nope }' }, 'alice'],
+  ['a subscription', { query: 'subscription { typing(conversationId: "c") { userId } }' }, 'alice'],
+  [
+    'a variable that does not coerce',
+    { query: 'query Q($id: ID!) { user(id: $id) { id } }', variables: { id: { x: 1 } } },
+    'alice',
+  ],
+  [
+    'a missing required variable',
+    { query: 'query Q($id: ID!) { user(id: $id) { id } }', variables: {} },
+    'alice',
+  ],
+  [
+    'an unknown user',
+    {
+      query: 'query Q($id: ID!) { user(id: $id) { id } }',
+      variables: { id: '00000000-0000-0000-0000-000000000000' },
+    },
+    'alice',
+  ],
+  [
+    'two operations, no name',
+    { query: 'query A { me { id } } query B { me { username } }' },
+    'alice',
+  ],
+  [
+    'two operations, named',
+    { query: 'query A { me { id } } query B { me { username } }', operationName: 'B' },
+    'alice',
+  ],
+  ['an unknown operation name', { query: 'query A { me { id } }', operationName: 'Z' }, 'alice'],
+  ['__typename only', { query: '{ __typename }' }, 'alice'],
+  ['introspection', { query: '{ __type(name: "User") { name } }' }, 'alice'],
+  [
+    'too many root fields',
+    { query: `{ ${Array.from({ length: 30 }, (_, i) => `f${i}: me { id }`).join(' ')} }` },
+    'alice',
+  ],
+  [
+    'variables nested too deep',
+    {
+      query: 'query Q($id: ID!) { user(id: $id) { id } }',
+      variables: { id: 'x', extra: JSON.parse(`${'['.repeat(40)}${']'.repeat(40)}`) as unknown },
+    },
+    'alice',
+  ],
+  ['a non-string query', { query: 42 }, 'alice'],
+  ['no query', { variables: {} }, 'alice'],
+  [
+    'a persisted query',
+    { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab' } } },
+    'alice',
+  ],
+  ['a batch', [{ query: '{ me { id } }' }], 'alice'],
+  ['a JSON string', 'just text', 'alice'],
+];
+
+describe('the lean path answers as Express and Apollo Server do', () => {
+  it('is taken by a body of known length, not by a chunked one', async () => {
+    expect(await answeredByExpress(false)).toBe(false);
+    expect(await answeredByExpress(true)).toBe(true);
+    // Apollo Client's Accept too; any other negotiation is Apollo Server's.
+    expect(
+      await answeredByExpress(false, 'application/graphql-response+json, application/json;q=0.9'),
+    ).toBe(false);
+    expect(await answeredByExpress(false, 'text/html, application/json;q=0.5')).toBe(true);
+  });
+
+  // No Accept (JSON), and Apollo Client's, which Apollo Server answers as graphql-response+json.
+  const accepts = [undefined, 'application/graphql-response+json,application/json;q=0.9'];
+  const cases = bodies.flatMap(([name, body, who]) =>
+    accepts.map((accept) => [name, accept ?? 'no Accept', body, who, accept] as const),
+  );
+  it.each(cases)('for %s (%s)', async (_name, _acceptName, body, who, accept) => {
+    const headers: Record<string, string> = {
+      ...(who === 'alice' ? { authorization: `Bearer ${alice.accessToken}` } : {}),
+      ...(accept ? { accept } : {}),
+    };
+    const text = JSON.stringify(body);
+    const lean = await post(text, headers, false);
+    const express = await post(text, headers, true);
+    expect(lean).toEqual(express);
+  });
+
+  it('for a body that is not JSON', async () => {
+    const lean = await post('{"query":', {}, false);
+    const express = await post('{"query":', {}, true);
+    expect(lean).toEqual(express);
+    expect(lean.status).toBe(400);
+  });
+});
