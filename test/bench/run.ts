@@ -6,6 +6,7 @@ import { benchMailboxStore } from './mailbox-store.js';
 import { benchOperationLimits } from './operation-limits.js';
 import { benchPasswordHash } from './password-hash.js';
 import { benchRealtime } from './realtime.js';
+import { benchSend } from './send.js';
 import { benchTracing } from './tracing.js';
 
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   realtime: () => benchRealtime(),
   limits: () => benchOperationLimits(),
   tracing: () => benchTracing(),
+  send: () => benchSend(),
 };
 
 const wanted = process.argv.slice(2);
