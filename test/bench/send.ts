@@ -104,13 +104,13 @@ async function measureMode(subjects: readonly Subject[], window: number, total: 
               row([
                 subject.label,
                 target.label,
-                connections,
+                String(connections),
                 via,
                 phase,
                 perSecond,
                 p50,
                 p99,
-                errors,
+                String(errors),
               ]),
             );
             if (result.firstError) console.log(`  first error: ${result.firstError}`);
