@@ -68,7 +68,6 @@ export async function startGuardynProcess(
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? '',
     NODE_ENV: 'production',
-    NODE_OPTIONS: process.env['GUARDYN_BENCH_SEND_NODE_OPTIONS'] ?? '',
     GUARDYN_DATA_DIR: dataDir,
     GUARDYN_PORT: String(port),
     GUARDYN_OBSERVABILITY__LOG_LEVEL: 'warn',
@@ -83,7 +82,10 @@ export async function startGuardynProcess(
         }
       : {}),
   };
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['main.ts'], {
+  // Node itself with tsx's loader (as `tsx main.ts` runs it), so that node flags such as
+  // --cpu-prof (GUARDYN_BENCH_SEND_NODE_ARGS) apply to the server.
+  const nodeArgs = (process.env['GUARDYN_BENCH_SEND_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'main.ts'], {
     cwd: root,
     env,
   });
