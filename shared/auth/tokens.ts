@@ -8,7 +8,6 @@ import {
 } from 'jose';
 import { UnauthenticatedError } from '../errors/index.js';
 import type { Principal } from './principal.js';
-import { VerifiedTokens } from './verified-tokens.js';
 
 export const tokenIssuer = 'guardyn';
 export const tokenAudience = 'guardyn';
@@ -44,36 +43,29 @@ export function createTokenVerifier(options: {
     options.keys instanceof URL
       ? createRemoteJWKSet(options.keys, { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 })
       : createLocalJWKSet(options.keys);
-  const verified = new VerifiedTokens();
 
   return {
     async verify(token) {
-      const principal = verified.get(token) ?? (await verifySignedToken(token));
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keySource, {
+          issuer: tokenIssuer,
+          audience: tokenAudience,
+          algorithms: [tokenAlgorithm],
+        }));
+      } catch (error) {
+        const expired = error instanceof joseErrors.JWTExpired;
+        throw new UnauthenticatedError(expired ? 'Access token expired' : 'Invalid access token', {
+          cause: error,
+        });
+      }
+      const principal = toPrincipal(payload);
       if (await options.revocations?.isRevoked(principal.sessionId)) {
         throw new UnauthenticatedError('Session revoked');
       }
       return principal;
     },
   };
-
-  async function verifySignedToken(token: string): Promise<Principal> {
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, keySource, {
-        issuer: tokenIssuer,
-        audience: tokenAudience,
-        algorithms: [tokenAlgorithm],
-      }));
-    } catch (error) {
-      const expired = error instanceof joseErrors.JWTExpired;
-      throw new UnauthenticatedError(expired ? 'Access token expired' : 'Invalid access token', {
-        cause: error,
-      });
-    }
-    const principal = toPrincipal(payload);
-    verified.set(token, principal);
-    return principal;
-  }
 }
 
 function toPrincipal(payload: JWTPayload): Principal {
