@@ -7,75 +7,7 @@ import type {
 } from './event-bus.js';
 import { busMessage, reportBusError, retryDelayMs } from './dispatch.js';
 import { decodePayload } from './payload.js';
-import { subjectMatches } from './subjects.js';
-
-/** One message in the durable log. */
-export interface StoredMessage {
-  readonly seq: number;
-  readonly subject: string;
-  readonly json: string;
-  readonly msgId: string | undefined;
-  readonly headers: Readonly<Record<string, string>> | undefined;
-}
-
-/**
- * An in-memory stand-in for a JetStream stream: a bounded log (the oldest messages are dropped
- * past `maxMessages`) with msgId deduplication inside a time window.
- */
-export class DurableLog {
-  readonly #messages: StoredMessage[] = [];
-  /** msgId → when it was stored; insertion order is time order, so expiry prunes from the front. */
-  readonly #recentMsgIds = new Map<string, number>();
-  readonly #maxMessages: number;
-  readonly #duplicateWindowMs: number;
-  #nextSeq = 1;
-
-  constructor(options: { maxMessages: number; duplicateWindowMs: number }) {
-    this.#maxMessages = options.maxMessages;
-    this.#duplicateWindowMs = options.duplicateWindowMs;
-  }
-
-  /** Stores a message unless its msgId was stored within the window; returns whether it was. */
-  append(
-    subject: string,
-    json: string,
-    msgId: string | undefined,
-    headers?: Readonly<Record<string, string>>,
-  ): boolean {
-    const now = Date.now();
-    for (const [id, storedAt] of this.#recentMsgIds) {
-      if (now - storedAt < this.#duplicateWindowMs) break;
-      this.#recentMsgIds.delete(id);
-    }
-    if (msgId !== undefined) {
-      if (this.#recentMsgIds.has(msgId)) return false;
-      this.#recentMsgIds.set(msgId, now);
-    }
-    this.#messages.push({ seq: this.#nextSeq, subject, json, msgId, headers });
-    this.#nextSeq += 1;
-    if (this.#messages.length > this.#maxMessages) {
-      this.#messages.splice(0, this.#messages.length - this.#maxMessages);
-    }
-    return true;
-  }
-
-  /** The message with this sequence number, if still retained. */
-  get(seq: number): StoredMessage | undefined {
-    const first = this.#messages[0];
-    return first === undefined ? undefined : this.#messages[seq - first.seq];
-  }
-
-  /** The first retained message at or after `fromSeq` whose subject matches the pattern. */
-  next(fromSeq: number, pattern: string): StoredMessage | undefined {
-    const first = this.#messages[0];
-    if (first === undefined) return undefined;
-    for (let index = Math.max(0, fromSeq - first.seq); index < this.#messages.length; index++) {
-      const message = this.#messages[index];
-      if (message !== undefined && subjectMatches(pattern, message.subject)) return message;
-    }
-    return undefined;
-  }
-}
+import type { DurableLog, StoredMessage } from './durable-log.js';
 
 /** How an in-process durable consumer delivers and retries. */
 export interface DurableConsumerOptions {

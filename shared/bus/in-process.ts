@@ -9,7 +9,8 @@ import {
   type RetryBackoff,
 } from './event-bus.js';
 import { busMessage, ignoreBusError, invokeCoreHandler } from './dispatch.js';
-import { DurableConsumer, DurableLog } from './in-process-durable.js';
+import { DurableLog } from './durable-log.js';
+import { DurableConsumer } from './in-process-durable.js';
 import { assertMsgId, decodePayload, encodePayload } from './payload.js';
 import {
   assertDurableName,

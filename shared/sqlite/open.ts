@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { traceSqliteStatements, tracingActive } from '../tracing/index.js';
+import { cacheStatements } from './statement-cache.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -35,5 +36,7 @@ export function openSqlite(file: string, migrations: readonly string[]): SqliteD
     })();
   }
   if (tracingActive()) traceSqliteStatements(db, path.basename(file));
+  // After tracing, so the cached statements are the traced ones.
+  cacheStatements(db);
   return db;
 }

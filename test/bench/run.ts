@@ -7,6 +7,7 @@ import { benchMailboxStore } from './mailbox-store.js';
 import { benchOperationLimits } from './operation-limits.js';
 import { benchPasswordHash } from './password-hash.js';
 import { benchRealtime } from './realtime.js';
+import { benchSend } from './send.js';
 import { benchTracing } from './tracing.js';
 
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -16,6 +17,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   limits: () => benchOperationLimits(),
   tracing: () => benchTracing(),
   gateway: () => benchGateway(),
+  send: () => benchSend(),
 };
 
 const wanted = process.argv.slice(2);
