@@ -18,6 +18,7 @@ import {
   type CqlStoreOptions,
 } from '../../shared/cql/index.js';
 import { devicesOverQuota, incomingUsage } from './mailbox-usage.js';
+import { UsageEstimates } from './usage-estimates.js';
 import {
   envelopeTypes,
   GroupExistsError,
@@ -167,6 +168,8 @@ export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
  */
 export class ScyllaMessagingStore implements MessagingStore {
   private readonly ks: string;
+  /** Spares the quota's aggregate read for devices far from full (see usage-estimates.ts). */
+  private readonly usageEstimates = new UsageEstimates();
 
   constructor(
     private readonly db: CqlSession,
@@ -736,10 +739,15 @@ export class ScyllaMessagingStore implements MessagingStore {
     const key = [sent.senderUserId, sent.senderDeviceId, sent.clientMessageId] as const;
     const existing = await this.sentRecord(...key, consistency.localQuorum);
     if (existing) return { kind: 'duplicate', sent: existing };
-    const usage = await this.mailboxUsage(incomingUsage(envelopes));
+    const incoming = incomingUsage(envelopes);
+    const usage = await this.usageEstimates.usage(incoming, quota, (devices) =>
+      this.mailboxUsage(devices),
+    );
     const full = devicesOverQuota(usage, envelopes, quota);
     if (full.length > 0) return { kind: 'mailbox-full', full };
-    return this.storeMessage(sent, envelopes, options);
+    const outcome = await this.storeMessage(sent, envelopes, options);
+    if (outcome.kind === 'stored') this.usageEstimates.added(incoming);
+    return outcome;
   }
 
   /** As storeMessageWithinQuota (read, then commit): the same overshoot bound. */
@@ -751,11 +759,17 @@ export class ScyllaMessagingStore implements MessagingStore {
     const { epoch } = await this.groupState(commit.conversationId, consistency.localQuorum);
     // A stale commit is told so first (commitGroup answers it): usage does not matter.
     if (epoch === commit.expectedEpoch) {
-      const usage = await this.mailboxUsage(incomingUsage(commit.envelopes));
+      const usage = await this.usageEstimates.usage(
+        incomingUsage(commit.envelopes),
+        quota,
+        (devices) => this.mailboxUsage(devices),
+      );
       const full = devicesOverQuota(usage, commit.envelopes, quota, exemptUserIds);
       if (full.length > 0) return { kind: 'mailbox-full', full };
     }
-    return this.commitGroup(commit);
+    const outcome = await this.commitGroup(commit);
+    if (outcome.kind === 'committed') this.usageEstimates.added(incomingUsage(commit.envelopes));
+    return outcome;
   }
 
   // --- internals: envelopes ---
