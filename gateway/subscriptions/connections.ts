@@ -29,6 +29,8 @@ export interface ConnectionRegistryOptions {
   readonly heartbeatMs: number;
 }
 
+const deviceKey = (principal: Principal) => `${principal.userId} ${principal.deviceId}`;
+
 /**
  * The authenticated sockets of this gateway: it announces them on
  * `guardyn.connection.<userId>.<deviceId>` (open, heartbeats, closed), closes them when their
@@ -36,6 +38,8 @@ export interface ConnectionRegistryOptions {
  */
 export class ConnectionRegistry {
   private readonly connections = new Map<string, ConnectionRecord & { expiry: NodeJS.Timeout }>();
+  /** Open sockets by device (`userId deviceId`): a count, not a scan of every connection. */
+  private readonly perDevice = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly revocations: BusSubscription[];
 
@@ -73,10 +77,9 @@ export class ConnectionRegistry {
     principal: Principal,
     socket: ClosableSocket,
   ): { connectionId: string } | { refused: number; reason: string } {
-    const sameDevice = [...this.connections.values()].filter(
-      (c) => c.principal.userId === principal.userId && c.principal.deviceId === principal.deviceId,
-    );
-    if (sameDevice.length >= this.options.maxConnectionsPerDevice) {
+    const device = deviceKey(principal);
+    const sameDevice = this.perDevice.get(device) ?? 0;
+    if (sameDevice >= this.options.maxConnectionsPerDevice) {
       return {
         refused: CloseCode.TooManyConnections,
         reason: 'Too many connections for this device',
@@ -91,6 +94,7 @@ export class ConnectionRegistry {
     expiry.unref();
     const record = { connectionId, principal, socket, expiry };
     this.connections.set(connectionId, record);
+    this.perDevice.set(device, sameDevice + 1);
     this.announce(record, 'open');
     return { connectionId };
   }
@@ -100,6 +104,10 @@ export class ConnectionRegistry {
     if (!record) return;
     clearTimeout(record.expiry);
     this.connections.delete(connectionId);
+    const device = deviceKey(record.principal);
+    const left = (this.perDevice.get(device) ?? 1) - 1;
+    if (left > 0) this.perDevice.set(device, left);
+    else this.perDevice.delete(device);
     this.announce(record, 'closed');
   }
 

@@ -1,3 +1,5 @@
+import type { Repeater } from './timer-wheel.js';
+
 /**
  * A subscriber's right to a stream's data, granted at subscribe time and re-checked later: when
  * an event says it may have ended, and on a timer (core NATS may drop that event). Deliveries
@@ -8,19 +10,19 @@ export class RightsCheck {
   private current: Promise<boolean>;
   private revoked = false;
   private stopped = false;
-  private readonly timer: NodeJS.Timeout;
+  private readonly stopRepeating: () => void;
 
   /** Runs the first check at once; `allowed()` rejects if it fails. */
   constructor(
     private readonly check: () => Promise<boolean>,
-    intervalMs: number,
+    /** Repeats the re-check (one timer wheel for every subscription of the server). */
+    rechecks: Repeater,
     /** Called once, when a check says no. */
     private readonly onRevoked: () => void,
     private readonly onError: (error: unknown) => void,
   ) {
     this.current = this.settle(check());
-    this.timer = setInterval(() => this.recheck(), intervalMs);
-    this.timer.unref();
+    this.stopRepeating = rechecks.every(() => this.recheck());
   }
 
   /** Starts a check now; deliveries from here on wait for its answer. */
@@ -45,7 +47,7 @@ export class RightsCheck {
   /** Stops re-checking (the stream ended). Idempotent. */
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.stopRepeating();
   }
 
   private settle(answer: Promise<boolean>): Promise<boolean> {
