@@ -10,6 +10,7 @@ import {
 } from '../../shared/bus/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { CloseCode } from './close-codes.js';
+import { TimerWheel } from './timer-wheel.js';
 
 /** What a connection registry needs of a socket: a way to close it. */
 export interface ClosableSocket {
@@ -37,10 +38,17 @@ const deviceKey = (principal: Principal) => `${principal.userId} ${principal.dev
  * token expires or their session or device is revoked, and bounds them per device.
  */
 export class ConnectionRegistry {
-  private readonly connections = new Map<string, ConnectionRecord & { expiry: NodeJS.Timeout }>();
+  private readonly connections = new Map<
+    string,
+    ConnectionRecord & { expiry: NodeJS.Timeout; stopHeartbeat: () => void }
+  >();
   /** Open sockets by device (`userId deviceId`): a count, not a scan of every connection. */
   private readonly perDevice = new Map<string, number>();
-  private readonly heartbeat: NodeJS.Timeout;
+  /**
+   * Each socket's heartbeat on one wheel: spread over the interval as the sockets opened, not
+   * 10,000 announcements (and presence writes) in one burst every interval.
+   */
+  private readonly heartbeats: TimerWheel;
   private readonly revocations: BusSubscription[];
 
   constructor(
@@ -48,10 +56,9 @@ export class ConnectionRegistry {
     private readonly logger: Logger,
     private readonly options: ConnectionRegistryOptions,
   ) {
-    this.heartbeat = setInterval(() => {
-      for (const connection of this.connections.values()) this.announce(connection, 'open');
-    }, options.heartbeatMs);
-    this.heartbeat.unref();
+    this.heartbeats = new TimerWheel(options.heartbeatMs, (error) =>
+      logger.warn({ err: error }, 'connection heartbeat failed'),
+    );
     this.revocations = [
       bus.subscribe(sessionRevokedPattern, ({ data }) => {
         const sessionId = (data as { sessionId?: unknown } | null)?.sessionId;
@@ -92,7 +99,14 @@ export class ConnectionRegistry {
       Math.max(0, principal.expiresAt.getTime() - Date.now()),
     );
     expiry.unref();
-    const record = { connectionId, principal, socket, expiry };
+    const record = {
+      connectionId,
+      principal,
+      socket,
+      expiry,
+      stopHeartbeat: (): void => undefined,
+    };
+    record.stopHeartbeat = this.heartbeats.every(() => this.announce(record, 'open'));
     this.connections.set(connectionId, record);
     this.perDevice.set(device, sameDevice + 1);
     this.announce(record, 'open');
@@ -103,6 +117,7 @@ export class ConnectionRegistry {
     const record = this.connections.get(connectionId);
     if (!record) return;
     clearTimeout(record.expiry);
+    record.stopHeartbeat();
     this.connections.delete(connectionId);
     const device = deviceKey(record.principal);
     const left = (this.perDevice.get(device) ?? 1) - 1;
@@ -121,7 +136,7 @@ export class ConnectionRegistry {
   }
 
   dispose(): void {
-    clearInterval(this.heartbeat);
+    this.heartbeats.dispose();
     for (const subscription of this.revocations) subscription.unsubscribe();
   }
 

@@ -82,6 +82,24 @@ describe('RightsCheck', () => {
     expect(rechecks.size).toBe(0);
   });
 
+  it('answers allowedNow() as allowed() would, and undefined while a check is in flight', async () => {
+    const source = answers();
+    const { rights } = rightsCheck(source.check);
+    expect(rights.allowedNow()).toBeUndefined();
+    source.next().resolve(true);
+    expect(await rights.allowed()).toBe(true);
+    expect(rights.allowedNow()).toBe(true);
+    rights.recheck();
+    expect(rights.allowedNow()).toBeUndefined();
+    source.next().reject(new Error('messaging down'));
+    expect(await rights.allowed()).toBe(true);
+    expect(rights.allowedNow()).toBe(true);
+    rights.recheck();
+    source.next().resolve(false);
+    expect(await rights.allowed()).toBe(false);
+    expect(rights.allowedNow()).toBe(false);
+  });
+
   it('gives up its place on the shared timer when a check says no', async () => {
     const source = answers();
     const { rights } = rightsCheck(source.check);

@@ -8,6 +8,8 @@ import type { Repeater } from './timer-wheel.js';
  */
 export class RightsCheck {
   private current: Promise<boolean>;
+  /** The answer of `current` once it has settled (undefined while it is in flight or failed). */
+  private known: boolean | undefined;
   private revoked = false;
   private stopped = false;
   private readonly stopRepeating: () => void;
@@ -29,6 +31,7 @@ export class RightsCheck {
   recheck(): void {
     if (this.revoked || this.stopped) return;
     const previous = this.current;
+    this.known = undefined;
     // A failed re-check (messaging unreachable) keeps the last answer; the timer tries again.
     this.current = this.settle(
       this.check().catch((error: unknown) => {
@@ -36,6 +39,15 @@ export class RightsCheck {
         return previous.catch(() => false);
       }),
     );
+  }
+
+  /**
+   * `allowed()` without waiting, when the latest check has answered: true or false as it would
+   * resolve; undefined while a check is in flight (then await `allowed()`). Spares a promise per
+   * subscriber per event in a fan-out.
+   */
+  allowedNow(): boolean | undefined {
+    return this.known === undefined ? undefined : this.known && !this.revoked;
   }
 
   /** Whether data may be delivered now: the answer of the latest check, once it is known. */
@@ -51,7 +63,9 @@ export class RightsCheck {
   }
 
   private settle(answer: Promise<boolean>): Promise<boolean> {
-    return answer.then((allowed) => {
+    const settled: Promise<boolean> = answer.then((allowed) => {
+      // Known only if no later check has started meanwhile.
+      if (this.current === settled) this.known = allowed;
       if (!allowed && !this.revoked) {
         this.revoked = true;
         this.stop();
@@ -59,5 +73,6 @@ export class RightsCheck {
       }
       return allowed;
     });
+    return settled;
   }
 }

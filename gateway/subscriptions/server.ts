@@ -1,8 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
-import type { Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type TokenVerifier } from '../../shared/auth/index.js';
 import { UnauthenticatedError } from '../../shared/errors/index.js';
 import type { EventBus } from '../../shared/bus/index.js';
@@ -105,6 +104,13 @@ export interface SubscriptionServer {
   close(): Promise<void>;
 }
 
+/** What is kept of each socket (graphql-ws's `ctx.extra`). */
+interface SocketExtra extends Record<PropertyKey, unknown> {
+  readonly socket: WebSocket;
+  /** The client's address (shared/http/client-address.ts), read at the upgrade. */
+  readonly clientAddress: string;
+}
+
 interface ConnectionState {
   subscriber?: Subscriber;
 }
@@ -146,7 +152,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const rechecks = new TimerWheel(limits.rightsRecheckMs, onTimerError);
   const mailboxPolls = new TimerWheel(limits.mailboxPollMs, onTimerError);
   const states = new WeakMap<object, ConnectionState>();
-  const stateOf = (ctx: Context<Record<string, unknown>, Extra>) => {
+  const stateOf = (ctx: Context<Record<string, unknown>, SocketExtra>) => {
     let state = states.get(ctx);
     if (!state) states.set(ctx, (state = {}));
     return state;
@@ -162,17 +168,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       else done(false, 403, 'Origin not allowed');
     },
   });
-  const disposable = serveGraphqlWs<Record<string, unknown>>(
+  const disposable = serveGraphqlWs<Record<string, unknown>, SocketExtra>(
     {
       schema: () => options.schema(),
       connectionInitWaitTimeout: limits.connectionInitWaitMs,
       async onConnect(ctx) {
         const socket = ctx.extra.socket;
-        const token = bearerToken(
+        const header =
           typeof ctx.connectionParams?.['authorization'] === 'string'
             ? ctx.connectionParams['authorization']
-            : undefined,
-        );
+            : undefined;
+        const token = bearerToken(header);
         let principal;
         try {
           if (!token)
@@ -193,8 +199,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         stateOf(ctx).subscriber = {
           principal,
           credentials: {
-            authorization: `Bearer ${token}`,
-            clientAddress: options.clientAddress(ctx.extra.request),
+            // The client's own string when it is already in this form: one copy per socket.
+            authorization: header === `Bearer ${token}` ? header : `Bearer ${token}`,
+            clientAddress: ctx.extra.clientAddress,
           },
           connectionId: opened.connectionId,
         };
@@ -245,6 +252,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     },
     webSocketServer,
     {
+      extra: (socket, request) => ({ socket, clientAddress: options.clientAddress(request) }),
       keepAlive,
       // ws closes the socket itself with the fitting code (1009 over maxPayload, 1002, 1007).
       onSocketError: (error) =>

@@ -100,8 +100,12 @@ export async function typingStream(
     deps.hub.listen(typingSubject(conversationId), (event) => {
       const typing = parseTypingEvent(event.data);
       if (!typing || typing.conversationId !== conversationId) return;
-      order.add(resolve(event, typing), async (result) => {
-        if (await rights.allowed()) queue.push(result);
+      order.add(resolve(event, typing), (result) => {
+        // Decided at once when the latest check has answered; else once it does.
+        const now = rights.allowedNow();
+        if (now === undefined) return deliverOnceChecked(result);
+        if (now) queue.push(result);
+        return undefined;
       });
     }),
     deps.hub.listen(membershipSubject(conversationId), (event) => {
@@ -121,6 +125,10 @@ export async function typingStream(
     return errorResult('Only members may follow typing in a conversation', 'FORBIDDEN');
   }
 
+  async function deliverOnceChecked(result: StreamResult): Promise<void> {
+    if (await rights.allowed()) queue.push(result);
+  }
+
   const execute = (typing: TypingEventData): Promise<OperationResult> | null =>
     plan.query
       ? deps.run(
@@ -130,23 +138,24 @@ export async function typingStream(
         )
       : null;
 
-  async function resolve(event: HubEvent, typing: TypingEventData): Promise<StreamResult> {
-    if (shareKey) {
-      // One execution and one payload per event for every subscriber that may share them. A
-      // shared execution that failed (e.g. its subscriber's session was just revoked) is not
-      // handed on: each subscriber then runs its own.
-      let shared = event.shared.get(shareKey) as Promise<StreamResult | null> | undefined;
-      if (!shared) {
-        shared = Promise.resolve(execute(typing)).then((result) =>
-          result && (result.errors || !result.data)
-            ? null
-            : typingPayload(plan, field.responseKey, typing, result?.data ?? {}),
-        );
-        event.shared.set(shareKey, shared);
-      }
-      const result = await shared;
-      if (result) return result;
+  function resolve(event: HubEvent, typing: TypingEventData): Promise<StreamResult> {
+    if (!shareKey) return resolveOwn(typing);
+    // One execution and one payload per event for every subscriber that may share them. A
+    // shared execution that failed (e.g. its subscriber's session was just revoked) is not
+    // handed on: each subscriber then runs its own.
+    let shared = event.shared.get(shareKey) as Promise<StreamResult | null> | undefined;
+    if (!shared) {
+      shared = Promise.resolve(execute(typing)).then((result) =>
+        result && (result.errors || !result.data)
+          ? null
+          : typingPayload(plan, field.responseKey, typing, result?.data ?? {}),
+      );
+      event.shared.set(shareKey, shared);
     }
+    return shared.then((result) => result ?? resolveOwn(typing));
+  }
+
+  async function resolveOwn(typing: TypingEventData): Promise<StreamResult> {
     const own = await execute(typing);
     if (own && !own.data) return toStreamResult(own);
     return typingPayload(plan, field.responseKey, typing, own?.data ?? {});

@@ -1,9 +1,14 @@
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
-import type { Extra } from 'graphql-ws/use/ws';
-import type { WebSocketServer } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Repeater } from './timer-wheel.js';
 
-export interface TransportOptions {
+export interface TransportOptions<E> {
+  /**
+   * What graphql-ws keeps of a socket as `ctx.extra` for its lifetime: only what the hooks need
+   * (the upgrade request, with its headers, is not kept for every idle socket).
+   */
+  readonly extra: (socket: WebSocket, request: IncomingMessage) => E;
   /** Repeats the keep-alive ping (one timer wheel for every socket); null: no pings. */
   readonly keepAlive: Repeater | null;
   /** A socket's protocol error (ws closes that socket itself with the fitting code). */
@@ -21,12 +26,15 @@ export interface TransportOptions {
  * rather than console.error and a second close (any client could flood the logs with them).
  * Protocol handling itself is graphql-ws's `makeServer`, unchanged.
  */
-export function serveGraphqlWs<P extends Record<PropertyKey, unknown>>(
-  options: ServerOptions<P, Extra>,
+export function serveGraphqlWs<
+  P extends Record<PropertyKey, unknown>,
+  E extends Record<PropertyKey, unknown>,
+>(
+  options: ServerOptions<P, E>,
   webSocketServer: WebSocketServer,
-  transport: TransportOptions,
+  transport: TransportOptions<E>,
 ): { dispose(): Promise<void> } {
-  const server = makeServer<P, Extra>(options);
+  const server = makeServer<P, E>(options);
   webSocketServer.options.handleProtocols = handleProtocols;
   webSocketServer.on('error', transport.onServerError);
 
@@ -60,7 +68,7 @@ export function serveGraphqlWs<P extends Record<PropertyKey, unknown>>(
             });
           }),
       },
-      { socket, request },
+      transport.extra(socket, request),
     );
     socket.once('close', (code, reason) => {
       stopPinging?.();

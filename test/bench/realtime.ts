@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData } from '../support/graphql-client.js';
@@ -44,7 +44,9 @@ const typingQuery =
  * asserted. Sizes from the environment: REALTIME_SOCKETS (fan-out, default 10,000),
  * REALTIME_MEMORY_SOCKETS (memory, default the same; at most about 19,000 here, where a process
  * may hold 20,000 file descriptors), REALTIME_RATES (steady sends per second, default "100,1000"),
- * REALTIME_SECONDS (per rate, default 10), REALTIME_SENDERS (default 8).
+ * REALTIME_SECONDS (per rate, default 10), REALTIME_SENDERS (default 8); REALTIME_PROFILE (a CPU
+ * profile of the fan-out rounds) and REALTIME_HEAP_SNAPSHOT (heap snapshots before and after the
+ * sockets open) name files to write, for summarise-profile.ts and summarise-heap.ts.
  */
 export async function benchRealtime(): Promise<void> {
   const fanOutSockets = numberFrom('REALTIME_SOCKETS', 10_000);
@@ -123,9 +125,14 @@ export async function benchRealtime(): Promise<void> {
 
     await settle(1000);
     const before = memory();
+    const snapshots = process.env['REALTIME_HEAP_SNAPSHOT'];
+    if (snapshots)
+      console.log(`\nheap snapshot: ${writeHeapSnapshot(`${snapshots}-before.heapsnapshot`)}`);
     const pool = await open(fanOutSockets);
     await settle(2000);
     const after = memory();
+    if (snapshots)
+      console.log(`heap snapshot: ${writeHeapSnapshot(`${snapshots}-after.heapsnapshot`)}`);
     printMemory(fanOutSockets, before, after);
 
     // Each round times a typing start; a stop between rounds (untimed) resets the indicator.
