@@ -2,6 +2,8 @@ import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'g
 import type { SubscribePayload } from 'graphql-ws';
 import { parseSubscription } from './only-subscriptions.js';
 
+const maxCachedQueryLength = 8 * 1024;
+
 /** What a query text comes to: its document, or the errors that refuse it. */
 export type ReadDocument =
   | { readonly document: DocumentNode; readonly validationErrors: readonly GraphQLError[] }
@@ -39,6 +41,8 @@ export class SubscriptionDocuments {
       parsed instanceof GraphQLError
         ? { refused: parsed }
         : { document: parsed, validationErrors: validate(schema, parsed) };
+    // Real subscriptions are short; a long text would hold much memory for little reuse.
+    if (key.length > maxCachedQueryLength) return read;
     this.byQuery.set(key, read);
     if (this.byQuery.size > this.maxEntries) {
       this.byQuery.delete(this.byQuery.keys().next().value as string);
