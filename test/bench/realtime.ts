@@ -43,18 +43,19 @@ const typingQuery =
  * measure live in child processes, so this process's memory is the server's alone. Printed, not
  * asserted. Sizes from the environment: REALTIME_SOCKETS (fan-out, default 10,000),
  * REALTIME_MEMORY_SOCKETS (memory, default the same; at most about 19,000 here, where a process
- * may hold 20,000 file descriptors), REALTIME_RATES (steady sends per second, default "100,1000"),
- * REALTIME_SECONDS (per rate, default 10), REALTIME_SENDERS (default 8); REALTIME_PROFILE (a CPU
+ * may hold 20,000 file descriptors), REALTIME_RATES (steady sends per second, or "serial" for
+ * one at a time; default "serial,100,1000"), REALTIME_SECONDS (per rate, default 10),
+ * REALTIME_SENDERS (default 8); REALTIME_PROFILE (a CPU
  * profile of the fan-out rounds) and REALTIME_HEAP_SNAPSHOT (heap snapshots before and after the
  * sockets open) name files to write, for summarise-profile.ts and summarise-heap.ts.
  */
 export async function benchRealtime(): Promise<void> {
   const fanOutSockets = numberFrom('REALTIME_SOCKETS', 10_000);
   const memorySockets = Math.max(fanOutSockets, numberFrom('REALTIME_MEMORY_SOCKETS', 0));
-  const rates = (process.env['REALTIME_RATES'] ?? '100,1000')
+  // "serial": one message at a time (each sent once the last has returned), as the old bench did.
+  const rates = (process.env['REALTIME_RATES'] ?? 'serial,100,1000')
     .split(',')
-    .map(Number)
-    .filter((rate) => rate > 0);
+    .filter((rate) => rate === 'serial' || Number(rate) > 0);
   const seconds = numberFrom('REALTIME_SECONDS', 10);
   const senders = numberFrom('REALTIME_SENDERS', 8);
   const guardyn = await startTestGuardyn({
@@ -77,12 +78,20 @@ export async function benchRealtime(): Promise<void> {
       routes.push({ sender, recipient, devices: await devicesOf(url, sender, recipient) });
     }
     for (const rate of rates) {
-      const result = await steadySend(url, routes, rate, seconds);
-      console.log(
-        `\nsteady ${rate}/s for ${seconds} s, ${senders} senders: achieved ${result.achievedRate.toFixed(0)}/s, ` +
-          `skipped ${result.skipped} (over 200 in flight), failed ${result.failed}, lost ${result.lost}`,
+      const serial = rate === 'serial';
+      const result = await steadySend(
+        url,
+        routes,
+        serial ? 1000 : Number(rate),
+        seconds,
+        serial ? 1 : 200,
       );
-      printTable(`sendMessage at ${rate}/s (ms)`, {
+      console.log(
+        `\n${serial ? 'one at a time' : `steady ${rate}/s`} for ${seconds} s, ${senders} senders: ` +
+          `achieved ${result.achievedRate.toFixed(0)}/s, skipped ${serial ? '-' : result.skipped}, ` +
+          `failed ${result.failed}, lost ${result.lost}`,
+      );
+      printTable(`sendMessage ${serial ? 'one at a time' : `at ${rate}/s`} (ms)`, {
         send: result.send,
         delivery: result.delivery,
       });
