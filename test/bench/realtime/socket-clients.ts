@@ -47,23 +47,29 @@ function open(request: Extract<ChildRequest, { type: 'open' }>): Promise<boolean
         }),
       ),
     );
+    // A subscription refused under load (e.g. its membership check timed out) is asked again.
+    let attempt = 1;
+    const subscribe = () =>
+      socket.send(
+        JSON.stringify({
+          id: String(attempt),
+          type: 'subscribe',
+          payload: { query: request.query, variables: request.variables },
+        }),
+      );
     socket.on('message', (raw: Buffer) => {
       const message = JSON.parse(raw.toString()) as {
         type: string;
-        payload?: { data?: { typing?: { typing?: boolean } } };
+        payload?: { data?: { typing?: { typing?: boolean } } | null };
       };
       switch (message.type) {
         case 'connection_ack':
-          socket.send(
-            JSON.stringify({
-              id: '1',
-              type: 'subscribe',
-              payload: { query: request.query, variables: request.variables },
-            }),
-          );
+          subscribe();
           settle(true);
           break;
         case 'next':
+          // A result with errors only (a refusal) is followed by `complete`, handled below.
+          if (!message.payload?.data) break;
           counted.received++;
           if (counted.awaiting && message.payload?.data?.typing?.typing === true) {
             counted.awaiting = false;
@@ -76,7 +82,8 @@ function open(request: Extract<ChildRequest, { type: 'open' }>): Promise<boolean
         case 'error':
         case 'complete':
           lastError = JSON.stringify(message.payload ?? message.type);
-          failures++;
+          if (attempt++ < 10) setTimeout(subscribe, 1000);
+          else failures++;
           break;
       }
     });
