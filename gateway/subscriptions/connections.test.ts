@@ -76,4 +76,18 @@ describe('ConnectionRegistry', () => {
     expect(other.closes).toEqual([[CloseCode.DeviceRevoked, 'Device removed']]);
     expect(a.closes).toEqual([]);
   });
+
+  it('frees a device’s place when one of its sockets closes', () => {
+    setup();
+    const first = registry.open(principal(), socket());
+    registry.open(principal({ sessionId: 's2' }), socket());
+    if (!('connectionId' in first)) throw new Error('refused');
+    expect('refused' in registry.open(principal(), socket())).toBe(true);
+    registry.close(first.connectionId);
+    registry.close(first.connectionId);
+    expect('connectionId' in registry.open(principal(), socket())).toBe(true);
+    expect('refused' in registry.open(principal(), socket())).toBe(true);
+    // Another user's device with the same number counts apart.
+    expect('connectionId' in registry.open(principal({ userId: 'bob' }), socket())).toBe(true);
+  });
 });

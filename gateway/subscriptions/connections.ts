@@ -10,6 +10,7 @@ import {
 } from '../../shared/bus/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { CloseCode } from './close-codes.js';
+import { TimerWheel } from './timer-wheel.js';
 
 /** What a connection registry needs of a socket: a way to close it. */
 export interface ClosableSocket {
@@ -29,14 +30,25 @@ export interface ConnectionRegistryOptions {
   readonly heartbeatMs: number;
 }
 
+const deviceKey = (principal: Principal) => `${principal.userId} ${principal.deviceId}`;
+
 /**
  * The authenticated sockets of this gateway: it announces them on
  * `guardyn.connection.<userId>.<deviceId>` (open, heartbeats, closed), closes them when their
  * token expires or their session or device is revoked, and bounds them per device.
  */
 export class ConnectionRegistry {
-  private readonly connections = new Map<string, ConnectionRecord & { expiry: NodeJS.Timeout }>();
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly connections = new Map<
+    string,
+    ConnectionRecord & { expiry: NodeJS.Timeout; stopHeartbeat: () => void }
+  >();
+  /** Open sockets by device (`userId deviceId`): a count, not a scan of every connection. */
+  private readonly perDevice = new Map<string, number>();
+  /**
+   * Each socket's heartbeat on one wheel: spread over the interval as the sockets opened, not
+   * 10,000 announcements (and presence writes) in one burst every interval.
+   */
+  private readonly heartbeats: TimerWheel;
   private readonly revocations: BusSubscription[];
 
   constructor(
@@ -44,10 +56,9 @@ export class ConnectionRegistry {
     private readonly logger: Logger,
     private readonly options: ConnectionRegistryOptions,
   ) {
-    this.heartbeat = setInterval(() => {
-      for (const connection of this.connections.values()) this.announce(connection, 'open');
-    }, options.heartbeatMs);
-    this.heartbeat.unref();
+    this.heartbeats = new TimerWheel(options.heartbeatMs, (error) =>
+      logger.warn({ err: error }, 'connection heartbeat failed'),
+    );
     this.revocations = [
       bus.subscribe(sessionRevokedPattern, ({ data }) => {
         const sessionId = (data as { sessionId?: unknown } | null)?.sessionId;
@@ -73,10 +84,9 @@ export class ConnectionRegistry {
     principal: Principal,
     socket: ClosableSocket,
   ): { connectionId: string } | { refused: number; reason: string } {
-    const sameDevice = [...this.connections.values()].filter(
-      (c) => c.principal.userId === principal.userId && c.principal.deviceId === principal.deviceId,
-    );
-    if (sameDevice.length >= this.options.maxConnectionsPerDevice) {
+    const device = deviceKey(principal);
+    const sameDevice = this.perDevice.get(device) ?? 0;
+    if (sameDevice >= this.options.maxConnectionsPerDevice) {
       return {
         refused: CloseCode.TooManyConnections,
         reason: 'Too many connections for this device',
@@ -89,8 +99,16 @@ export class ConnectionRegistry {
       Math.max(0, principal.expiresAt.getTime() - Date.now()),
     );
     expiry.unref();
-    const record = { connectionId, principal, socket, expiry };
+    const record = {
+      connectionId,
+      principal,
+      socket,
+      expiry,
+      stopHeartbeat: (): void => undefined,
+    };
+    record.stopHeartbeat = this.heartbeats.every(() => this.announce(record, 'open'));
     this.connections.set(connectionId, record);
+    this.perDevice.set(device, sameDevice + 1);
     this.announce(record, 'open');
     return { connectionId };
   }
@@ -99,7 +117,12 @@ export class ConnectionRegistry {
     const record = this.connections.get(connectionId);
     if (!record) return;
     clearTimeout(record.expiry);
+    record.stopHeartbeat();
     this.connections.delete(connectionId);
+    const device = deviceKey(record.principal);
+    const left = (this.perDevice.get(device) ?? 1) - 1;
+    if (left > 0) this.perDevice.set(device, left);
+    else this.perDevice.delete(device);
     this.announce(record, 'closed');
   }
 
@@ -113,7 +136,7 @@ export class ConnectionRegistry {
   }
 
   dispose(): void {
-    clearInterval(this.heartbeat);
+    this.heartbeats.dispose();
     for (const subscription of this.revocations) subscription.unsubscribe();
   }
 

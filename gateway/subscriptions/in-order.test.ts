@@ -34,3 +34,30 @@ describe('InOrder', () => {
     expect(errors).toEqual([new Error('second failed')]);
   });
 });
+
+describe('InOrder, with handlers that wait or fail', () => {
+  it('waits for an asynchronous handler before the next, and reports a handler that throws', async () => {
+    const errors: unknown[] = [];
+    const order = new InOrder((error) => errors.push(error));
+    const seen: string[] = [];
+    const slow = deferred<void>();
+    const done = deferred<void>();
+    order.add(Promise.resolve('first'), async (value) => {
+      await slow.promise;
+      seen.push(value);
+    });
+    order.add(Promise.resolve('second'), () => {
+      throw new Error('handler failed');
+    });
+    order.add(Promise.resolve('third'), (value) => {
+      seen.push(value);
+      done.resolve();
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([]);
+    slow.resolve();
+    await done.promise;
+    expect(seen).toEqual(['first', 'third']);
+    expect(errors).toEqual([new Error('handler failed')]);
+  });
+});

@@ -1,6 +1,7 @@
 import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
 import { mailboxSubject } from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
+import { PerSelection } from './per-selection.js';
 import { bridgeVariable, delegatedQuery, rootField, type SubscriptionField } from './operation.js';
 import {
   errorResult,
@@ -35,6 +36,8 @@ function inboxSelection(envelopeSelection: SelectionSetNode): SelectionSetNode {
   };
 }
 
+const inboxQueries = new PerSelection<string>();
+
 interface InboxPage {
   readonly edges: readonly Record<string, unknown>[];
   readonly cursor: string | null;
@@ -54,13 +57,12 @@ export function messageStream(
   field: SubscriptionField,
 ): AsyncIterableIterator<StreamResult> {
   const { userId, deviceId } = subscriber.principal;
-  const query = delegatedQuery(
-    field,
-    [rootField('inbox', ['first', 'after'], inboxSelection(field.selectionSet))],
-    {
-      first: 'Int',
-      after: 'String',
-    },
+  const query = inboxQueries.get(deps.schema, field.selectionSet, () =>
+    delegatedQuery(
+      field,
+      [rootField('inbox', ['first', 'after'], inboxSelection(field.selectionSet))],
+      { first: 'Int', after: 'String' },
+    ),
   );
   let cursor: string | null = null;
   let reading = false;
@@ -76,15 +78,14 @@ export function messageStream(
   const stopListening = deps.hub.listen(mailboxSubject(userId, deviceId), () => void read());
   // The slow poll reads the whole pending mailbox again (deduplicated by id): it also catches
   // an envelope a distributed store committed behind the cursor (see ScyllaMessagingStore).
-  const poll = setInterval(() => {
+  const stopPolling = deps.mailboxPolls.every(() => {
     rewind = true;
     void read();
-  }, deps.mailboxPollMs);
-  poll.unref();
+  });
   const queue = new EventQueue<StreamResult>(
     () => {
       stopListening();
-      clearInterval(poll);
+      stopPolling();
     },
     deps.maxQueuedResults,
     deps.onSlowConsumer,

@@ -1,6 +1,7 @@
 import { Kind, type SelectionSetNode } from 'graphql';
 import { presenceSubject } from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
+import { PerSelection } from './per-selection.js';
 import { InOrder } from './in-order.js';
 import { bridgeVariable, delegatedQuery, rootField, type SubscriptionField } from './operation.js';
 import type { OperationResult } from './operation-runner.js';
@@ -51,6 +52,8 @@ function visibleResult(result: OperationResult, responseKey: string): StreamResu
   return { data: { [responseKey]: selected } };
 }
 
+const userQueries = new PerSelection<string>();
+
 /**
  * `presenceChanged(userIds)`: changes of the users whose presence the subscriber may see.
  * Authorization is at the data, for every event: each subscriber's own query also selects the
@@ -74,18 +77,17 @@ export async function presenceStream(
   }
   const { authorization } = subscriber.credentials;
   const visible = await deps.peers.visibleUsers(requested, authorization);
-  const query = delegatedQuery(
-    field,
-    [rootField('user', ['id'], withVisibility(field.selectionSet))],
-    { id: 'ID!' },
+  const query = userQueries.get(deps.schema, field.selectionSet, () =>
+    delegatedQuery(field, [rootField('user', ['id'], withVisibility(field.selectionSet))], {
+      id: 'ID!',
+    }),
   );
 
   const followed = new Map<string, () => void>();
-  const refresh = setInterval(() => void followVisible(), deps.rightsRecheckMs);
-  refresh.unref();
+  const stopRefreshing = deps.rechecks.every(() => void followVisible());
   const queue = new EventQueue<StreamResult>(
     () => {
-      clearInterval(refresh);
+      stopRefreshing();
       followed.forEach((stop) => stop());
       followed.clear();
     },

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { RightsCheck } from './rights-check.js';
+import { TimerWheel } from './timer-wheel.js';
 
 /** A check whose answers the test gives one by one. */
 function answers() {
@@ -15,6 +16,9 @@ function answers() {
 
 const hour = 3_600_000;
 const checks: RightsCheck[] = [];
+const rechecks = new TimerWheel(hour, (error) => {
+  throw error;
+});
 afterEach(() => checks.splice(0).forEach((rights) => rights.stop()));
 
 function rightsCheck(check: () => Promise<boolean>) {
@@ -22,7 +26,7 @@ function rightsCheck(check: () => Promise<boolean>) {
   const errors: unknown[] = [];
   const rights = new RightsCheck(
     check,
-    hour,
+    rechecks,
     () => revoked.push('revoked'),
     (error) => errors.push(error),
   );
@@ -70,8 +74,37 @@ describe('RightsCheck', () => {
     const source = answers();
     const { rights } = rightsCheck(source.check);
     source.next().resolve(true);
+    expect(rechecks.size).toBe(1);
     rights.stop();
     rights.recheck();
     expect(source.count()).toBe(0);
+    // Its place on the shared timer is given up.
+    expect(rechecks.size).toBe(0);
+  });
+
+  it('answers allowedNow() as allowed() would, and undefined while a check is in flight', async () => {
+    const source = answers();
+    const { rights } = rightsCheck(source.check);
+    expect(rights.allowedNow()).toBeUndefined();
+    source.next().resolve(true);
+    expect(await rights.allowed()).toBe(true);
+    expect(rights.allowedNow()).toBe(true);
+    rights.recheck();
+    expect(rights.allowedNow()).toBeUndefined();
+    source.next().reject(new Error('messaging down'));
+    expect(await rights.allowed()).toBe(true);
+    expect(rights.allowedNow()).toBe(true);
+    rights.recheck();
+    source.next().resolve(false);
+    expect(await rights.allowed()).toBe(false);
+    expect(rights.allowedNow()).toBe(false);
+  });
+
+  it('gives up its place on the shared timer when a check says no', async () => {
+    const source = answers();
+    const { rights } = rightsCheck(source.check);
+    source.next().resolve(false);
+    expect(await rights.allowed()).toBe(false);
+    expect(rechecks.size).toBe(0);
   });
 });

@@ -1,8 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type TokenVerifier } from '../../shared/auth/index.js';
 import { UnauthenticatedError } from '../../shared/errors/index.js';
 import type { EventBus } from '../../shared/bus/index.js';
@@ -12,15 +11,16 @@ import { CloseCode } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
 import { readSubscriptionField } from './operation.js';
-import { parseSubscription } from './only-subscriptions.js';
-import { quietSocketErrors } from './socket-errors.js';
+import { SubscriptionDocuments } from './subscription-documents.js';
 import type { OperationRunner } from './operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import { presenceStream } from './presence-stream.js';
 import { errorResult, type StreamDependencies, type StreamResult } from './stream-deps.js';
 import type { Subscriber } from './subscriber.js';
+import { TimerWheel } from './timer-wheel.js';
 import { TopicHub } from './topic-hub.js';
 import { typingStream } from './typing-stream.js';
+import { serveGraphqlWs } from './ws-transport.js';
 
 export interface SubscriptionLimits {
   /** Most subscriptions one socket may hold at once. @default 20 */
@@ -104,6 +104,13 @@ export interface SubscriptionServer {
   close(): Promise<void>;
 }
 
+/** What is kept of each socket (graphql-ws's `ctx.extra`). */
+interface SocketExtra extends Record<PropertyKey, unknown> {
+  readonly socket: WebSocket;
+  /** The client's address (shared/http/client-address.ts), read at the upgrade. */
+  readonly clientAddress: string;
+}
+
 interface ConnectionState {
   subscriber?: Subscriber;
 }
@@ -136,10 +143,16 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const { logger } = options;
   const hub = new TopicHub(options.bus);
   const registry = new ConnectionRegistry(options.bus, logger, limits);
+  const documents = new SubscriptionDocuments();
+  const onTimerError = (error: unknown) =>
+    logger.error({ err: error }, 'subscription timer failed');
+  // One timer each for every socket's ping, every re-check of rights and every mailbox poll.
+  const keepAlive =
+    limits.keepAliveMs > 0 ? new TimerWheel(limits.keepAliveMs, onTimerError) : null;
+  const rechecks = new TimerWheel(limits.rightsRecheckMs, onTimerError);
+  const mailboxPolls = new TimerWheel(limits.mailboxPollMs, onTimerError);
   const states = new WeakMap<object, ConnectionState>();
-  const stateOf = (
-    ctx: Context<Record<string, unknown>, Extra & Partial<Record<PropertyKey, never>>>,
-  ) => {
+  const stateOf = (ctx: Context<Record<string, unknown>, SocketExtra>) => {
     let state = states.get(ctx);
     if (!state) states.set(ctx, (state = {}));
     return state;
@@ -155,17 +168,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       else done(false, 403, 'Origin not allowed');
     },
   });
-  const disposable = useServer<Record<string, unknown>>(
+  const disposable = serveGraphqlWs<Record<string, unknown>, SocketExtra>(
     {
       schema: () => options.schema(),
       connectionInitWaitTimeout: limits.connectionInitWaitMs,
       async onConnect(ctx) {
         const socket = ctx.extra.socket;
-        const token = bearerToken(
+        const header =
           typeof ctx.connectionParams?.['authorization'] === 'string'
             ? ctx.connectionParams['authorization']
-            : undefined,
-        );
+            : undefined;
+        const token = bearerToken(header);
         let principal;
         try {
           if (!token)
@@ -186,8 +199,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         stateOf(ctx).subscriber = {
           principal,
           credentials: {
-            authorization: `Bearer ${token}`,
-            clientAddress: options.clientAddress(ctx.extra.request),
+            // The client's own string when it is already in this form: one copy per socket.
+            authorization: header === `Bearer ${token}` ? header : `Bearer ${token}`,
+            clientAddress: ctx.extra.clientAddress,
           },
           connectionId: opened.connectionId,
         };
@@ -198,8 +212,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         if (subscriber) registry.close(subscriber.connectionId);
       },
       onSubscribe(ctx, _id, payload) {
-        const document = parseSubscription(payload);
-        if (document instanceof GraphQLError) return [document];
+        const schema = options.schema();
+        const read = documents.read(schema, payload);
+        if ('refused' in read) return [read.refused];
+        const { document } = read;
         const overLimit = options.checkLimits?.(
           document,
           payload.operationName,
@@ -217,7 +233,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
             ),
           ];
         }
-        return undefined;
+        // Validated here (once per query text) rather than by graphql-ws for each subscription.
+        if (read.validationErrors.length > 0) return [...read.validationErrors];
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       onNext(ctx) {
         if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
@@ -228,9 +251,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       subscribe: (args: ExecutionArgs) => subscribe(args),
     },
     webSocketServer,
-    limits.keepAliveMs,
+    {
+      extra: (socket, request) => ({ socket, clientAddress: options.clientAddress(request) }),
+      keepAlive,
+      // ws closes the socket itself with the fitting code (1009 over maxPayload, 1002, 1007).
+      onSocketError: (error) =>
+        logger.debug({ err: error }, 'subscription socket closed on a protocol error'),
+      onServerError: (error) => logger.error({ err: error }, 'subscription server error'),
+    },
   );
-  quietSocketErrors(webSocketServer, logger);
 
   async function subscribe(
     args: ExecutionArgs,
@@ -258,8 +287,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       hub,
       peers: options.peers,
       maxQueuedResults: limits.maxQueuedResults,
-      mailboxPollMs: limits.mailboxPollMs,
-      rightsRecheckMs: limits.rightsRecheckMs,
+      mailboxPolls,
+      rechecks,
       onSlowConsumer: () => socket.close(CloseCode.SlowConsumer, 'Slow consumer'),
       onError: (error) =>
         logger.error({ err: error, subscription: field.fieldName }, 'subscription event failed'),
@@ -284,6 +313,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
     async close() {
       registry.closeAll(CloseCode.GoingAway, 'Server shutting down');
       registry.dispose();
+      for (const wheel of [keepAlive, rechecks, mailboxPolls]) wheel?.dispose();
       await disposable.dispose();
       await new Promise<void>((resolve) => webSocketServer.close(() => resolve()));
     },

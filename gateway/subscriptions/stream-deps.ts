@@ -1,6 +1,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { OperationResult, OperationRunner } from './operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
+import type { Repeater } from './timer-wheel.js';
 import type { TopicHub } from './topic-hub.js';
 
 /** What every subscription stream needs from the bridge. */
@@ -11,10 +12,10 @@ export interface StreamDependencies {
   readonly peers: ConversationPeers;
   /** Most results a stream holds for a client that does not read. */
   readonly maxQueuedResults: number;
-  /** How often messageReceived re-reads the mailbox without a hint (core NATS may drop one). */
-  readonly mailboxPollMs: number;
-  /** How often rights granted at subscribe time are re-checked (typing, presenceChanged). */
-  readonly rightsRecheckMs: number;
+  /** Repeats messageReceived's mailbox re-read without a hint (core NATS may drop one). */
+  readonly mailboxPolls: Repeater;
+  /** Repeats the re-check of rights granted at subscribe time (typing, presenceChanged). */
+  readonly rechecks: Repeater;
   /** Called when a stream's client falls too far behind. */
   readonly onSlowConsumer: () => void;
   readonly onError: (error: unknown) => void;

@@ -16,6 +16,7 @@ import {
   type SubscriptionField,
 } from './operation.js';
 import type { OperationResult } from './operation-runner.js';
+import { PerSelection } from './per-selection.js';
 import { RightsCheck } from './rights-check.js';
 import {
   errorResult,
@@ -70,17 +71,9 @@ export async function typingStream(
   field: SubscriptionField,
 ): Promise<AsyncIterableIterator<StreamResult> | StreamResult> {
   const conversationId = String(field.args['conversationId']);
-  const fields = typingFields(field.selectionSet, field.fragments);
-  const userFields = fields.filter((node) => node.name.value === 'user' && node.selectionSet);
-  // Each `user { ... }` (with its alias) becomes a root `user(id:)` under the same response key.
-  const userRoots = userFields.map((node) =>
-    rootField('user', ['id'], node.selectionSet as SelectionSetNode, node.alias?.value ?? 'user'),
-  );
-  const query = userRoots.length > 0 ? delegatedQuery(field, userRoots, { id: 'ID!' }) : null;
-  const typingType = deps.schema.getType('TypingEvent');
-  const shareable =
-    typingType instanceof GraphQLObjectType &&
-    isViewerIndependent(deps.schema, typingType, field, field.selectionSet);
+  const plan = typingPlans.get(deps.schema, field.selectionSet, () => typingPlan(deps, field));
+  // Subscribers share a payload only with the same selection and the same variable values.
+  const shareKey = plan.shareable ? `${plan.key}\n${JSON.stringify(field.variables)}` : null;
 
   const stops: (() => void)[] = [];
   const queue = new EventQueue<StreamResult>(
@@ -95,7 +88,7 @@ export async function typingStream(
   // the deliveries wait for that answer.
   const rights = new RightsCheck(
     () => deps.peers.isMember(conversationId, subscriber.credentials.authorization),
-    deps.rightsRecheckMs,
+    deps.rechecks,
     () => {
       queue.push(errorResult('You are no longer a member of this conversation', 'FORBIDDEN'));
       queue.finish();
@@ -107,8 +100,12 @@ export async function typingStream(
     deps.hub.listen(typingSubject(conversationId), (event) => {
       const typing = parseTypingEvent(event.data);
       if (!typing || typing.conversationId !== conversationId) return;
-      order.add(resolve(event, typing), async (result) => {
-        if (await rights.allowed()) queue.push(result);
+      order.add(resolve(event, typing), (result) => {
+        // Decided at once when the latest check has answered; else once it does.
+        const now = rights.allowedNow();
+        if (now === undefined) return deliverOnceChecked(result);
+        if (now) queue.push(result);
+        return undefined;
       });
     }),
     deps.hub.listen(membershipSubject(conversationId), (event) => {
@@ -128,55 +125,99 @@ export async function typingStream(
     return errorResult('Only members may follow typing in a conversation', 'FORBIDDEN');
   }
 
-  async function resolve(event: HubEvent, typing: TypingEventData): Promise<StreamResult> {
-    let users: Record<string, unknown> = {};
-    if (query) {
-      const run = () =>
-        deps.run(
-          query,
+  async function deliverOnceChecked(result: StreamResult): Promise<void> {
+    if (await rights.allowed()) queue.push(result);
+  }
+
+  const execute = (typing: TypingEventData): Promise<OperationResult> | null =>
+    plan.query
+      ? deps.run(
+          plan.query,
           { ...field.variables, [bridgeVariable('id')]: typing.userId },
           subscriber.credentials,
-        );
-      // A shared execution that failed (e.g. its subscriber's session was just revoked) is not
-      // handed on: each subscriber then runs its own.
-      const shared = shareable ? await sharedRun(event, query, run) : null;
-      const result = shared && !shared.errors ? shared : await run();
-      if (!result.data) return toStreamResult(result);
-      users = result.data;
+        )
+      : null;
+
+  function resolve(event: HubEvent, typing: TypingEventData): Promise<StreamResult> {
+    if (!shareKey) return resolveOwn(typing);
+    // One execution and one payload per event for every subscriber that may share them. A
+    // shared execution that failed (e.g. its subscriber's session was just revoked) is not
+    // handed on: each subscriber then runs its own.
+    let shared = event.shared.get(shareKey) as Promise<StreamResult | null> | undefined;
+    if (!shared) {
+      shared = Promise.resolve(execute(typing)).then((result) =>
+        result && (result.errors || !result.data)
+          ? null
+          : typingPayload(plan, field.responseKey, typing, result?.data ?? {}),
+      );
+      event.shared.set(shareKey, shared);
     }
-    const payload: Record<string, unknown> = {};
-    for (const node of fields) {
-      const key = node.alias?.value ?? node.name.value;
-      switch (node.name.value) {
-        case '__typename':
-          payload[key] = 'TypingEvent';
-          break;
-        case 'conversationId':
-          payload[key] = typing.conversationId;
-          break;
-        case 'typing':
-          payload[key] = typing.typing;
-          break;
-        case 'user':
-          payload[key] = users[key] ?? null;
-          break;
-      }
-    }
-    return { data: { [field.responseKey]: payload } };
+    return shared.then((result) => result ?? resolveOwn(typing));
+  }
+
+  async function resolveOwn(typing: TypingEventData): Promise<StreamResult> {
+    const own = await execute(typing);
+    if (own && !own.data) return toStreamResult(own);
+    return typingPayload(plan, field.responseKey, typing, own?.data ?? {});
   }
   return queue;
 }
 
-/** One execution per event and query, shared by every subscriber that may share it. */
-export function sharedRun(
-  event: HubEvent,
-  query: string,
-  run: () => Promise<OperationResult>,
-): Promise<OperationResult> {
-  let shared = event.shared.get(query) as Promise<OperationResult> | undefined;
-  if (!shared) {
-    shared = run();
-    event.shared.set(query, shared);
+interface TypingPlan {
+  /** The fields selected on TypingEvent, fragments flattened. */
+  readonly fields: readonly FieldNode[];
+  /** `user(id:)` for each `user { ... }` selected, or null if none is. */
+  readonly query: string | null;
+  /** Whether one execution may serve every subscriber (see isViewerIndependent). */
+  readonly shareable: boolean;
+  /** Tells plans apart in an event's shared work. */
+  readonly key: string;
+}
+
+const typingPlans = new PerSelection<TypingPlan>();
+let planCount = 0;
+
+function typingPlan(deps: StreamDependencies, field: SubscriptionField): TypingPlan {
+  const fields = typingFields(field.selectionSet, field.fragments);
+  const userFields = fields.filter((node) => node.name.value === 'user' && node.selectionSet);
+  // Each `user { ... }` (with its alias) becomes a root `user(id:)` under the same response key.
+  const userRoots = userFields.map((node) =>
+    rootField('user', ['id'], node.selectionSet as SelectionSetNode, node.alias?.value ?? 'user'),
+  );
+  const typingType = deps.schema.getType('TypingEvent');
+  return {
+    fields,
+    query: userRoots.length > 0 ? delegatedQuery(field, userRoots, { id: 'ID!' }) : null,
+    shareable:
+      typingType instanceof GraphQLObjectType &&
+      isViewerIndependent(deps.schema, typingType, field, field.selectionSet),
+    key: `typing-plan-${++planCount}`,
+  };
+}
+
+function typingPayload(
+  plan: TypingPlan,
+  responseKey: string,
+  typing: TypingEventData,
+  users: Record<string, unknown>,
+): StreamResult {
+  const payload: Record<string, unknown> = {};
+  for (const node of plan.fields) {
+    const key = node.alias?.value ?? node.name.value;
+    switch (node.name.value) {
+      case '__typename':
+        payload[key] = 'TypingEvent';
+        break;
+      case 'conversationId':
+        payload[key] = typing.conversationId;
+        break;
+      case 'typing':
+        payload[key] = typing.typing;
+        break;
+      case 'user':
+        payload[key] = users[key] ?? null;
+        break;
+    }
   }
-  return shared;
+  return { data: { [responseKey]: payload } };
 }
