@@ -74,8 +74,9 @@ export class ClientPool {
     await Promise.all(
       this.children.map(async (child) => {
         if (!child.connected) return;
+        // The child's exit is the answer: its 'closed' reply may not beat its disconnect.
         const exited = new Promise((resolve) => child.once('exit', resolve));
-        await this.ask(child, { type: 'close' });
+        child.send({ type: 'close' } satisfies ChildRequest);
         await exited;
       }),
     );
