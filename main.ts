@@ -230,6 +230,7 @@ export async function startGuardyn(
         corsOrigins: config.gateway.corsOrigins,
         operationLimits: config.gateway.operationLimits,
         introspection: config.gateway.introspection,
+        mergeQueries: config.gateway.mergeQueries,
         ...(options.subscriptionLimits ? { subscriptionLimits: options.subscriptionLimits } : {}),
       });
       started.push(gateway);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
 import { closeServer, listen, type ListeningServer } from '../shared/http/index.js';
 import { AuthorizingDataSource } from './data-source.js';
+import { InflightQueries } from './inflight-queries.js';
 
 /** A stand-in subgraph: answers each path with a fixed status, type and body; records requests. */
 const answers: Record<string, { status: number; type: string; body: string }> = {
@@ -88,5 +89,27 @@ describe('the subgraph data source', () => {
 
   it('refuses a 200 answer that is not a JSON object', async () => {
     await expect(call('/text')).rejects.toThrow('Expected JSON response body, but received: hello');
+  });
+
+  it('merges identical queries in flight only when given the shared in-flight table', async () => {
+    const twoQueries = async (inflight?: InflightQueries<never>) => {
+      const source = new AuthorizingDataSource({
+        url: `${server.origin}/ok`,
+        subgraphName: 'auth',
+        ...(inflight ? { inflight } : {}),
+      });
+      const options = {
+        kind: 'incoming operation',
+        request: { query: '{ me { id } }' },
+        incomingRequestContext: { operation: { operation: 'query' } },
+        context: { authorization: 'Bearer t' },
+      } as unknown as Parameters<AuthorizingDataSource['process']>[0];
+      const before = seen.length;
+      await Promise.all([source.process(options), source.process(options)]);
+      return seen.length - before;
+    };
+    expect(await twoQueries(new InflightQueries())).toBe(1);
+    // GUARDYN_GATEWAY__MERGE_QUERIES=false: the gateway passes no table.
+    expect(await twoQueries()).toBe(2);
   });
 });

@@ -73,6 +73,8 @@ export interface GatewayOptions {
   readonly introspection?: boolean;
   /** Browser origins allowed on `/graphql` and its sockets (GUARDYN_GATEWAY__CORS_ORIGINS). */
   readonly corsOrigins?: readonly string[];
+  /** Whether identical subgraph queries in flight share one call (GUARDYN_GATEWAY__MERGE_QUERIES). */
+  readonly mergeQueries?: boolean;
 }
 
 /** The gateway adds a count of open subscription sockets to what every server exposes. */
@@ -87,7 +89,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // @apollo/gateway otherwise reports usage data to Apollo's servers every hour (it has no
   // option for this, only the variable): a messenger's server phones home to nobody.
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
-  const inflight = new InflightQueries<JsonPostResponse>();
+  const inflight =
+    (options.mergeQueries ?? true) ? new InflightQueries<JsonPostResponse>() : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {

@@ -384,6 +384,19 @@ describe('loadConfig: GUARDYN_GATEWAY__INTROSPECTION', () => {
   });
 });
 
+describe('loadConfig: GUARDYN_GATEWAY__MERGE_QUERIES', () => {
+  it('defaults to on, reads true and false, and refuses anything else', () => {
+    expect(loadConfig({}).gateway.mergeQueries).toBe(true);
+    const read = (value: string) =>
+      loadConfig({ GUARDYN_GATEWAY__MERGE_QUERIES: value }).gateway.mergeQueries;
+    expect(read('false')).toBe(false);
+    expect(read('true')).toBe(true);
+    expect(configError({ GUARDYN_GATEWAY__MERGE_QUERIES: 'off' }).variable).toBe(
+      'GUARDYN_GATEWAY__MERGE_QUERIES',
+    );
+  });
+});
+
 describe('loadConfig: log format', () => {
   const variable = 'GUARDYN_OBSERVABILITY__LOG_FORMAT';
 

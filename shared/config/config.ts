@@ -67,6 +67,11 @@ export interface GuardynConfig {
      * subscription sockets (GUARDYN_GATEWAY__CORS_ORIGINS); empty: none.
      */
     readonly corsOrigins: readonly string[];
+    /**
+     * Identical subgraph queries in flight share one call (GUARDYN_GATEWAY__MERGE_QUERIES, on by
+     * default); see gateway/inflight-queries.ts.
+     */
+    readonly mergeQueries: boolean;
   };
   readonly auth: {
     /** Where verifiers fetch the auth subgraph's public keys in distributed mode. */
@@ -301,6 +306,8 @@ export function loadConfig(env: Env): GuardynConfig {
       introspection:
         (read.oneOf('GUARDYN_GATEWAY__INTROSPECTION', ['true', 'false']) ??
           (env['NODE_ENV'] === 'production' ? 'false' : 'true')) === 'true',
+      mergeQueries:
+        (read.oneOf('GUARDYN_GATEWAY__MERGE_QUERIES', ['true', 'false']) ?? 'true') === 'true',
     },
     auth: {
       jwksUrl: read.url('GUARDYN_AUTH__JWKS_URL', ['http', 'https']),
