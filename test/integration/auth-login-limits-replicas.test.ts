@@ -91,8 +91,8 @@ describeWithNats('two auth replicas sharing NATS KV limits and one store', () =>
     expect(checks() - before).toBe(5);
     expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(5);
     expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(25);
-    // Both replicas took part, and both refuse the right password now.
-    expect(verifiers.every((verifier) => verifier.checks > 0)).toBe(true);
+    // Which replica won the five checks is a race (one may have taken all five); both refuse
+    // the right password now, so the count is shared whichever replica made it.
     for (const index of [0, 1]) {
       const response = await postWithHeaders(
         urlOf(index),
