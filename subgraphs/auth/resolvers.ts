@@ -101,7 +101,7 @@ export function createResolvers(service: AuthService) {
         return sessions.map((session) => toSessionView(session, principal.sessionId));
       },
       preKeyCount: (_: unknown, __: unknown, { caller }: RequestContext) =>
-        service.preKeyCount(requirePrincipal(caller)),
+        service.keys.preKeyCount(requirePrincipal(caller)),
     },
 
     Mutation: {
@@ -124,14 +124,14 @@ export function createResolvers(service: AuthService) {
         _: unknown,
         args: { input: UploadPreKeysInput },
         { caller }: RequestContext,
-      ) => service.uploadPreKeys(requirePrincipal(caller), args.input),
+      ) => service.keys.uploadPreKeys(requirePrincipal(caller), args.input),
       claimPreKeyBundles: async (
         _: unknown,
         args: { userId: string; deviceIds?: number[] | null },
         { caller }: RequestContext,
       ) =>
         (
-          await service.claimPreKeyBundles(
+          await service.keys.claimPreKeyBundles(
             requirePrincipal(caller),
             args.userId,
             args.deviceIds ?? null,
@@ -141,9 +141,9 @@ export function createResolvers(service: AuthService) {
         _: unknown,
         args: { keyPackages: Uint8Array[] },
         { caller }: RequestContext,
-      ) => service.uploadKeyPackages(requirePrincipal(caller), args.keyPackages),
+      ) => service.keys.uploadKeyPackages(requirePrincipal(caller), args.keyPackages),
       claimKeyPackages: (_: unknown, args: { userIds: string[] }, { caller }: RequestContext) =>
-        service.claimKeyPackages(requirePrincipal(caller), args.userIds),
+        service.keys.claimKeyPackages(requirePrincipal(caller), args.userIds),
     },
 
     User: {

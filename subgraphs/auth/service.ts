@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { PublicKey } from '@signalapp/libsignal-client';
 import type { Principal } from '../../shared/auth/index.js';
 import {
   BadUserInputError,
@@ -9,61 +8,26 @@ import {
 } from '../../shared/errors/index.js';
 import type { RateLimiters } from '../../shared/rate-limit/index.js';
 import type { AuthEvents } from './events.js';
-import { AuthLimits, type AuthLimitRules } from './limits.js';
-import { validateKeyPackage, type KeyPackagePolicy } from './keys/mls-key-package.js';
+import { KeyDirectory } from './key-directory.js';
 import {
-  parseIdentityKey,
-  parseOneTimePreKey,
-  parseRegistrationId,
-  verifyKyberPreKey,
-  verifySignedPreKey,
-} from './keys/signal-keys.js';
+  verifyNewDevice,
+  type DeviceKeysInput,
+  type UploadPreKeysInput,
+} from './keys/verify-device-keys.js';
+import { AuthLimits, type AuthLimitRules } from './limits.js';
+import type { KeyPackagePolicy } from './keys/mls-key-package.js';
 import { hashPassword, type PasswordVerifier } from './passwords.js';
 import type { AccessTokenSigner } from './signing-keys.js';
 import {
   DeviceLimitError,
   UsernameTakenError,
   type AuthStore,
-  type ClaimedBundle,
-  type ClaimedKeyPackage,
-  type DeviceKeyUpload,
   type DeviceKey,
   type DeviceRecord,
-  type NewDevice,
-  type PreKeyCounts,
-  type PreKeyRecord,
   type SessionRecord,
-  type SignedPreKeyRecord,
   type UserRecord,
 } from './store.js';
-import {
-  checkListSize,
-  checkPassword,
-  checkPasswordSize,
-  checkUniqueKeyIds,
-  isUserId,
-  maxKeysPerUpload,
-  normalizeDeviceName,
-  normalizeUsername,
-} from './validation.js';
-
-/** Keys as they arrive from a client (bytes already base64-decoded), not yet verified. */
-export interface DeviceKeysInput {
-  readonly name?: string | null;
-  readonly registrationId: number;
-  readonly identityKey: Uint8Array;
-  readonly signedPreKey: SignedPreKeyRecord;
-  readonly kyberLastResortPreKey: SignedPreKeyRecord;
-  readonly preKeys?: readonly PreKeyRecord[] | null;
-  readonly kyberPreKeys?: readonly SignedPreKeyRecord[] | null;
-}
-
-export interface UploadPreKeysInput {
-  readonly signedPreKey?: SignedPreKeyRecord | null;
-  readonly kyberLastResortPreKey?: SignedPreKeyRecord | null;
-  readonly preKeys?: readonly PreKeyRecord[] | null;
-  readonly kyberPreKeys?: readonly SignedPreKeyRecord[] | null;
-}
+import { checkPassword, checkPasswordSize, isUserId, normalizeUsername } from './validation.js';
 
 export interface LoginInput {
   readonly username: string;
@@ -105,6 +69,8 @@ export const defaultAuthServiceOptions: AuthServiceOptions = {
   maxStoredKeyPackages: 200,
 };
 
+export type { DeviceKeysInput, UploadPreKeysInput };
+
 /** Refresh tokens are 256-bit random values; the store keeps only their SHA-256. */
 function newRefreshToken(): { token: string; hash: Uint8Array } {
   const token = randomBytes(32).toString('base64url');
@@ -115,12 +81,14 @@ function hashRefreshToken(token: string): Uint8Array {
 }
 
 /**
- * Accounts, sessions, devices and the key directory. Knows nothing of GraphQL or of the
+ * Accounts, sessions and devices, and the key directory (`keys`, see key-directory.ts). Knows nothing of GraphQL or of the
  * database: rules live here, queries in the store, transport in the resolvers.
  */
 export class AuthService {
   private readonly options: AuthServiceOptions;
   private readonly limits: AuthLimits;
+  /** Prekeys and KeyPackages: uploads by a device, claims by others. */
+  readonly keys: KeyDirectory;
 
   constructor(
     private readonly store: AuthStore,
@@ -133,6 +101,7 @@ export class AuthService {
   ) {
     this.options = { ...defaultAuthServiceOptions, ...options };
     this.limits = new AuthLimits(limiters, this.options);
+    this.keys = new KeyDirectory(store, this.limits, this.options, now);
   }
 
   // --- accounts ---
@@ -143,7 +112,7 @@ export class AuthService {
   ): Promise<AuthResult> {
     const username = normalizeUsername(input.username);
     checkPassword(input.password);
-    const device = this.verifyNewDevice(input.device);
+    const device = verifyNewDevice(input.device);
     await this.limits.takeRegistration(clientAddress);
 
     const now = this.now();
@@ -173,7 +142,7 @@ export class AuthService {
     // Malformed input is refused before anything counts or keeps it (the rules are public).
     const username = normalizeUsername(input.username);
     checkPasswordSize(input.password);
-    const newDevice = input.newDevice ? this.verifyNewDevice(input.newDevice) : null;
+    const newDevice = input.newDevice ? verifyNewDevice(input.newDevice) : null;
 
     const user = await this.verifyLogin(username, input.password, clientAddress);
 
@@ -310,107 +279,6 @@ export class AuthService {
     return true;
   }
 
-  // --- Signal key directory ---
-
-  async uploadPreKeys(principal: Principal, input: UploadPreKeysInput): Promise<PreKeyCounts> {
-    const device = await this.requireOwnDevice(principal);
-    const identityKey = parseIdentityKey(device.identityKey);
-    const upload = this.verifyKeyUpload(identityKey, input);
-    await this.checkStorableOneTimeKeys(principal, upload);
-    await this.store.storeDeviceKeys(principal.userId, principal.deviceId, upload);
-    return this.store.countPreKeys(principal.userId, principal.deviceId);
-  }
-
-  async preKeyCount(principal: Principal): Promise<PreKeyCounts> {
-    await this.requireOwnDevice(principal);
-    return this.store.countPreKeys(principal.userId, principal.deviceId);
-  }
-
-  async claimPreKeyBundles(
-    principal: Principal,
-    userId: string,
-    deviceIds: readonly number[] | null,
-  ): Promise<ClaimedBundle[]> {
-    checkListSize(deviceIds, this.options.maxDevices * 2, 'deviceIds');
-    if (deviceIds && new Set(deviceIds).size !== deviceIds.length) {
-      throw new BadUserInputError('deviceIds repeats a device', { field: 'deviceIds' });
-    }
-    if (deviceIds?.length === 0)
-      throw new BadUserInputError('deviceIds is empty', { field: 'deviceIds' });
-    if (!isUserId(userId) || !(await this.store.findUserById(userId)))
-      throw new NotFoundError('No such user');
-    if (deviceIds) {
-      const known = new Set(
-        (await this.store.listDevices(userId)).map((device) => device.deviceId),
-      );
-      const unknown = deviceIds.filter((deviceId) => !known.has(deviceId));
-      if (unknown.length > 0) throw new NotFoundError(`No such device: ${unknown.join(', ')}`);
-    }
-    await this.limits.takeClaim(principal.userId, 'prekey-bundles', [userId]);
-    return this.store.claimBundles(userId, deviceIds);
-  }
-
-  // --- MLS KeyPackages ---
-
-  async uploadKeyPackages(
-    principal: Principal,
-    keyPackages: readonly Uint8Array[],
-  ): Promise<number> {
-    checkListSize(keyPackages, maxKeysPerUpload, 'keyPackages');
-    await this.requireOwnDevice(principal);
-    const now = this.now();
-    const expectedIdentity = `${principal.userId}.${principal.deviceId}`;
-    const validated = [];
-    for (const [index, keyPackage] of keyPackages.entries()) {
-      const result = await validateKeyPackage(keyPackage, {
-        expectedIdentity,
-        now,
-        field: `keyPackages[${index}]`,
-        ...(this.options.keyPackagePolicy ? { policy: this.options.keyPackagePolicy } : {}),
-      });
-      validated.push({
-        reference: result.reference,
-        keyPackage,
-        notAfter: result.notAfter,
-        lastResort: result.lastResort,
-      });
-    }
-    const lastResort = validated.filter((entry) => entry.lastResort).length;
-    if (lastResort > 1) {
-      throw new BadUserInputError('keyPackages holds more than one last-resort KeyPackage', {
-        field: 'keyPackages',
-      });
-    }
-    // The last-resort KeyPackage replaces the device's previous one, so only the others add up.
-    const stored = await this.store.countKeyPackages(principal.userId, principal.deviceId, now);
-    if (stored + validated.length - lastResort > this.options.maxStoredKeyPackages) {
-      throw new BadUserInputError(
-        `a device may keep at most ${this.options.maxStoredKeyPackages} KeyPackages on the server (${stored} stored)`,
-        { field: 'keyPackages' },
-      );
-    }
-    return this.store.storeKeyPackages(principal.userId, principal.deviceId, validated);
-  }
-
-  async claimKeyPackages(
-    principal: Principal,
-    userIds: readonly string[],
-  ): Promise<ClaimedKeyPackage[]> {
-    checkListSize(userIds, maxKeysPerUpload, 'userIds');
-    if (userIds.length === 0) throw new BadUserInputError('userIds is empty', { field: 'userIds' });
-    const unique = [...new Set(userIds)];
-    for (const userId of unique) {
-      if (!isUserId(userId) || !(await this.store.findUserById(userId))) {
-        throw new NotFoundError(`No such user: ${userId}`);
-      }
-    }
-    await this.limits.takeClaim(principal.userId, 'key-packages', unique);
-    const now = this.now();
-    const claimed = [];
-    for (const userId of unique) claimed.push(...(await this.store.claimKeyPackages(userId, now)));
-    return claimed;
-  }
-
   // --- internals ---
 
   /**
@@ -465,101 +333,5 @@ export class AuthService {
       user,
       device,
     };
-  }
-
-  private async requireOwnDevice(principal: Principal): Promise<DeviceRecord> {
-    const device = await this.store.findDevice(principal.userId, principal.deviceId);
-    // A token for a removed device: the session went with it.
-    if (!device) throw new UnauthenticatedError('This device was removed');
-    return device;
-  }
-
-  /** Verifies every key of a new device against its identity key; nothing is stored yet. */
-  private verifyNewDevice(input: DeviceKeysInput): NewDevice {
-    const identityKey = parseIdentityKey(input.identityKey);
-    return {
-      registrationId: parseRegistrationId(input.registrationId),
-      name: normalizeDeviceName(input.name),
-      identityKey: identityKey.serialize(),
-      signedPreKey: verifySignedPreKey(identityKey, input.signedPreKey),
-      kyberLastResortPreKey: verifyKyberPreKey(
-        identityKey,
-        input.kyberLastResortPreKey,
-        'kyberLastResortPreKey',
-      ),
-      ...this.verifyOneTimeKeys(identityKey, input),
-    };
-  }
-
-  private verifyKeyUpload(identityKey: PublicKey, input: UploadPreKeysInput): DeviceKeyUpload {
-    const { signedPreKey, kyberLastResortPreKey } = input;
-    return {
-      ...(signedPreKey ? { signedPreKey: verifySignedPreKey(identityKey, signedPreKey) } : {}),
-      ...(kyberLastResortPreKey
-        ? {
-            kyberLastResortPreKey: verifyKyberPreKey(
-              identityKey,
-              kyberLastResortPreKey,
-              'kyberLastResortPreKey',
-            ),
-          }
-        : {}),
-      ...this.verifyOneTimeKeys(identityKey, input),
-    };
-  }
-
-  private verifyOneTimeKeys(
-    identityKey: PublicKey,
-    input: Pick<UploadPreKeysInput, 'preKeys' | 'kyberPreKeys'>,
-  ): Pick<DeviceKeyUpload, 'preKeys' | 'kyberPreKeys'> {
-    const preKeys = input.preKeys ?? [];
-    const kyberPreKeys = input.kyberPreKeys ?? [];
-    checkListSize(preKeys, maxKeysPerUpload, 'preKeys');
-    checkListSize(kyberPreKeys, maxKeysPerUpload, 'kyberPreKeys');
-    checkUniqueKeyIds(preKeys, 'preKeys');
-    checkUniqueKeyIds(kyberPreKeys, 'kyberPreKeys');
-    return {
-      preKeys: preKeys.map((key, index) => parseOneTimePreKey(key, `preKeys[${index}]`)),
-      kyberPreKeys: kyberPreKeys.map((key, index) =>
-        verifyKyberPreKey(identityKey, key, `kyberPreKeys[${index}]`),
-      ),
-    };
-  }
-
-  /** Key ids must be new for the device, and the device's stock of one-time keys stays bounded. */
-  private async checkStorableOneTimeKeys(
-    principal: Principal,
-    upload: DeviceKeyUpload,
-  ): Promise<void> {
-    const { userId, deviceId } = principal;
-    const counts = await this.store.countPreKeys(userId, deviceId);
-    const kinds = [
-      { kind: 'ec', keys: upload.preKeys, stored: counts.ecOneTime, field: 'preKeys' },
-      {
-        kind: 'kyber',
-        keys: upload.kyberPreKeys,
-        stored: counts.kyberOneTime,
-        field: 'kyberPreKeys',
-      },
-    ] as const;
-    for (const { kind, keys, stored, field } of kinds) {
-      if (stored + keys.length > this.options.maxStoredOneTimeKeys) {
-        throw new BadUserInputError(
-          `a device may keep at most ${this.options.maxStoredOneTimeKeys} ${field} on the server (${stored} stored)`,
-          { field },
-        );
-      }
-      const taken = await this.store.existingOneTimeKeyIds(
-        userId,
-        deviceId,
-        kind,
-        keys.map((key) => key.keyId),
-      );
-      if (taken.length > 0) {
-        throw new BadUserInputError(`${field} key ids already stored: ${taken.join(', ')}`, {
-          field,
-        });
-      }
-    }
   }
 }
