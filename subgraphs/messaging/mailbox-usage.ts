@@ -2,14 +2,15 @@ import type { DeviceAddress, EnvelopeRecord, MailboxQuota, MailboxUsage } from '
 
 type Incoming = Pick<EnvelopeRecord, 'recipientUserId' | 'recipientDeviceId' | 'content'>;
 
-const deviceKey = (userId: string, deviceId: number) => `${userId}\u0000${deviceId}`;
+/** One device's key in a map of devices. */
+export const deviceKey = (device: DeviceAddress) => `${device.userId}\u0000${device.deviceId}`;
 
 /** What the envelopes add to each device they go to, devices in first-seen order. */
 export function incomingUsage(envelopes: readonly Incoming[]): MailboxUsage[] {
   const devices = new Map<string, MailboxUsage>();
   for (const envelope of envelopes) {
     const { recipientUserId: userId, recipientDeviceId: deviceId } = envelope;
-    const key = deviceKey(userId, deviceId);
+    const key = deviceKey({ userId, deviceId });
     const soFar = devices.get(key) ?? { userId, deviceId, envelopes: 0, bytes: 0 };
     devices.set(key, {
       ...soFar,
@@ -30,13 +31,11 @@ export function devicesOverQuota(
   quota: MailboxQuota,
   exemptUserIds: readonly string[] = [],
 ): DeviceAddress[] {
-  const current = new Map(
-    usage.map((device) => [deviceKey(device.userId, device.deviceId), device]),
-  );
+  const current = new Map(usage.map((device) => [deviceKey(device), device]));
   return incomingUsage(envelopes)
     .filter((added) => {
       if (exemptUserIds.includes(added.userId)) return false;
-      const held = current.get(deviceKey(added.userId, added.deviceId));
+      const held = current.get(deviceKey(added));
       return (
         (held?.envelopes ?? 0) + added.envelopes > quota.maxEnvelopes ||
         (held?.bytes ?? 0) + added.bytes > quota.maxBytes

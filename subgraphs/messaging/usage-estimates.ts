@@ -1,3 +1,4 @@
+import { deviceKey } from './mailbox-usage.js';
 import type { DeviceAddress, MailboxQuota, MailboxUsage } from './store.js';
 
 interface Estimate {
@@ -5,8 +6,6 @@ interface Estimate {
   bytes: number;
   readAt: number;
 }
-
-const deviceKey = (device: DeviceAddress) => `${device.userId}\u0000${device.deviceId}`;
 
 /**
  * What each device's mailbox holds, as this process last read it plus what it has stored there

@@ -20,7 +20,7 @@ export interface Answer {
 }
 
 /**
- * Problems with a set of answers to one request: any that is not HTTP 200, carries GraphQL
+ * Problems with a set of answers to one request: each answer that is not HTTP 200, carries GraphQL
  * errors or lacks data, and any whose data differs from the first one's. Empty when all agree.
  */
 export function disagreements(answers: readonly Answer[]): string[] {
