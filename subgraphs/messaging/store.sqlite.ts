@@ -1,13 +1,22 @@
 import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
 import { devicesOverQuota, incomingUsage } from './mailbox-usage.js';
+import { messagingMigrations } from './sqlite-schema.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  toConversation,
+  toEnvelope,
+  toSent,
+  type ConversationRow,
+  type EnvelopeRow,
+  type SentRow,
+} from './sqlite-rows.js';
 import {
   GroupExistsError,
   type CommitOutcome,
-  type ConversationKind,
   type ConversationRecord,
   type DeviceAddress,
   type EnvelopeRecord,
-  type EnvelopeType,
   type GroupCommit,
   type MailboxFullOutcome,
   type MailboxPage,
@@ -20,159 +29,12 @@ import {
   type StoreMessageOutcome,
 } from './store.js';
 
-const migrations = [
-  `
-  CREATE TABLE conversations (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    -- 'userA|userB' (sorted) for direct conversations: one per pair.
-    direct_key TEXT UNIQUE,
-    mls_group_id BLOB UNIQUE,
-    epoch INTEGER,
-    created_at INTEGER NOT NULL
-  );
-  CREATE TABLE conversation_members (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    user_id TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, user_id)
-  );
-  CREATE INDEX members_by_user ON conversation_members (user_id);
-  -- seq orders each mailbox (server order) and is the paging cursor.
-  CREATE TABLE envelopes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    message_id TEXT NOT NULL,
-    recipient_user_id TEXT NOT NULL,
-    recipient_device_id INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    sender_user_id TEXT,
-    sender_device_id INTEGER,
-    conversation_id TEXT,
-    content BLOB NOT NULL,
-    server_timestamp INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    receipt_requested INTEGER NOT NULL
-  );
-  CREATE INDEX mailbox ON envelopes (recipient_user_id, recipient_device_id, seq);
-  CREATE INDEX envelopes_by_expiry ON envelopes (expires_at);
-  CREATE TABLE sent_messages (
-    sender_user_id TEXT NOT NULL,
-    sender_device_id INTEGER NOT NULL,
-    client_message_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    server_timestamp INTEGER NOT NULL,
-    recipients INTEGER NOT NULL,
-    PRIMARY KEY (sender_user_id, sender_device_id, client_message_id)
-  );
-  CREATE INDEX sent_by_time ON sent_messages (server_timestamp);
-  `,
-  // Each mailbox's usage, kept by triggers in the transaction of every envelope insert and delete
-  // (sends, acks, expiry, removed devices), so the quota check reads one row.
-  `
-  CREATE TABLE mailbox_usage (
-    user_id TEXT NOT NULL,
-    device_id INTEGER NOT NULL,
-    envelopes INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    PRIMARY KEY (user_id, device_id)
-  ) WITHOUT ROWID;
-  INSERT INTO mailbox_usage (user_id, device_id, envelopes, bytes)
-    SELECT recipient_user_id, recipient_device_id, COUNT(*), SUM(length(content))
-    FROM envelopes GROUP BY recipient_user_id, recipient_device_id;
-  CREATE TRIGGER envelope_added AFTER INSERT ON envelopes BEGIN
-    INSERT INTO mailbox_usage (user_id, device_id, envelopes, bytes)
-      VALUES (NEW.recipient_user_id, NEW.recipient_device_id, 1, length(NEW.content))
-      ON CONFLICT (user_id, device_id)
-      DO UPDATE SET envelopes = envelopes + 1, bytes = bytes + excluded.bytes;
-  END;
-  CREATE TRIGGER envelope_removed AFTER DELETE ON envelopes BEGIN
-    UPDATE mailbox_usage SET envelopes = envelopes - 1, bytes = bytes - length(OLD.content)
-      WHERE user_id = OLD.recipient_user_id AND device_id = OLD.recipient_device_id;
-    DELETE FROM mailbox_usage
-      WHERE user_id = OLD.recipient_user_id AND device_id = OLD.recipient_device_id AND envelopes <= 0;
-  END;
-  `,
-  // Who has spoken where: presence is shown to conversation peers by this, not by membership.
-  // Starts empty: peers see each other again once they speak after the upgrade.
-  `
-  CREATE TABLE conversation_speakers (
-    user_id TEXT NOT NULL,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    PRIMARY KEY (user_id, conversation_id)
-  );
-  `,
-];
-
-interface ConversationRow {
-  id: string;
-  kind: ConversationKind;
-  mls_group_id: Buffer | null;
-  epoch: number | null;
-  created_at: number;
-}
-interface EnvelopeRow {
-  seq: number;
-  id: string;
-  message_id: string;
-  recipient_user_id: string;
-  recipient_device_id: number;
-  type: EnvelopeType;
-  sender_user_id: string | null;
-  sender_device_id: number | null;
-  conversation_id: string | null;
-  content: Buffer;
-  server_timestamp: number;
-  expires_at: number;
-  receipt_requested: number;
-}
-interface SentRow {
-  sender_user_id: string;
-  sender_device_id: number;
-  client_message_id: string;
-  message_id: string;
-  server_timestamp: number;
-  recipients: number;
-}
-
-function toEnvelope(row: EnvelopeRow): EnvelopeRecord {
-  return {
-    id: row.id,
-    messageId: row.message_id,
-    recipientUserId: row.recipient_user_id,
-    recipientDeviceId: row.recipient_device_id,
-    type: row.type,
-    senderUserId: row.sender_user_id,
-    senderDeviceId: row.sender_device_id,
-    conversationId: row.conversation_id,
-    content: new Uint8Array(row.content),
-    serverTimestamp: new Date(row.server_timestamp),
-    expiresAt: new Date(row.expires_at),
-    receiptRequested: row.receipt_requested !== 0,
-  };
-}
-function toSent(row: SentRow): SentMessageRecord {
-  return {
-    senderUserId: row.sender_user_id,
-    senderDeviceId: row.sender_device_id,
-    clientMessageId: row.client_message_id,
-    messageId: row.message_id,
-    serverTimestamp: new Date(row.server_timestamp),
-    recipients: row.recipients,
-  };
-}
-
-const encodeCursor = (seq: number) => Buffer.from(String(seq)).toString('base64url');
-function decodeCursor(cursor: string): number {
-  const seq = Number(Buffer.from(cursor, 'base64url').toString());
-  return Number.isSafeInteger(seq) && seq >= 0 ? seq : -1;
-}
-
 /** The embedded MessagingStore. better-sqlite3 is synchronous, so each transaction is atomic. */
 export class SqliteMessagingStore implements MessagingStore {
   private readonly db: SqliteDatabase;
 
   constructor(file: string) {
-    this.db = openSqlite(file, migrations);
+    this.db = openSqlite(file, messagingMigrations);
   }
 
   /** One small table: `mailbox_usage` has a row per non-empty mailbox, kept by triggers. */
@@ -544,15 +406,4 @@ export class SqliteMessagingStore implements MessagingStore {
       members.map((member) => member.user_id),
     );
   }
-}
-
-function toConversation(row: ConversationRow, memberIds: readonly string[]): ConversationRecord {
-  return {
-    id: row.id,
-    kind: row.kind,
-    mlsGroupId: row.mls_group_id ? new Uint8Array(row.mls_group_id) : null,
-    epoch: row.epoch,
-    createdAt: new Date(row.created_at),
-    memberIds,
-  };
 }
