@@ -41,3 +41,4 @@ export {
   type CqlStoreOptions,
   type SessionTuning,
 } from './open.js';
+export { KeyspaceStore, openKeyspace } from './keyspace-store.js';

@@ -87,3 +87,15 @@ export function bigint(row: Row, column: string): bigint {
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
   throw mismatch(column, 'bigint', value);
 }
+
+/** A text cell that must be one of `allowed` (a stored enum); anything else is a schema mismatch. */
+export function oneOf<Value extends string>(
+  row: Row,
+  column: string,
+  allowed: readonly Value[],
+): Value {
+  const value = text(row, column);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new Error(`CQL column ${column}: unknown value "${value}"`);
+  return value as Value;
+}

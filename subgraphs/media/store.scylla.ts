@@ -5,10 +5,10 @@ import {
   consistency,
   inChunks,
   mapLimited,
-  openKeyspaceSession,
+  KeyspaceStore,
+  openKeyspace,
   type BatchStatement,
   type CqlMigration,
-  type CqlSession,
   type Row,
   type CqlStoreOptions,
 } from '../../shared/cql/index.js';
@@ -74,31 +74,10 @@ export type ScyllaMediaStoreOptions = CqlStoreOptions;
  * not a compare-and-set: two concurrent deletes may both return the records (their blobs are then
  * deleted twice, which is harmless).
  */
-export class ScyllaMediaStore implements MediaStore {
-  private readonly ks: string;
-
-  constructor(
-    private readonly db: CqlSession,
-    keyspace: string,
-  ) {
-    this.ks = keyspace;
-  }
-
+export class ScyllaMediaStore extends KeyspaceStore implements MediaStore {
   /** Connects (in the background, retrying) to the configured cluster and migrates the keyspace. */
   static open(options: ScyllaMediaStoreOptions): ScyllaMediaStore {
-    const { keyspace, session } = openKeyspaceSession({
-      database: options.database,
-      subgraph: 'media',
-      migrations,
-      logger: options.logger,
-      ...(options.tuning ? { tuning: options.tuning } : {}),
-    });
-    return new ScyllaMediaStore(session, keyspace);
-  }
-
-  /** Resolves once connected and migrated (for tests and tools; the service relies on /health). */
-  ready(timeoutMs?: number): Promise<void> {
-    return this.db.ready(timeoutMs);
+    return openKeyspace(options, 'media', migrations, (db, ks) => new ScyllaMediaStore(db, ks));
   }
 
   async insert(records: readonly MediaRecord[]): Promise<void> {
@@ -205,14 +184,6 @@ export class ScyllaMediaStore implements MediaStore {
       { logged: true },
     );
     return deleted;
-  }
-
-  async ping(): Promise<void> {
-    await this.db.ping();
-  }
-
-  async close(): Promise<void> {
-    await this.db.close();
   }
 
   // --- internals ---
@@ -332,17 +303,11 @@ function recordValues(record: MediaRecord): unknown[] {
   ];
 }
 
-function mediaKind(value: string): MediaKind {
-  if (!(mediaKinds as readonly string[]).includes(value))
-    throw new Error(`unknown media kind "${value}" in the media store`);
-  return value as MediaKind;
-}
-
 function toRecord(row: Row): MediaRecord {
   return {
     id: cells.text(row, 'id'),
     ownerId: cells.text(row, 'owner_id'),
-    kind: mediaKind(cells.text(row, 'kind')),
+    kind: cells.oneOf(row, 'kind', mediaKinds),
     parentId: cells.optionalText(row, 'parent_id'),
     thumbnailSize: cells.optionalInt(row, 'thumbnail_size'),
     contentType: cells.text(row, 'content_type'),
