@@ -4,7 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
@@ -21,6 +21,9 @@ import {
   variablesNestingPlugin,
   type JsonPostResponse,
   type RunningServer,
+  answerWithApollo,
+  DocumentCache,
+  leanGraphqlHandler,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import { createServiceMetrics, subscriptionMetrics } from '../shared/telemetry/index.js';
@@ -30,10 +33,8 @@ import { browserRoutes } from './browser-routes.js';
 import { AuthorizingDataSource } from './data-source.js';
 import { explorerEnabled } from './explorer/explorer.js';
 import { InflightQueries } from './inflight-queries.js';
-import { answerWithApollo } from './http/apollo-answer.js';
-import { DocumentCache } from './http/document-cache.js';
-import { leanGraphqlHandler } from './http/lean-graphql.js';
 import { leanOperationRunner } from './http/lean-runner.js';
+import { prepareOperation } from './http/prepare-operation.js';
 import { operationExecutor } from './http/run-operation.js';
 import { subscriptionOriginCheck } from './graphql-cors.js';
 import {
@@ -77,6 +78,8 @@ export interface GatewayOptions {
   readonly mergeQueries?: boolean;
 }
 
+/** The largest JSON request body (a fan-out of large envelopes), on both request paths. */
+const gatewayBodyLimitBytes = 16 * 1024 * 1024;
 /** The gateway adds a count of open subscription sockets to what every server exposes. */
 export interface RunningGateway extends RunningServer {
   readonly subscriptions: Pick<SubscriptionServer, 'connectionCount' | 'followedSubjects'>;
@@ -186,13 +189,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics,
   };
   const run = gatewayOperationRunner(apollo, leanOperationRunner(lean));
+  const contextOf = (request: IncomingMessage): GatewayContext => ({
+    authorization: request.headers.authorization,
+    // The peer, or what a trusted proxy saw; never a client-supplied X-Forwarded-For.
+    clientAddress: clientAddress(request),
+  });
   handleRequest = leanGraphqlHandler({
-    ...lean,
-    answerWithApollo: (request, response, body, context) =>
-      answerWithApollo(apollo, request, response, body, context),
+    service: 'gateway',
+    prepare: (plain) => prepareOperation(lean, plain),
+    context: contextOf,
+    execute: lean.execute,
+    answerWithApollo: (request, response, body) =>
+      answerWithApollo(apollo, request, response, body, async () => contextOf(request)),
     express: app,
-    clientAddress,
+    metrics,
     corsOrigins,
+    maxBodyBytes: gatewayBodyLimitBytes,
     logger,
   });
 
@@ -212,15 +224,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           }),
         ]
       : []),
-    express.json({ limit: '16mb' }),
+    express.json({ limit: gatewayBodyLimitBytes }),
     traceGraphqlRequests('gateway'),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        authorization: req.headers.authorization,
-        // The peer, or what a trusted proxy saw; never a client-supplied X-Forwarded-For.
-        clientAddress: clientAddress(req),
-      }),
-    }),
+    expressMiddleware(apollo, { context: async ({ req }) => contextOf(req) }),
   );
   app.use(graphqlErrorHandler(logger));
 

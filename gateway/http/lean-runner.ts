@@ -1,3 +1,4 @@
+import type { OperationRequest, OperationResponse } from '../../shared/http/index.js';
 import type { ServiceMetrics } from '../../shared/telemetry/index.js';
 import {
   activeOperationSpan,
@@ -6,10 +7,10 @@ import {
 } from '../../shared/tracing/index.js';
 import type { InProcessRunner } from '../subscriptions/operation-runner.js';
 import { prepareOperation, type PrepareDeps } from './prepare-operation.js';
-import type { OperationRequest, OperationResponse } from './run-operation.js';
+import type { GatewayContext } from '../context.js';
 
 export interface LeanRunnerDeps extends PrepareDeps {
-  readonly execute: (request: OperationRequest) => Promise<OperationResponse>;
+  readonly execute: (request: OperationRequest<GatewayContext>) => Promise<OperationResponse>;
   readonly metrics: Pick<ServiceMetrics, 'operations'>;
 }
 
@@ -20,7 +21,7 @@ export interface LeanRunnerDeps extends PrepareDeps {
  */
 export function leanOperationRunner(deps: LeanRunnerDeps): InProcessRunner {
   return async (query, variables, credentials) => {
-    const prepared = prepareOperation(deps, query, undefined, variables);
+    const prepared = prepareOperation(deps, { query, operationName: undefined, variables });
     if (!prepared) return null;
     const { valid, operation, name } = prepared;
     const span = activeOperationSpan();

@@ -23,3 +23,4 @@ export {
 } from './cors.js';
 export { parseOrigin, parseOrigins } from './cors-origins.js';
 export { postJson, type JsonPostOptions, type JsonPostResponse } from './post-json.js';
+export * from './lean/index.js';

@@ -3,7 +3,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
-import type { GraphQLSchema } from 'graphql';
+import { execute, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
 import { formatClientError } from '../errors/index.js';
 import {
@@ -19,6 +20,11 @@ import { clientAddressResolver } from './client-address.js';
 import { graphqlErrorHandler } from './error-handler.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
 import { closeServer, listen } from './listen.js';
+import { answerWithApollo } from './lean/apollo-answer.js';
+import { DocumentCache } from './lean/document-cache.js';
+import { leanGraphqlHandler } from './lean/lean-handler.js';
+import { answerOf, answerOfThrown } from './lean/operation-answer.js';
+import { prepareDocument } from './lean/prepare.js';
 import { variablesNestingPlugin } from './variables-nesting.js';
 
 /** What every subgraph resolver receives as its context. */
@@ -48,8 +54,8 @@ export interface SubgraphServerOptions {
   readonly store?: { ping(): Promise<void>; close(): Promise<void> };
   /** Extra HTTP routes (e.g. JWKS, media downloads), mounted before /graphql. */
   readonly routes?: (app: Express) => void;
-  /** Largest JSON request body; default 16 MiB (a fan-out of large envelopes). */
-  readonly bodyLimit?: string;
+  /** Largest JSON request body in bytes; default 16 MiB (a fan-out of large envelopes). */
+  readonly bodyLimitBytes?: number;
   /** Whether `__schema`/`__type` are answered (GUARDYN_GATEWAY__INTROSPECTION). */
   readonly introspection: boolean;
 }
@@ -87,16 +93,28 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   });
   options.routes?.(app);
 
-  // The HTTP server must exist before Apollo starts, for the drain plugin.
-  const listening = await listen(app, options.host, options.port);
+  // The HTTP server must exist before Apollo starts, for the drain plugin; Express answers
+  // until the lean path exists.
+  let handleRequest: RequestListener = app;
+  const listening = await listen(
+    (request, response) => handleRequest(request, response),
+    options.host,
+    options.port,
+  );
+  const schema = requireAuthentication(options.schema, options.publicFields);
+  const validationRules = [noSubscriptionsOverHttp, ...introspectionRules(options.introspection)];
+  const formatError = (formatted: GraphQLFormattedError, error: unknown) =>
+    formatClientError(formatted, error, (hidden) =>
+      logger.error({ err: hidden }, 'request failed'),
+    );
   const apollo = new ApolloServer<RequestContext>({
-    schema: requireAuthentication(options.schema, options.publicFields),
+    schema,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
     stopOnTerminationSignals: false,
     // Ours refuse introspection with a message naming our setting: see introspectionRules.
     introspection: true,
-    validationRules: [noSubscriptionsOverHttp, ...introspectionRules(options.introspection)],
+    validationRules,
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
@@ -106,27 +124,58 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       variablesNestingPlugin(),
       graphqlSpanPlugin(),
     ],
-    formatError: (formatted, error) =>
-      formatClientError(formatted, error, (hidden) =>
-        logger.error({ err: hidden }, 'request failed'),
-      ),
+    formatError,
   });
   await apollo.start();
 
+  const bodyLimitBytes = options.bodyLimitBytes ?? 16 * 1024 * 1024;
+  const contextOf = async (request: IncomingMessage): Promise<RequestContext> => ({
+    caller: await callerFromAuthorization(options.verifier, request.headers.authorization),
+    authorization: request.headers.authorization,
+    clientAddress: clientAddressOf(request),
+    logger,
+  });
   app.use(
     '/graphql',
-    express.json({ limit: options.bodyLimit ?? '16mb' }),
+    express.json({ limit: bodyLimitBytes }),
     traceGraphqlRequests(name, { continueOnly: true }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        caller: await callerFromAuthorization(options.verifier, req.headers.authorization),
-        authorization: req.headers.authorization,
-        clientAddress: clientAddressOf(req),
-        logger,
-      }),
-    }),
+    expressMiddleware(apollo, { context: async ({ req }) => contextOf(req) }),
   );
   app.use(graphqlErrorHandler(logger));
+  // Ordinary operations (the gateway's calls) skip Express and Apollo Server's pipeline.
+  const documents = new DocumentCache(validationRules);
+  handleRequest = leanGraphqlHandler<RequestContext>({
+    service: name,
+    continueTraceOnly: true,
+    prepare: ({ query, operationName, variables }) => {
+      const prepared = prepareDocument(schema, documents, query, operationName, variables);
+      if (!prepared) return null;
+      const { operation } = prepared.selected;
+      return { valid: prepared.valid, operation, name: operation.name?.value ?? null };
+    },
+    context: contextOf,
+    execute: async ({ valid, operationName, variables, context }) => {
+      try {
+        const result = await execute({
+          schema,
+          document: valid.document,
+          contextValue: context,
+          variableValues: variables,
+          operationName,
+        });
+        return answerOf(result, formatError);
+      } catch (thrown) {
+        return answerOfThrown(thrown, formatError);
+      }
+    },
+    answerWithApollo: (request, response, body) =>
+      answerWithApollo(apollo, request, response, body, () => contextOf(request)),
+    express: app,
+    metrics,
+    corsOrigins: [],
+    maxBodyBytes: bodyLimitBytes,
+    logger,
+  });
 
   serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, `${name} subgraph listening`);

@@ -4,10 +4,11 @@ import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 /**
- * The gateway answers plain JSON POSTs on its lean path (gateway/http/lean-graphql.ts) and
- * everything else through Express and Apollo Server. A chunked body (no Content-Length) always
- * takes the Express path, so the same request sent both ways must get the same status and body:
- * results, request errors, subgraph errors with their codes, and refusals alike.
+ * The gateway and every subgraph answer plain JSON POSTs on the lean path
+ * (shared/http/lean/lean-handler.ts) and everything else through Express and Apollo Server. A
+ * chunked body (no Content-Length) always takes the Express path, so the same request sent both
+ * ways must get the same status and body: results, request errors, subgraph errors with their
+ * codes, and refusals alike; at the gateway and at the auth and messaging subgraphs' own ports.
  */
 let guardyn: TestGuardyn;
 let alice: TestAccount;
@@ -25,11 +26,11 @@ interface Answer {
 }
 
 /** Express's `send` adds an ETag; the lean path does not (a POST answer is never revalidated). */
-async function answeredByExpress(chunked: boolean, accept?: string): Promise<boolean> {
+async function answeredByExpress(url: string, chunked: boolean, accept?: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ query: '{ __typename }' });
     const request = httpRequest(
-      guardyn.url,
+      url,
       {
         method: 'POST',
         headers: {
@@ -50,10 +51,15 @@ async function answeredByExpress(chunked: boolean, accept?: string): Promise<boo
   });
 }
 
-function post(body: string, headers: Record<string, string>, chunked: boolean): Promise<Answer> {
+function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  chunked: boolean,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      guardyn.url,
+      url,
       {
         method: 'POST',
         headers: {
@@ -82,9 +88,28 @@ function post(body: string, headers: Record<string, string>, chunked: boolean): 
   });
 }
 
-const bodies: [string, unknown, 'alice' | 'nobody'][] = [
+type Caller = 'alice' | 'nobody' | 'a forged token';
+const bodies: [string, unknown, Caller][] = [
   ['a two-subgraph query', { query: '{ me { id username presence { status } } }' }, 'alice'],
   ['an unauthenticated query', { query: '{ me { id username } }' }, 'nobody'],
+  ['a forged token', { query: '{ me { id username } }' }, 'a forged token'],
+  [
+    'entities by representation',
+    {
+      query: 'query E($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }',
+      variables: { r: [{ __typename: 'User', id: '00000000-0000-0000-0000-000000000000' }] },
+    },
+    'alice',
+  ],
+  ['the subgraph SDL', { query: '{ _service { sdl } }' }, 'alice'],
+  [
+    'a mutation refused by the service',
+    {
+      query: 'mutation M($id: ID!) { leaveGroup(conversationId: $id) }',
+      variables: { id: 'not-a-conversation' },
+    },
+    'alice',
+  ],
   [
     'null variables and name',
     { query: '{ me { id } }', variables: null, operationName: null },
@@ -148,37 +173,57 @@ const bodies: [string, unknown, 'alice' | 'nobody'][] = [
   ['a JSON string', 'just text', 'alice'],
 ];
 
-describe('the lean path answers as Express and Apollo Server do', () => {
-  it('is taken by a body of known length, not by a chunked one', async () => {
-    expect(await answeredByExpress(false)).toBe(false);
-    expect(await answeredByExpress(true)).toBe(true);
-    // Apollo Client's Accept too; any other negotiation is Apollo Server's.
-    expect(
-      await answeredByExpress(false, 'application/graphql-response+json, application/json;q=0.9'),
-    ).toBe(false);
-    expect(await answeredByExpress(false, 'text/html, application/json;q=0.5')).toBe(true);
-  });
+const endpoints: [string, () => string][] = [
+  ['the gateway', () => guardyn.url],
+  ['the auth subgraph', () => guardyn.subgraphs.auth?.url ?? ''],
+  ['the messaging subgraph', () => guardyn.subgraphs.messaging?.url ?? ''],
+];
 
-  // No Accept (JSON), and Apollo Client's, which Apollo Server answers as graphql-response+json.
-  const accepts = [undefined, 'application/graphql-response+json,application/json;q=0.9'];
-  const cases = bodies.flatMap(([name, body, who]) =>
-    accepts.map((accept) => [name, accept ?? 'no Accept', body, who, accept] as const),
-  );
-  it.each(cases)('for %s (%s)', async (_name, _acceptName, body, who, accept) => {
-    const headers: Record<string, string> = {
-      ...(who === 'alice' ? { authorization: `Bearer ${alice.accessToken}` } : {}),
-      ...(accept ? { accept } : {}),
-    };
-    const text = JSON.stringify(body);
-    const lean = await post(text, headers, false);
-    const express = await post(text, headers, true);
-    expect(lean).toEqual(express);
-  });
+function authorizationOf(who: Caller): Record<string, string> {
+  if (who === 'alice') return { authorization: `Bearer ${alice.accessToken}` };
+  if (who === 'nobody') return {};
+  const [header = '', payload = ''] = alice.accessToken.split('.');
+  return { authorization: `Bearer ${header}.${payload}.${'A'.repeat(86)}` };
+}
 
-  it('for a body that is not JSON', async () => {
-    const lean = await post('{"query":', {}, false);
-    const express = await post('{"query":', {}, true);
-    expect(lean).toEqual(express);
-    expect(lean.status).toBe(400);
-  });
-});
+describe.each(endpoints)(
+  'the lean path of %s answers as Express and Apollo Server do',
+  (_, url) => {
+    it('is taken by a body of known length, not by a chunked one', async () => {
+      expect(await answeredByExpress(url(), false)).toBe(false);
+      expect(await answeredByExpress(url(), true)).toBe(true);
+      // Apollo Client's Accept too; any other negotiation is Apollo Server's.
+      expect(
+        await answeredByExpress(
+          url(),
+          false,
+          'application/graphql-response+json, application/json;q=0.9',
+        ),
+      ).toBe(false);
+      expect(await answeredByExpress(url(), false, 'text/html, application/json;q=0.5')).toBe(true);
+    });
+
+    // No Accept (JSON), and Apollo Client's, which Apollo Server answers as graphql-response+json.
+    const accepts = [undefined, 'application/graphql-response+json,application/json;q=0.9'];
+    const cases = bodies.flatMap(([name, body, who]) =>
+      accepts.map((accept) => [name, accept ?? 'no Accept', body, who, accept] as const),
+    );
+    it.each(cases)('for %s (%s)', async (_name, _acceptName, body, who, accept) => {
+      const headers: Record<string, string> = {
+        ...authorizationOf(who),
+        ...(accept ? { accept } : {}),
+      };
+      const text = JSON.stringify(body);
+      const lean = await post(url(), text, headers, false);
+      const express = await post(url(), text, headers, true);
+      expect(lean).toEqual(express);
+    });
+
+    it('for a body that is not JSON', async () => {
+      const lean = await post(url(), '{"query":', {}, false);
+      const express = await post(url(), '{"query":', {}, true);
+      expect(lean).toEqual(express);
+      expect(lean.status).toBe(400);
+    });
+  },
+);

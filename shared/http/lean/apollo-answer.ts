@@ -1,18 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type { GatewayContext } from '../context.js';
 
 /**
  * Answers an already parsed JSON body through Apollo Server, as its Express middleware would:
  * the lean path hands over every request it does not run itself (errors before execution,
  * introspection, persisted queries, unusual bodies), so those keep Apollo's exact answers.
  */
-export async function answerWithApollo(
-  apollo: ApolloServer<GatewayContext>,
+export async function answerWithApollo<Context extends object>(
+  apollo: ApolloServer<Context>,
   request: IncomingMessage,
   response: ServerResponse,
   body: unknown,
-  context: GatewayContext,
+  /** The context function the Express middleware would call. */
+  context: () => Promise<Context>,
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -20,7 +20,7 @@ export async function answerWithApollo(
   }
   const answer = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: 'POST', headers, search: '', body },
-    context: async () => context,
+    context,
   });
   for (const [name, value] of answer.headers) response.setHeader(name, value);
   response.statusCode = answer.status ?? 200;

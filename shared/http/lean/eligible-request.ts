@@ -1,8 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 
-/** express.json's limit on the gateway (`16mb`): larger bodies get its 413 on the Express path. */
-export const maxLeanBodyBytes = 16 * 1024 * 1024;
-
 const jsonContentType = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
 /** One media range that negotiates to `application/json` (Apollo Server's default answer). */
 const jsonAccept = /^\s*(\*\/\*|application\/\*|application\/json)\s*(;[^,]*)?$/i;
@@ -33,7 +30,12 @@ export function answerType(accept: string | undefined): string | undefined {
  * other `Accept` headers, browsers' cross-origin calls, the explorer) takes the Express path,
  * unchanged.
  */
-export function leanEligible(request: IncomingMessage, corsOrigins: readonly string[]): boolean {
+export function leanEligible(
+  request: IncomingMessage,
+  corsOrigins: readonly string[],
+  /** express.json's limit on the Express path: larger bodies get its 413 there. */
+  maxBodyBytes: number,
+): boolean {
   if (request.method !== 'POST' || request.url !== '/graphql') return false;
   const { headers } = request;
   if (!jsonContentType.test(headers['content-type'] ?? '')) return false;
@@ -42,7 +44,7 @@ export function leanEligible(request: IncomingMessage, corsOrigins: readonly str
   }
   if (headers['transfer-encoding'] !== undefined) return false;
   const length = Number(headers['content-length']);
-  if (!(length > 0 && length <= maxLeanBodyBytes)) return false;
+  if (!(length > 0 && length <= maxBodyBytes)) return false;
   if (answerType(headers.accept) === undefined) return false;
   if (corsOrigins.length > 0 && headers.origin !== undefined) return false;
   // A development-only planner feature of @apollo/gateway that reads Apollo's request headers.

@@ -1,40 +1,48 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { BadUserInputError, errorResponseBody, InternalError } from '../../shared/errors/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import type { ServiceMetrics } from '../../shared/telemetry/index.js';
+import { BadUserInputError, errorResponseBody, InternalError } from '../../errors/index.js';
+import type { Logger } from '../../logging/index.js';
+import type { ServiceMetrics } from '../../telemetry/index.js';
 import {
   activeOperationSpan,
   nameOperationSpan,
   recordOperationErrors,
   withRequestSpan,
-} from '../../shared/tracing/index.js';
-import type { GatewayContext } from '../context.js';
+} from '../../tracing/index.js';
 import { answerType, jsonType, leanEligible } from './eligible-request.js';
-import { prepareOperation, type PrepareDeps } from './prepare-operation.js';
-import type { OperationRequest, OperationResponse } from './run-operation.js';
+import type { PreparedOperation } from './prepare.js';
+import type { OperationRequest, OperationResponse } from './operation-answer.js';
 
-export interface LeanGraphqlOptions extends PrepareDeps {
-  readonly execute: (request: OperationRequest) => Promise<OperationResponse>;
+/** A request body in the shape the lean path runs; anything else goes to Apollo Server. */
+export interface PlainRequest {
+  readonly query: string;
+  readonly operationName: string | undefined;
+  readonly variables: Record<string, unknown>;
+}
+
+export interface LeanHandlerOptions<Context> {
+  /** The span's service name. */
+  readonly service: string;
+  /** Whether a request span is only made to continue a caller's trace (subgraphs). */
+  readonly continueTraceOnly?: boolean;
+  /** Every check Apollo Server makes before execution; null hands the request to Apollo. */
+  readonly prepare: (request: PlainRequest) => PreparedOperation | null;
+  /** The operation's context; a context that fails to build is Apollo Server's to answer. */
+  readonly context: (request: IncomingMessage) => Context | Promise<Context>;
+  readonly execute: (request: OperationRequest<Context>) => Promise<OperationResponse>;
   /** Apollo Server answers what the lean path does not run (see apollo-answer.ts). */
   readonly answerWithApollo: (
     request: IncomingMessage,
     response: ServerResponse,
     body: unknown,
-    context: GatewayContext,
   ) => Promise<void>;
   /** Everything that is not a plain JSON POST to /graphql: the Express app. */
   readonly express: RequestListener;
-  readonly clientAddress: (request: IncomingMessage) => string;
   readonly metrics: Pick<ServiceMetrics, 'operations' | 'countHttpResponse'>;
+  /** Origins allowed by CORS: a browser's cross-origin call takes the Express path. */
   readonly corsOrigins: readonly string[];
+  /** The JSON body limit of the Express path (larger bodies get its 413 there). */
+  readonly maxBodyBytes: number;
   readonly logger: Logger;
-}
-
-/** A request body in the shape the lean path runs; anything else goes to Apollo Server. */
-interface PlainRequest {
-  readonly query: string;
-  readonly operationName: string | undefined;
-  readonly variables: Record<string, unknown>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -82,13 +90,12 @@ function sendJson(
 
 /**
  * `POST /graphql` without Express or Apollo Server's request pipeline for the ordinary case: a
- * JSON body whose query is valid (parsed and validated once per text, see document-cache.ts),
- * within the operation limits, with variables nested no deeper than allowed, and not only
- * introspection. Those run straight on @apollo/gateway's executor, errors formatted as Apollo
- * Server formats them. Every other request, and every refusal, is answered by Apollo Server or
+ * JSON body whose query passes `prepare` (documents parsed and validated once per text, see
+ * document-cache.ts) runs straight on `execute`, errors formatted as Apollo Server formats them.
+ * Every other request, and every refusal before execution, is answered by Apollo Server or
  * Express exactly as before, so their messages, codes and statuses do not change.
  */
-export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener {
+export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>): RequestListener {
   const { metrics, logger } = options;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -107,17 +114,17 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
       sendJson(response, 400, JSON.stringify(refusal), undefined);
       return;
     }
-    const context: GatewayContext = {
-      authorization: request.headers.authorization,
-      // The peer, or what a trusted proxy saw; never a client-supplied X-Forwarded-For.
-      clientAddress: options.clientAddress(request),
-    };
     const plain = isRecord(body) ? plainRequest(body) : null;
-    const prepared = plain
-      ? prepareOperation(options, plain.query, plain.operationName, plain.variables)
-      : null;
+    const prepared = plain ? options.prepare(plain) : null;
     if (!plain || !prepared) {
-      await options.answerWithApollo(request, response, body, context);
+      await options.answerWithApollo(request, response, body);
+      return;
+    }
+    let context: Context;
+    try {
+      context = await options.context(request);
+    } catch {
+      await options.answerWithApollo(request, response, body);
       return;
     }
     const { valid, operation, name } = prepared;
@@ -142,14 +149,16 @@ export function leanGraphqlHandler(options: LeanGraphqlOptions): RequestListener
   }
 
   return (request, response) => {
-    if (!leanEligible(request, options.corsOrigins)) {
+    if (!leanEligible(request, options.corsOrigins, options.maxBodyBytes)) {
       options.express(request, response);
       return;
     }
     response.once('finish', () =>
       metrics.countHttpResponse('graphql', 'POST', response.statusCode),
     );
-    withRequestSpan('gateway', request, response, () => answer(request, response));
+    withRequestSpan(options.service, request, response, () => answer(request, response), {
+      continueOnly: options.continueTraceOnly ?? false,
+    });
   };
 
   function answer(request: IncomingMessage, response: ServerResponse): void {

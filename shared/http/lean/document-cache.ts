@@ -19,7 +19,14 @@ export interface ValidDocument {
    * Per operation name (`''` for none): the operation, and for one without variables the
    * operation-limits verdict (true: within the limits), which then cannot change.
    */
-  readonly operations: Map<string, { operation: OperationDefinitionNode; withinLimits?: boolean }>;
+  readonly operations: Map<string, DocumentOperation>;
+}
+
+/** One operation of a valid document, and what is memoised about it. */
+export interface DocumentOperation {
+  readonly operation: OperationDefinitionNode;
+  /** The gateway's operation-limits verdict, kept for operations without variables. */
+  withinLimits?: boolean;
 }
 
 /**
@@ -89,7 +96,7 @@ export class DocumentCache {
 export function operationOf(
   valid: ValidDocument,
   operationName: string | undefined,
-): { operation: OperationDefinitionNode; withinLimits?: boolean } | null {
+): DocumentOperation | null {
   const key = operationName ?? '';
   const known = valid.operations.get(key);
   if (known) return known;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { buildSchema } from 'graphql';
-import { noSubscriptionsOverHttp } from '../../shared/graphql/index.js';
+import { noSubscriptionsOverHttp } from '../../graphql/index.js';
 import { DocumentCache, operationOf } from './document-cache.js';
 
 const sdl = `
