@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { describeAuthStoreContract } from './store.contract.js';
-import { ScyllaAuthStore } from './store.scylla.js';
+import { ScyllaAuthStore } from './store.scylla/index.js';
 import { DeviceLimitError, type NewDevice } from './store.js';
 
 function device(): NewDevice {
