@@ -22,8 +22,8 @@ import { createResolvers, publicFields } from './resolvers.js';
 import { AuthService, type AuthServiceOptions } from './service.js';
 import { AccessTokenSigner } from './signing-keys.js';
 import type { AuthStore } from './store.js';
-import { ScyllaAuthStore } from './store.scylla.js';
-import { SqliteAuthStore } from './store.sqlite.js';
+import { ScyllaAuthStore } from './store.scylla/index.js';
+import { SqliteAuthStore } from './store.sqlite/index.js';
 
 export const name = 'auth';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));

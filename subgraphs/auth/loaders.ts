@@ -27,10 +27,10 @@ export interface AuthLoaders {
 export function createAuthLoaders(service: AuthService): (context: RequestContext) => AuthLoaders {
   return perRequest(() => ({
     users: new Batcher((ids) => service.findUsers(ids)),
-    devicesOfUser: new Batcher((userIds) => service.devicesOfUsers(userIds)),
+    devicesOfUser: new Batcher((userIds) => service.devices.ofUsers(userIds)),
     devices: new Batcher(async (globalIds) => {
       const keys = globalIds.map(parseDeviceGlobalId);
-      const found = await service.findDevices(keys.filter((key) => key !== null));
+      const found = await service.devices.findByKeys(keys.filter((key) => key !== null));
       const byId = new Map(
         found.flatMap((device) =>
           device ? [[deviceGlobalId(device.userId, device.deviceId), device] as const] : [],

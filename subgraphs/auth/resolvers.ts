@@ -119,7 +119,7 @@ export function createResolvers(service: AuthService) {
       revokeSession: (_: unknown, args: { id: string }, { caller }: RequestContext) =>
         service.revokeSession(requirePrincipal(caller), args.id),
       removeDevice: (_: unknown, args: { deviceId: number }, { caller }: RequestContext) =>
-        service.removeDevice(requirePrincipal(caller), args.deviceId),
+        service.devices.remove(requirePrincipal(caller), args.deviceId),
       uploadPreKeys: (
         _: unknown,
         args: { input: UploadPreKeysInput },

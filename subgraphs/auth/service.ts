@@ -7,6 +7,7 @@ import {
   UnauthenticatedError,
 } from '../../shared/errors/index.js';
 import type { RateLimiters } from '../../shared/rate-limit/index.js';
+import { DeviceService } from './device-service.js';
 import type { AuthEvents } from './events.js';
 import { KeyDirectory } from './key-directory.js';
 import {
@@ -19,10 +20,8 @@ import type { KeyPackagePolicy } from './keys/mls-key-package.js';
 import { hashPassword, type PasswordVerifier } from './passwords.js';
 import type { AccessTokenSigner } from './signing-keys.js';
 import {
-  DeviceLimitError,
   UsernameTakenError,
   type AuthStore,
-  type DeviceKey,
   type DeviceRecord,
   type SessionRecord,
   type UserRecord,
@@ -81,12 +80,15 @@ function hashRefreshToken(token: string): Uint8Array {
 }
 
 /**
- * Accounts, sessions and devices, and the key directory (`keys`, see key-directory.ts). Knows nothing of GraphQL or of the
- * database: rules live here, queries in the store, transport in the resolvers.
+ * Accounts and their sessions; an account's devices are `devices` (device-service.ts) and their
+ * keys `keys` (key-directory.ts). Knows nothing of GraphQL or of the database: rules live here,
+ * queries in the store, transport in the resolvers.
  */
 export class AuthService {
   private readonly options: AuthServiceOptions;
   private readonly limits: AuthLimits;
+  /** Linking, finding and removing an account's devices. */
+  readonly devices: DeviceService;
   /** Prekeys and KeyPackages: uploads by a device, claims by others. */
   readonly keys: KeyDirectory;
 
@@ -101,6 +103,7 @@ export class AuthService {
   ) {
     this.options = { ...defaultAuthServiceOptions, ...options };
     this.limits = new AuthLimits(limiters, this.options);
+    this.devices = new DeviceService(store, events, this.options.maxDevices);
     this.keys = new KeyDirectory(store, this.limits, this.options, now);
   }
 
@@ -147,28 +150,13 @@ export class AuthService {
     const user = await this.verifyLogin(username, input.password, clientAddress);
 
     const now = this.now();
-    let device: DeviceRecord | null;
-    if (newDevice) {
-      try {
-        device = await this.store.addDevice(user.id, newDevice, this.options.maxDevices, now);
-      } catch (error) {
-        if (error instanceof DeviceLimitError) {
-          throw new ConflictError(
-            `an account may have at most ${this.options.maxDevices} devices`,
-            {
-              cause: error,
-            },
-          );
-        }
-        throw error;
-      }
-    } else {
-      device = await this.store.findDevice(user.id, input.deviceId ?? 0);
-      if (!device) throw new NotFoundError('No such device on this account');
-      await this.store.touchDevice(user.id, device.deviceId, now);
-    }
+    const device = newDevice
+      ? await this.devices.link(user.id, newDevice, now)
+      : await this.devices.resume(user.id, input.deviceId ?? 0, now);
     return this.startSession(user, device, now);
   }
+
+  // --- sessions ---
 
   async refreshSession(refreshToken: string): Promise<AuthResult> {
     const now = this.now();
@@ -194,17 +182,7 @@ export class AuthService {
     ]);
     if (!user || !device) throw new UnauthenticatedError('Invalid refresh token');
     await this.store.touchDevice(user.id, device.deviceId, now);
-    const access = await this.signer.issue(
-      { userId: user.id, deviceId: device.deviceId, sessionId: session.id },
-      now,
-    );
-    return {
-      accessToken: access.token,
-      refreshToken: next.token,
-      expiresAt: access.expiresAt,
-      user,
-      device,
-    };
+    return this.issueTokens(user, device, session.id, next.token, now);
   }
 
   async logout(principal: Principal): Promise<boolean> {
@@ -229,6 +207,8 @@ export class AuthService {
     return session !== null && session.expiresAt > this.now();
   }
 
+  // --- users ---
+
   async findUser(id: string): Promise<UserRecord | null> {
     return isUserId(id) ? this.store.findUserById(id) : null;
   }
@@ -243,40 +223,6 @@ export class AuthService {
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
     return this.store.findUserByUsername(normalizeUsername(username));
-  }
-
-  // --- devices ---
-
-  /** The devices of each user, in the order asked: one store call for the whole list. */
-  async devicesOfUsers(userIds: readonly string[]): Promise<DeviceRecord[][]> {
-    const devices = userIds.length > 0 ? await this.store.listDevicesOfUsers(userIds) : [];
-    const byUser = new Map<string, DeviceRecord[]>();
-    for (const device of devices)
-      byUser.set(device.userId, [...(byUser.get(device.userId) ?? []), device]);
-    return userIds.map((userId) => byUser.get(userId) ?? []);
-  }
-
-  /** The device of each key, or null, in the order asked: one store call for the whole list. */
-  async findDevices(keys: readonly DeviceKey[]): Promise<(DeviceRecord | null)[]> {
-    const wellFormed = keys.filter((key) => isUserId(key.userId));
-    const found = wellFormed.length > 0 ? await this.store.findDevices(wellFormed) : [];
-    const keyOf = (key: DeviceKey) => `${key.userId}:${key.deviceId}`;
-    const byKey = new Map(found.map((device) => [keyOf(device), device]));
-    return keys.map((key) => byKey.get(keyOf(key)) ?? null);
-  }
-
-  async removeDevice(principal: Principal, deviceId: number): Promise<boolean> {
-    if (deviceId === 1)
-      throw new BadUserInputError('the primary device (1) cannot be removed', {
-        field: 'deviceId',
-      });
-    const device = await this.store.findDevice(principal.userId, deviceId);
-    if (!device) throw new NotFoundError('No such device');
-    const sessionIds = await this.store.removeDevice(principal.userId, deviceId);
-    // The device event first: its sockets close as "device removed", not as "session revoked".
-    await this.events.deviceRevoked(device);
-    await this.events.sessionsRevoked(principal.userId, sessionIds);
-    return true;
   }
 
   // --- internals ---
@@ -322,16 +268,21 @@ export class AuthService {
       expiresAt: new Date(now.getTime() + this.options.refreshTokenLifetimeMs),
     };
     await this.store.createSession(session, refresh.hash);
+    return this.issueTokens(user, device, session.id, refresh.token, now);
+  }
+
+  /** The session's new access token, with its refresh token: what the client keeps. */
+  private async issueTokens(
+    user: UserRecord,
+    device: DeviceRecord,
+    sessionId: string,
+    refreshToken: string,
+    now: Date,
+  ): Promise<AuthResult> {
     const access = await this.signer.issue(
-      { userId: user.id, deviceId: device.deviceId, sessionId: session.id },
+      { userId: user.id, deviceId: device.deviceId, sessionId },
       now,
     );
-    return {
-      accessToken: access.token,
-      refreshToken: refresh.token,
-      expiresAt: access.expiresAt,
-      user,
-      device,
-    };
+    return { accessToken: access.token, refreshToken, expiresAt: access.expiresAt, user, device };
   }
 }

@@ -11,7 +11,8 @@ import {
 
 const bytes = (length: number) => new Uint8Array(randomBytes(length));
 
-function newDevice(keys: { preKeys?: number; kyberPreKeys?: number } = {}): NewDevice {
+/** A device with random keys and as many one-time keys of each kind as asked. */
+export function newDevice(keys: { preKeys?: number; kyberPreKeys?: number } = {}): NewDevice {
   return {
     registrationId: 1 + Math.floor(Math.random() * 0x3ffe),
     name: null,
@@ -34,7 +35,8 @@ function keyPackage(notAfter: Date, lastResort = false): NewKeyPackage {
   return { reference: bytes(32), keyPackage: bytes(200), notAfter, lastResort };
 }
 
-function newUser(username = `u${randomBytes(6).toString('hex')}`): UserRecord {
+/** A user with a random (or the given) username and a creation time in whole seconds. */
+export function newUser(username = `u${randomBytes(6).toString('hex')}`): UserRecord {
   return {
     id: randomUUID(),
     username,

@@ -3,26 +3,12 @@
  * Cassandra of `npm run cassandra:start`), in keyspaces of this file's own that are dropped at the
  * end. Without a node it is skipped with the reason, except under CI, where it must run.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
 import { createLogger } from '../../shared/logging/index.js';
-import { describeAuthStoreContract } from './store.contract.js';
-import { ScyllaAuthStore } from './store.scylla.js';
-import { DeviceLimitError, type NewDevice } from './store.js';
-
-function device(): NewDevice {
-  const bytes = (length: number) => new Uint8Array(randomBytes(length));
-  return {
-    registrationId: 1 + Math.floor(Math.random() * 0x3ffe),
-    name: null,
-    identityKey: bytes(33),
-    signedPreKey: { keyId: 1, publicKey: bytes(33), signature: bytes(64) },
-    kyberLastResortPreKey: { keyId: 1, publicKey: bytes(1569), signature: bytes(64) },
-    preKeys: [{ keyId: 1, publicKey: bytes(33) }],
-    kyberPreKeys: [],
-  };
-}
+import { describeAuthStoreContract, newDevice, newUser } from './store.contract.js';
+import { ScyllaAuthStore } from './store.scylla/index.js';
+import { DeviceLimitError } from './store.js';
 
 const target = await cqlTestTarget('auth');
 
@@ -40,15 +26,12 @@ if (target.available) {
       const store = ScyllaAuthStore.open({ database, logger });
       try {
         await store.ready(60_000);
-        const user = {
-          id: randomUUID(),
-          username: `links${randomBytes(4).toString('hex')}`,
-          passwordHash: '$argon2id$fake',
-          createdAt: new Date(),
-        };
-        await store.createUser(user, device());
+        const user = newUser();
+        await store.createUser(user, newDevice({ preKeys: 1 }));
         const results = await Promise.allSettled(
-          Array.from({ length: 6 }, () => store.addDevice(user.id, device(), 4, new Date())),
+          Array.from({ length: 6 }, () =>
+            store.addDevice(user.id, newDevice({ preKeys: 1 }), 4, new Date()),
+          ),
         );
         const linked = results.flatMap((result) =>
           result.status === 'fulfilled' ? [result.value.deviceId] : [],

@@ -1,5 +1,5 @@
 /**
- * The auth subgraph's storage port. Adapters: store.sqlite.ts (embedded), store.scylla.ts
+ * The auth subgraph's storage port. Adapters: store.sqlite/ (embedded), store.scylla/
  * (distributed). Every method is atomic on its own; claims hand each key to one caller only.
  */
 
@@ -53,6 +53,9 @@ export interface DeviceKeyUpload {
   readonly preKeys: readonly PreKeyRecord[];
   readonly kyberPreKeys: readonly SignedPreKeyRecord[];
 }
+
+/** The two kinds of one-time prekey: EC (unsigned) and Kyber (signed). */
+export type OneTimeKeyKind = 'ec' | 'kyber';
 
 export interface PreKeyCounts {
   readonly ecOneTime: number;
@@ -149,7 +152,7 @@ export interface AuthStore {
   existingOneTimeKeyIds(
     userId: string,
     deviceId: number,
-    kind: 'ec' | 'kyber',
+    kind: OneTimeKeyKind,
     keyIds: readonly number[],
   ): Promise<number[]>;
   countPreKeys(userId: string, deviceId: number): Promise<PreKeyCounts>;

@@ -14,7 +14,7 @@ import { loadConfig } from '../../shared/config/index.js';
 import type { RunningServer } from '../../shared/http/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import * as auth from '../../subgraphs/auth/index.js';
-import { SqliteAuthStore } from '../../subgraphs/auth/store.sqlite.js';
+import { SqliteAuthStore } from '../../subgraphs/auth/store.sqlite/index.js';
 import { registerAccount } from '../support/accounts.js';
 import { CountingPasswordVerifier, postWithHeaders } from '../support/counting-passwords.js';
 import { deleteNatsNamespace } from '../support/nats-namespace.js';

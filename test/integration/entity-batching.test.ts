@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
-import { SqliteAuthStore } from '../../subgraphs/auth/store.sqlite.js';
+import { SqliteAuthStore } from '../../subgraphs/auth/store.sqlite/index.js';
 import { SqliteMediaStore } from '../../subgraphs/media/store.sqlite.js';
 import type { MediaRecord } from '../../subgraphs/media/store.js';
 import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite.js';

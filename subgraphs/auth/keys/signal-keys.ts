@@ -95,16 +95,7 @@ export function parsePreKeyId(value: number, field: string): number {
  * @returns a copy of the prekey's fields.
  * @throws BadUserInputError naming `<field>.keyId`, `<field>.publicKey` or `<field>.signature`.
  */
-export function verifySignedPreKey(
-  identityKey: PublicKey,
-  preKey: SignedPreKeyBytes,
-  field = 'signedPreKey',
-): SignedPreKeyBytes {
-  const keyId = parsePreKeyId(preKey.keyId, `${field}.keyId`);
-  const publicKey = parseEcPublicKey(preKey.publicKey, `${field}.publicKey`);
-  const signature = checkSignature(identityKey, publicKey.serialize(), preKey.signature, field);
-  return { keyId, publicKey: publicKey.serialize(), signature };
-}
+export const verifySignedPreKey = signedPreKeyVerifier(parseEcPublicKey, 'signedPreKey');
 
 /**
  * Validates a signed Kyber prekey (the last-resort one or a one-time one): a 24-bit key id, a
@@ -118,16 +109,7 @@ export function verifySignedPreKey(
  * @returns a copy of the prekey's fields.
  * @throws BadUserInputError naming `<field>.keyId`, `<field>.publicKey` or `<field>.signature`.
  */
-export function verifyKyberPreKey(
-  identityKey: PublicKey,
-  preKey: SignedPreKeyBytes,
-  field = 'kyberPreKey',
-): SignedPreKeyBytes {
-  const keyId = parsePreKeyId(preKey.keyId, `${field}.keyId`);
-  const publicKey = parseKemPublicKey(preKey.publicKey, `${field}.publicKey`);
-  const signature = checkSignature(identityKey, publicKey.serialize(), preKey.signature, field);
-  return { keyId, publicKey: publicKey.serialize(), signature };
-}
+export const verifyKyberPreKey = signedPreKeyVerifier(parseKemPublicKey, 'kyberPreKey');
 
 /**
  * Validates a one-time EC prekey: a 24-bit key id and a 33-byte Curve25519 public key.
@@ -140,6 +122,22 @@ export function parseOneTimePreKey(preKey: PreKeyBytes, field = 'preKey'): PreKe
   const keyId = parsePreKeyId(preKey.keyId, `${field}.keyId`);
   const publicKey = parseEcPublicKey(preKey.publicKey, `${field}.publicKey`);
   return { keyId, publicKey: publicKey.serialize() };
+}
+
+/**
+ * A verifier of signed prekeys whose public key `parseKey` accepts: it checks the key id, parses the
+ * key and checks the identity key's signature over the key's serialization.
+ */
+function signedPreKeyVerifier(
+  parseKey: (bytes: Uint8Array, field: string) => { serialize(): Uint8Array<ArrayBuffer> },
+  defaultField: string,
+): (identityKey: PublicKey, preKey: SignedPreKeyBytes, field?: string) => SignedPreKeyBytes {
+  return (identityKey, preKey, field = defaultField) => {
+    const keyId = parsePreKeyId(preKey.keyId, `${field}.keyId`);
+    const publicKey = parseKey(preKey.publicKey, `${field}.publicKey`).serialize();
+    const signature = checkSignature(identityKey, publicKey, preKey.signature, field);
+    return { keyId, publicKey, signature };
+  };
 }
 
 function parseEcPublicKey(bytes: Uint8Array, field: string): PublicKey {
