@@ -5,7 +5,8 @@ import type {
   BusSubscription,
   RetryBackoff,
 } from './event-bus.js';
-import { busMessage, reportBusError, retryDelayMs } from './dispatch.js';
+import { backoffMs } from '../retry/index.js';
+import { busMessage, reportBusError } from './dispatch.js';
 import { decodePayload } from './payload.js';
 import type { DurableLog, StoredMessage } from './durable-log.js';
 
@@ -148,7 +149,7 @@ export class DurableConsumer {
         reportBusError(onError, error, { kind: 'durable-gave-up', ...context });
         return;
       }
-      const dueAt = Date.now() + retryDelayMs(retry, deliveryCount);
+      const dueAt = Date.now() + backoffMs(retry, deliveryCount);
       this.#retries.set(stored.seq, { deliveries: deliveryCount, dueAt });
       reportBusError(onError, error, { kind: 'durable-handler', ...context });
     }
