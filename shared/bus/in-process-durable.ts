@@ -1,3 +1,8 @@
+/**
+ * The embedded durable consumer. Kept rather than a library: it reproduces JetStream's contract
+ * (ack on resolve, backoff redelivery, maxDeliver, a position per name) in process, so the embedded
+ * mode and the tests behave as NATS does; no package does that.
+ */
 import type {
   BusErrorHandler,
   BusHandler,
