@@ -148,19 +148,6 @@ export function assertDurableName(name: string): void {
     throw new InvalidSubjectError(name, 'a durable name may not contain "/" or "\\"');
 }
 
-/** Whether a concrete subject matches a pattern, with NATS semantics (`>` needs one token or more). */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const patternTokens = pattern.split('.');
-  const subjectTokens = subject.split('.');
-  for (const [index, token] of patternTokens.entries()) {
-    if (token === '>') return subjectTokens.length > index;
-    const other = subjectTokens[index];
-    if (other === undefined) return false;
-    if (token !== '*' && token !== other) return false;
-  }
-  return patternTokens.length === subjectTokens.length;
-}
-
 /** Whether every subject matching `inner` also matches `outer` (both patterns). */
 export function subjectPatternCovers(outer: string, inner: string): boolean {
   const outerTokens = outer.split('.');
@@ -172,6 +159,14 @@ export function subjectPatternCovers(outer: string, inner: string): boolean {
     if (token !== '*' && token !== other) return false;
   }
   return outerTokens.length === innerTokens.length;
+}
+
+/**
+ * Whether a concrete subject matches a pattern, with NATS semantics (`>` needs one token or
+ * more): a subject is the narrowest pattern, so this is coverage.
+ */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  return subjectPatternCovers(pattern, subject);
 }
 
 /** Whether a subject or pattern lies inside one of the durable subject patterns. */
