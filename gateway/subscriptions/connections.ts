@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../shared/auth/index.js';
 import {
-  connectionSubject,
-  deviceRevokedPattern,
-  sessionRevokedPattern,
+  connectionEvent,
+  deviceRevokedEvent,
+  onEvent,
+  publishEvent,
+  sessionRevokedEvent,
   type BusSubscription,
   type ConnectionEvent,
   type EventBus,
@@ -60,16 +62,14 @@ export class ConnectionRegistry {
       logger.warn({ err: error }, 'connection heartbeat failed'),
     );
     this.revocations = [
-      bus.subscribe(sessionRevokedPattern, ({ data }) => {
-        const sessionId = (data as { sessionId?: unknown } | null)?.sessionId;
+      onEvent(bus, sessionRevokedEvent, ({ sessionId }) => {
         this.closeWhere(
           (c) => c.principal.sessionId === sessionId,
           CloseCode.Unauthorized,
           'Session revoked',
         );
       }),
-      bus.subscribe(deviceRevokedPattern, ({ data }) => {
-        const { userId, deviceId } = (data ?? {}) as { userId?: unknown; deviceId?: unknown };
+      onEvent(bus, deviceRevokedEvent, ({ userId, deviceId }) => {
         this.closeWhere(
           (c) => c.principal.userId === userId && c.principal.deviceId === deviceId,
           CloseCode.DeviceRevoked,
@@ -158,10 +158,8 @@ export class ConnectionRegistry {
       state,
       at: new Date().toISOString(),
     };
-    this.bus
-      .publish(connectionSubject(userId, deviceId), event)
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'connection event not published'),
-      );
+    publishEvent(this.bus, connectionEvent, event).catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'connection event not published'),
+    );
   }
 }

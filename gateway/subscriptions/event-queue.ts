@@ -2,6 +2,8 @@
  * A push-fed async iterator for one subscription. Unlike an async generator, `return()` takes
  * effect at once even while a `next()` is pending, so a client that leaves stops all work
  * (its bus listeners are released in `onClose`) without waiting for another event.
+ * Kept rather than `@repeaterjs/repeater`: its `push` allocates a promise per event on the fan-out
+ * hot path, and it has no drop-and-notify overflow for a slow consumer.
  */
 export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly buffered: T[] = [];

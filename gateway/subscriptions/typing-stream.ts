@@ -5,7 +5,13 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { membershipSubject, parseMembershipEvent, typingSubject } from '../../shared/bus/index.js';
+import {
+  membershipEvent,
+  membershipSubject,
+  typingEvent,
+  typingSubject,
+  type TypingEvent as TypingBusEvent,
+} from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
 import { InOrder } from './in-order.js';
 import {
@@ -26,21 +32,6 @@ import {
 } from './stream-deps.js';
 import type { Subscriber } from './subscriber.js';
 import type { HubEvent } from './topic-hub.js';
-
-interface TypingEventData {
-  readonly conversationId: string;
-  readonly userId: string;
-  readonly typing: boolean;
-}
-
-function parseTypingEvent(data: unknown): TypingEventData | null {
-  const { conversationId, userId, typing } = (data ?? {}) as Record<string, unknown>;
-  return typeof conversationId === 'string' &&
-    typeof userId === 'string' &&
-    typeof typing === 'boolean'
-    ? { conversationId, userId, typing }
-    : null;
-}
 
 /** The fields selected on TypingEvent, fragments flattened (all of them are on TypingEvent). */
 function typingFields(
@@ -98,7 +89,7 @@ export async function typingStream(
   const order = new InOrder(deps.onError);
   stops.push(
     deps.hub.listen(typingSubject(conversationId), (event) => {
-      const typing = parseTypingEvent(event.data);
+      const typing = typingEvent.parse(event.data);
       if (!typing || typing.conversationId !== conversationId) return;
       order.add(resolve(event, typing), (result) => {
         // Decided at once when the latest check has answered; else once it does.
@@ -109,7 +100,7 @@ export async function typingStream(
       });
     }),
     deps.hub.listen(membershipSubject(conversationId), (event) => {
-      const change = parseMembershipEvent(event.data);
+      const change = membershipEvent.parse(event.data);
       if (change?.removedUserIds.includes(subscriber.principal.userId)) rights.recheck();
     }),
   );
@@ -129,7 +120,7 @@ export async function typingStream(
     if (await rights.allowed()) queue.push(result);
   }
 
-  const execute = (typing: TypingEventData): Promise<OperationResult> | null =>
+  const execute = (typing: TypingBusEvent): Promise<OperationResult> | null =>
     plan.query
       ? deps.run(
           plan.query,
@@ -138,7 +129,7 @@ export async function typingStream(
         )
       : null;
 
-  function resolve(event: HubEvent, typing: TypingEventData): Promise<StreamResult> {
+  function resolve(event: HubEvent, typing: TypingBusEvent): Promise<StreamResult> {
     if (!shareKey) return resolveOwn(typing);
     // One execution and one payload per event for every subscriber that may share them. A
     // shared execution that failed (e.g. its subscriber's session was just revoked) is not
@@ -155,7 +146,7 @@ export async function typingStream(
     return shared.then((result) => result ?? resolveOwn(typing));
   }
 
-  async function resolveOwn(typing: TypingEventData): Promise<StreamResult> {
+  async function resolveOwn(typing: TypingBusEvent): Promise<StreamResult> {
     const own = await execute(typing);
     if (own && !own.data) return toStreamResult(own);
     return typingPayload(plan, field.responseKey, typing, own?.data ?? {});
@@ -198,7 +189,7 @@ function typingPlan(deps: StreamDependencies, field: SubscriptionField): TypingP
 function typingPayload(
   plan: TypingPlan,
   responseKey: string,
-  typing: TypingEventData,
+  typing: TypingBusEvent,
   users: Record<string, unknown>,
 ): StreamResult {
   const payload: Record<string, unknown> = {};

@@ -1,10 +1,7 @@
-import { sessionRevokedPattern, type BusSubscription, type EventBus } from '../bus/index.js';
+import { onEvent, sessionRevokedEvent, type BusSubscription, type EventBus } from '../bus/index.js';
 import type { RevokedSessions } from './revocations.js';
 
-/** Feeds `revoked` from `guardyn.session.revoked.*` events; payloads are validated, others ignored. */
+/** Feeds `revoked` from `guardyn.session.revoked.*` events; malformed payloads are ignored. */
 export function followSessionRevocations(bus: EventBus, revoked: RevokedSessions): BusSubscription {
-  return bus.subscribe(sessionRevokedPattern, ({ data }) => {
-    const sessionId = (data as { sessionId?: unknown } | null)?.sessionId;
-    if (typeof sessionId === 'string' && sessionId.length <= 64) revoked.add(sessionId);
-  });
+  return onEvent(bus, sessionRevokedEvent, ({ sessionId }) => revoked.add(sessionId));
 }

@@ -1,10 +1,4 @@
-import type {
-  BusErrorContext,
-  BusErrorHandler,
-  BusHandler,
-  BusMessage,
-  RetryBackoff,
-} from './event-bus.js';
+import type { BusErrorContext, BusErrorHandler, BusHandler, BusMessage } from './event-bus.js';
 
 /** A delivered message, without the optional fields that are absent. */
 export function busMessage(
@@ -52,10 +46,4 @@ export function invokeCoreHandler(
   } catch (error) {
     reportBusError(onError, error, context);
   }
-}
-
-/** Delay before redelivering a message that failed on delivery number `deliveryCount` (1-based). */
-export function retryDelayMs(backoff: RetryBackoff, deliveryCount: number): number {
-  const exponent = Math.max(0, deliveryCount - 1);
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** exponent);
 }

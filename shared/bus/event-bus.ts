@@ -2,6 +2,7 @@
  * The event bus contract (DESIGN.md "Events (the bus)"). The store is the truth; the bus only
  * wakes people up, so every subscriber must tolerate a lost (core) or repeated (durable) event.
  */
+import type { Backoff } from '../retry/index.js';
 
 /** One delivered event. */
 export interface BusMessage {
@@ -106,10 +107,7 @@ export interface BusErrorContext {
 export type BusErrorHandler = (error: unknown, context: BusErrorContext) => void;
 
 /** Redelivery delay after a durable handler fails: `initialMs * 2^(deliveries - 1)`, at most `maxMs`. */
-export interface RetryBackoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
+export type RetryBackoff = Backoff;
 
 /** Options both implementations share. */
 export interface BusOptions {

@@ -1,3 +1,8 @@
+/**
+ * The embedded durable consumer. Kept rather than a library: it reproduces JetStream's contract
+ * (ack on resolve, backoff redelivery, maxDeliver, a position per name) in process, so the embedded
+ * mode and the tests behave as NATS does; no package does that.
+ */
 import type {
   BusErrorHandler,
   BusHandler,
@@ -5,7 +10,8 @@ import type {
   BusSubscription,
   RetryBackoff,
 } from './event-bus.js';
-import { busMessage, reportBusError, retryDelayMs } from './dispatch.js';
+import { backoffMs } from '../retry/index.js';
+import { busMessage, reportBusError } from './dispatch.js';
 import { decodePayload } from './payload.js';
 import type { DurableLog, StoredMessage } from './durable-log.js';
 
@@ -148,7 +154,7 @@ export class DurableConsumer {
         reportBusError(onError, error, { kind: 'durable-gave-up', ...context });
         return;
       }
-      const dueAt = Date.now() + retryDelayMs(retry, deliveryCount);
+      const dueAt = Date.now() + backoffMs(retry, deliveryCount);
       this.#retries.set(stored.seq, { deliveries: deliveryCount, dueAt });
       reportBusError(onError, error, { kind: 'durable-handler', ...context });
     }

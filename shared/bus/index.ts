@@ -1,4 +1,7 @@
-/** The event bus: one interface, two implementations (in-process, NATS). See DESIGN.md "Events (the bus)". */
+/**
+ * The event bus: one interface, two implementations (in-process, NATS), and every event declared
+ * once (events.ts) with typed publish and consume helpers. See DESIGN.md "Events (the bus)".
+ */
 import type { BusErrorHandler, EventBus } from './event-bus.js';
 import { createInProcessBus } from './in-process.js';
 import { createNatsBus } from './nats.js';
@@ -24,24 +27,54 @@ export {
   assertSubjectPattern,
   connectionPattern,
   connectionSubject,
-  parseConnectionEvent,
-  type ConnectionEvent,
   deviceRevokedPattern,
   deviceRevokedSubject,
   durableSubjectPatterns,
+  mailboxPattern,
   mailboxSubject,
+  membershipPattern,
   membershipSubject,
-  parseMembershipEvent,
-  type MembershipEvent,
+  presencePattern,
   presenceSubject,
+  pushPattern,
   pushSubject,
   sessionRevokedPattern,
   sessionRevokedSubject,
   subjectMatches,
   subjectPatternCovers,
   subjectToken,
+  typingPattern,
   typingSubject,
 } from './subjects.js';
+export {
+  busEventTypes,
+  connectionEvent,
+  deviceRevokedEvent,
+  mailboxEvent,
+  membershipEvent,
+  presenceEvent,
+  pushEvent,
+  sessionRevokedEvent,
+  typingEvent,
+  type BusEventType,
+  type ConnectionEvent,
+  type CoreEventType,
+  type DeviceRevokedEvent,
+  type DurableEventType,
+  type MailboxEvent,
+  type MembershipEvent,
+  type PresenceEvent,
+  type PushEvent,
+  type SessionRevokedEvent,
+  type TypingEvent,
+} from './events.js';
+export {
+  consumeEvent,
+  onEvent,
+  publishDurableEvent,
+  publishEvent,
+  type EventHandler,
+} from './typed-events.js';
 export { createInProcessBus, type InProcessBusOptions } from './in-process.js';
 export { createNatsBus, type NatsBusOptions } from './nats.js';
 

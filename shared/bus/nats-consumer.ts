@@ -6,7 +6,8 @@ import type {
   BusSubscription,
   RetryBackoff,
 } from './event-bus.js';
-import { busMessage, reportBusError, retryDelayMs } from './dispatch.js';
+import { backoffMs } from '../retry/index.js';
+import { busMessage, reportBusError } from './dispatch.js';
 import { fromNatsHeaders, msgIdHeader } from './nats-headers.js';
 import { decodePayload } from './payload.js';
 
@@ -83,7 +84,7 @@ export async function attachDurableConsumer(
         settle(() => message.term(), { kind: 'consumer', ...context });
         reportBusError(onError, error, { kind: 'durable-gave-up', ...context });
       } else {
-        const delay = retryDelayMs(options.retry, deliveryCount);
+        const delay = backoffMs(options.retry, deliveryCount);
         settle(() => message.nak(delay), { kind: 'consumer', ...context });
         reportBusError(onError, error, { kind: 'durable-handler', ...context });
       }

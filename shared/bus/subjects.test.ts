@@ -10,7 +10,6 @@ import {
   isDurableSubject,
   mailboxSubject,
   membershipSubject,
-  parseMembershipEvent,
   presenceSubject,
   pushSubject,
   subjectMatches,
@@ -41,30 +40,6 @@ describe('subject builders', () => {
     expect(isDurableSubject(durableSubjectPatterns, mailboxSubject('u1', 'd1'))).toBe(false);
     expect(isDurableSubject(durableSubjectPatterns, membershipSubject('c1'))).toBe(false);
     expect(isDurableSubject(durableSubjectPatterns, 'guardyn.>')).toBe(false);
-  });
-});
-
-describe('parseMembershipEvent', () => {
-  const event = {
-    conversationId: 'c1',
-    removedUserIds: ['u1'],
-    addedUserIds: [],
-    at: '2026-01-01T00:00:00.000Z',
-  };
-
-  it('reads a well-formed event', () => {
-    expect(parseMembershipEvent(event)).toEqual(event);
-  });
-
-  it.each([
-    null,
-    'text',
-    { ...event, conversationId: 1 },
-    { ...event, removedUserIds: 'u1' },
-    { ...event, addedUserIds: [1] },
-    { ...event, at: 'yesterday' },
-  ])('refuses %j', (data) => {
-    expect(parseMembershipEvent(data)).toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Subjects of DESIGN.md "Events (the bus)" and the NATS subject grammar: tokens separated by
+ * Subjects of DESIGN.md "Events (the bus)" (their payloads: events.ts) and the NATS subject grammar: tokens separated by
  * `.`; in patterns `*` matches one token and `>` (last only) one or more.
  */
 
@@ -60,7 +60,7 @@ export function presenceSubject(userId: string): string {
 
 /**
  * `guardyn.membership.<conversationId>`: core, a conversation's members changed (a member left,
- * a commit removed or added members). Payload: {@link MembershipEvent}. Listeners re-check rights
+ * a commit removed or added members). Payload: `MembershipEvent` (events.ts). Listeners re-check rights
  * they granted on membership (the gateway's typing streams); core NATS may drop an event, so
  * they also re-check on a timer.
  */
@@ -70,7 +70,7 @@ export function membershipSubject(conversationId: string): string {
 
 /**
  * `guardyn.connection.<userId>.<deviceId>`: core, a device's socket opened or closed at a
- * gateway. Payload: {@link ConnectionEvent}. Gateways repeat `open` as a heartbeat while the
+ * gateway. Payload: `ConnectionEvent` (events.ts). Gateways repeat `open` as a heartbeat while the
  * socket lives, so listeners expire state they have not heard about for a while.
  */
 export function connectionSubject(userId: string, deviceId: string | number): string {
@@ -85,6 +85,24 @@ export function connectionSubject(userId: string, deviceId: string | number): st
 export function sessionRevokedSubject(userId: string): string {
   return `${root}.session.revoked.${subjectToken(userId)}`;
 }
+
+/** Every device's mailbox hints. */
+export const mailboxPattern = `${root}.mailbox.*.*`;
+
+/** Every device's push events. */
+export const pushPattern = `${root}.push.*.*`;
+
+/** Every conversation's typing events. */
+export const typingPattern = `${root}.typing.*`;
+
+/** Every user's presence changes. */
+export const presencePattern = `${root}.presence.*`;
+
+/** Every conversation's membership changes. */
+export const membershipPattern = `${root}.membership.*`;
+
+/** Every device's connection events. */
+export const connectionPattern = `${root}.connection.*.*`;
 
 /** Every user's session revocations. */
 export const sessionRevokedPattern = `${root}.session.revoked.*`;
@@ -130,19 +148,6 @@ export function assertDurableName(name: string): void {
     throw new InvalidSubjectError(name, 'a durable name may not contain "/" or "\\"');
 }
 
-/** Whether a concrete subject matches a pattern, with NATS semantics (`>` needs one token or more). */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const patternTokens = pattern.split('.');
-  const subjectTokens = subject.split('.');
-  for (const [index, token] of patternTokens.entries()) {
-    if (token === '>') return subjectTokens.length > index;
-    const other = subjectTokens[index];
-    if (other === undefined) return false;
-    if (token !== '*' && token !== other) return false;
-  }
-  return patternTokens.length === subjectTokens.length;
-}
-
 /** Whether every subject matching `inner` also matches `outer` (both patterns). */
 export function subjectPatternCovers(outer: string, inner: string): boolean {
   const outerTokens = outer.split('.');
@@ -156,72 +161,18 @@ export function subjectPatternCovers(outer: string, inner: string): boolean {
   return outerTokens.length === innerTokens.length;
 }
 
+/**
+ * Whether a concrete subject matches a pattern, with NATS semantics (`>` needs one token or
+ * more): a subject is the narrowest pattern, so this is coverage.
+ */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  return subjectPatternCovers(pattern, subject);
+}
+
 /** Whether a subject or pattern lies inside one of the durable subject patterns. */
 export function isDurableSubject(
   durableSubjects: readonly string[],
   subjectOrPattern: string,
 ): boolean {
   return durableSubjects.some((pattern) => subjectPatternCovers(pattern, subjectOrPattern));
-}
-
-/** The payload of `guardyn.connection.<userId>.<deviceId>`. */
-export interface ConnectionEvent {
-  readonly userId: string;
-  readonly deviceId: number;
-  /** One socket; a device may have several (several gateways, reconnects). */
-  readonly connectionId: string;
-  readonly state: 'open' | 'closed';
-  /** ISO-8601 time of the event. */
-  readonly at: string;
-}
-
-/** Every device's connection events. */
-export const connectionPattern = `${root}.connection.*.*`;
-
-/** A ConnectionEvent from an untrusted payload, or null. */
-export function parseConnectionEvent(data: unknown): ConnectionEvent | null {
-  const value = (data ?? {}) as Record<string, unknown>;
-  const { userId, deviceId, connectionId, state, at } = value;
-  if (
-    typeof userId !== 'string' ||
-    typeof deviceId !== 'number' ||
-    !Number.isInteger(deviceId) ||
-    typeof connectionId !== 'string' ||
-    (state !== 'open' && state !== 'closed') ||
-    typeof at !== 'string' ||
-    Number.isNaN(Date.parse(at))
-  ) {
-    return null;
-  }
-  return { userId, deviceId, connectionId, state, at };
-}
-
-/** The payload of `guardyn.membership.<conversationId>`. */
-export interface MembershipEvent {
-  readonly conversationId: string;
-  readonly removedUserIds: readonly string[];
-  readonly addedUserIds: readonly string[];
-  /** ISO-8601 time of the change. */
-  readonly at: string;
-}
-
-const isStringArray = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string');
-
-/** A MembershipEvent from an untrusted payload, or null. */
-export function parseMembershipEvent(data: unknown): MembershipEvent | null {
-  const { conversationId, removedUserIds, addedUserIds, at } = (data ?? {}) as Record<
-    string,
-    unknown
-  >;
-  if (
-    typeof conversationId !== 'string' ||
-    !isStringArray(removedUserIds) ||
-    !isStringArray(addedUserIds) ||
-    typeof at !== 'string' ||
-    Number.isNaN(Date.parse(at))
-  ) {
-    return null;
-  }
-  return { conversationId, removedUserIds, addedUserIds, at };
 }

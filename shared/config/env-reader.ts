@@ -1,3 +1,8 @@
+/**
+ * The environment reader. Kept rather than a library (envalid, env-var): none refuses the
+ * GUARDYN_ variables nobody reads, and the parsers that matter here (CIDRs, origins, CQL
+ * replication) would stay ours anyway.
+ */
 import { parseOrigins } from '../http/cors-origins.js';
 import { parseCidr } from '../http/trusted-proxies.js';
 import type { ScyllaReplication } from './config.js';

@@ -1,4 +1,6 @@
+import { backoffMs, fullJitter } from '../retry/index.js';
 import { isUnknownWriteOutcome } from './errors.js';
+
 import type { BatchStatement, CqlExecutor, Row } from './session.js';
 
 /** What a lightweight transaction did. */
@@ -63,8 +65,10 @@ export async function conditionalBatch(
   }
 }
 
+const contentionBackoff = { initialMs: 10, maxMs: 200 };
+
 /** A short random pause before retrying a lost race, so racers do not collide again in step. */
 export function contentionPause(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(200, 10 * 2 ** attempt);
+  const ms = fullJitter(backoffMs(contentionBackoff, attempt + 1));
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

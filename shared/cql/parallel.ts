@@ -1,4 +1,9 @@
 /**
+ * Kept rather than `p-map`: p-map rejects at the first failure while other tasks still run, and a
+ * store that cleans up after a failed bulk write must not race writes still in flight.
+ */
+
+/**
  * Runs `task` for every item with at most `limit` running at once, and resolves with the results
  * in the items' order. The first failure rejects (after the running tasks settle).
  */

@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import type { Logger } from '../logging/index.js';
+import { backoffMs } from '../retry/index.js';
 import { traceStatement } from '../tracing/index.js';
 import { CqlQueryError, CqlUnavailableError, describeError } from './errors.js';
 
@@ -225,8 +226,10 @@ export class CqlSession implements CqlExecutor {
   }
 
   private async connectUntilReady(): Promise<void> {
-    let delay = this.options.initialRetryDelayMs ?? 500;
-    const maxDelay = this.options.maxRetryDelayMs ?? 30_000;
+    const backoff = {
+      initialMs: this.options.initialRetryDelayMs ?? 500,
+      maxMs: this.options.maxRetryDelayMs ?? 30_000,
+    };
     const { logger, name } = this.options;
     while (this.state.kind === 'connecting') {
       const attempts = this.state.attempts + 1;
@@ -250,6 +253,7 @@ export class CqlSession implements CqlExecutor {
         if (this.state.kind !== 'connecting') return;
         const lastError = describeError(error);
         this.state = { kind: 'connecting', attempts, lastError };
+        const delay = backoffMs(backoff, attempts);
         logger.warn(
           { cql: name, err: error, attempts, retryInMs: delay },
           `CQL not ready, retrying: ${lastError}`,
@@ -258,7 +262,6 @@ export class CqlSession implements CqlExecutor {
           this.wakeRetry = resolve;
           this.retryTimer = setTimeout(resolve, delay);
         });
-        delay = Math.min(delay * 2, maxDelay);
       }
     }
     for (const waiter of [...this.waiters]) waiter();

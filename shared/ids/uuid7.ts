@@ -1,3 +1,7 @@
+/**
+ * Kept rather than the `uuid` package: its v7 is monotonic only when it reads the clock itself,
+ * and our callers pass their own (injectable) clock, for which it draws a random, unordered sequence.
+ */
 import { randomBytes } from 'node:crypto';
 
 let lastMs = 0;

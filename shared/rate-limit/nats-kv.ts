@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, nanos, type KV, type KvEntry, type NatsConnection } from 'nats';
 import { jetStreamErrorCode } from '../bus/nats-jetstream.js';
 import { RateLimitedError } from '../errors/index.js';
+import { backoffMs, fullJitter } from '../retry/index.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { limiterKey } from './keys.js';
 import {
@@ -32,6 +33,8 @@ export interface NatsRateLimitersOptions {
 const wrongLastSequence = 10071;
 /** Compare-and-set rounds before giving up (each after a short random pause). */
 const maxAttempts = 60;
+/** The pause between rounds: random, below 1 ms doubling up to 50 ms. */
+const contentionBackoff = { initialMs: 1, maxMs: 50 };
 
 /** One counted event in a key's value: when, and an id so that its reservation can give it back. */
 type StoredEvent = [at: number, id: string];
@@ -126,7 +129,7 @@ class NatsKvRateLimiter implements RateLimiter {
       } catch (error) {
         if (jetStreamErrorCode(error) !== wrongLastSequence) throw error;
         // Another replica changed the key since we read it: read again.
-        await sleep(Math.random() * Math.min(50, 2 ** attempt));
+        await sleep(fullJitter(backoffMs(contentionBackoff, attempt + 1)));
       }
     }
     throw new Error(`rate limiter ${this.bucketName}: too much contention on one key`);

@@ -2,8 +2,10 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createTokenVerifier } from '../../shared/auth/index.js';
 import {
-  deviceRevokedSubject,
-  sessionRevokedSubject,
+  deviceRevokedEvent,
+  publishDurableEvent,
+  publishEvent,
+  sessionRevokedEvent,
   type EventBus,
 } from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
@@ -68,12 +70,13 @@ function busEvents(bus: EventBus): AuthEvents {
   return {
     async sessionsRevoked(userId, sessionIds) {
       for (const sessionId of sessionIds)
-        await bus.publish(sessionRevokedSubject(userId), { userId, sessionId });
+        await publishEvent(bus, sessionRevokedEvent, { userId, sessionId });
     },
     async deviceRevoked({ userId, deviceId, createdAt }) {
       // Stable per device (ids are reused after removal, creation times are not): a retry dedupes.
-      await bus.publishDurable(
-        deviceRevokedSubject(userId),
+      await publishDurableEvent(
+        bus,
+        deviceRevokedEvent,
         { userId, deviceId },
         { msgId: `device-revoked.${userId}.${deviceId}.${createdAt.getTime()}` },
       );

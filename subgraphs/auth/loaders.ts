@@ -1,17 +1,8 @@
 import { Batcher, perRequest } from '../../shared/batching/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
+import { deviceGlobalId, parseDeviceGlobalId } from '../../shared/ids/index.js';
 import type { AuthService } from './service.js';
-import type { DeviceKey, DeviceRecord, UserRecord } from './store.js';
-
-/** A device's global id, `<userId>:<deviceId>`, as the schema shows it. */
-export function deviceGlobalId(userId: string, deviceId: number): string {
-  return `${userId}:${deviceId}`;
-}
-
-function parseDeviceGlobalId(id: string): DeviceKey | null {
-  const match = /^([^:]+):(\d{1,3})$/.exec(id);
-  return match?.[1] && match[2] ? { userId: match[1], deviceId: Number(match[2]) } : null;
-}
+import type { DeviceRecord, UserRecord } from './store.js';
 
 /**
  * The reads of one request, each batched: the gateway resolves a list of users or devices with one

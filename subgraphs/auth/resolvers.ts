@@ -6,7 +6,8 @@ import {
   type PublicField,
 } from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
-import { createAuthLoaders, deviceGlobalId } from './loaders.js';
+import { deviceGlobalId } from '../../shared/ids/index.js';
+import { createAuthLoaders } from './loaders.js';
 import type {
   AuthResult,
   AuthService,

@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
-  deviceRevokedPattern,
-  mailboxSubject,
-  membershipSubject,
-  pushSubject,
+  consumeEvent,
+  deviceRevokedEvent,
+  mailboxEvent,
+  membershipEvent,
+  publishDurableEvent,
+  publishEvent,
+  pushEvent,
   type EventBus,
 } from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
@@ -63,30 +66,20 @@ function busEvents(bus: EventBus, logger: Logger): MessagingEvents {
       await Promise.all(
         envelopes.flatMap((envelope) => {
           const { recipientUserId: userId, recipientDeviceId: deviceId, id: envelopeId } = envelope;
+          const stored = { userId, deviceId, envelopeId };
           return [
-            bus.publish(mailboxSubject(userId, deviceId), { userId, deviceId, envelopeId }),
-            bus.publishDurable(
-              pushSubject(userId, deviceId),
-              { userId, deviceId, envelopeId },
-              { msgId: envelopeId },
-            ),
+            publishEvent(bus, mailboxEvent, stored),
+            publishDurableEvent(bus, pushEvent, stored, { msgId: envelopeId }),
           ];
         }),
       );
     },
     async membershipChanged(change) {
-      await bus
-        .publish(membershipSubject(change.conversationId), change)
-        .catch((error: unknown) => logger.warn({ err: error }, 'membership change not published'));
+      await publishEvent(bus, membershipEvent, change).catch((error: unknown) =>
+        logger.warn({ err: error }, 'membership change not published'),
+      );
     },
   };
-}
-
-function parseDeviceRevoked(data: unknown): { userId: string; deviceId: number } | null {
-  const { userId, deviceId } = (data ?? {}) as { userId?: unknown; deviceId?: unknown };
-  return typeof userId === 'string' && typeof deviceId === 'number' && Number.isInteger(deviceId)
-    ? { userId, deviceId }
-    : null;
 }
 
 export async function createSubgraph(
@@ -120,12 +113,12 @@ export async function createSubgraph(
     limits,
   );
 
-  const revoked = await deps.bus.consumeDurable(
-    deviceRevokedPattern,
+  const revoked = await consumeEvent(
+    deps.bus,
+    deviceRevokedEvent,
     'messaging-device-revoked',
-    async ({ data }) => {
-      const device = parseDeviceRevoked(data);
-      if (device) await service.deviceRemoved(device.userId, device.deviceId);
+    async ({ userId, deviceId }) => {
+      await service.deviceRemoved(userId, deviceId);
     },
   );
   const sweep = () =>

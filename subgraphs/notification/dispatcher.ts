@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/logging/index.js';
+import { backoffMs } from '../../shared/retry/index.js';
 import { countPush } from '../../shared/telemetry/index.js';
 import type { PushOutcome, PushProvider } from './push-provider.js';
 import type { PushPlatform } from './store.js';
@@ -156,7 +157,7 @@ export class PushDispatcher {
 
   /** Backoff `initialMs * 2^(attempt - 1)` up to `maxMs`, ±20 % jitter; Retry-After if longer. */
   retryDelayMs(attempt: number, retryAfterMs?: number): number {
-    const backoff = Math.min(this.policy.maxMs, this.policy.initialMs * 2 ** (attempt - 1));
+    const backoff = backoffMs(this.policy, attempt);
     const jittered = Math.round(backoff * (0.8 + 0.4 * this.random()));
     const asked = Math.min(retryAfterMs ?? 0, this.policy.maxRetryAfterMs);
     return Math.max(jittered, asked);

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
-  connectionPattern,
-  deviceRevokedPattern,
-  parseConnectionEvent,
+  connectionEvent,
+  consumeEvent,
+  deviceRevokedEvent,
+  onEvent,
+  pushEvent,
   type BusSubscription,
 } from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
@@ -16,7 +18,6 @@ import {
 } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { timedStore } from '../../shared/telemetry/index.js';
-import { parseDeviceEvent } from './bus-events.js';
 import { ConnectionTracker } from './connections.js';
 import { PushDispatcher, type DispatcherHooks, type PushDispatcherOptions } from './dispatcher.js';
 import { createPushProviders } from './providers.js';
@@ -30,9 +31,6 @@ import { SqliteNotificationStore } from './store.sqlite.js';
 export const name = 'notification';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
 export { createResolvers, publicFields };
-
-/** Every device's push events: `guardyn.push.<userId>.<deviceId>`. */
-export const pushPattern = 'guardyn.push.*.*';
 
 /** Durable consumer names: replicas of the service share them, so each event is handled once. */
 const pushConsumer = 'notification-push';
@@ -92,25 +90,19 @@ export async function createSubgraph(
   try {
     // Sockets first, so that the first push events already see them.
     subscriptions.push(
-      deps.bus.subscribe(connectionPattern, ({ data }) => {
-        const event = parseConnectionEvent(data);
-        if (event) service.connectionChanged(event);
+      onEvent(deps.bus, connectionEvent, (event) => service.connectionChanged(event)),
+    );
+    subscriptions.push(
+      await consumeEvent(deps.bus, pushEvent, pushConsumer, async ({ userId, deviceId }) => {
+        await service.envelopePending(userId, deviceId);
       }),
     );
     subscriptions.push(
-      await deps.bus.consumeDurable(pushPattern, pushConsumer, async ({ data }) => {
-        const device = parseDeviceEvent(data);
-        if (device) await service.envelopePending(device.userId, device.deviceId);
-      }),
-    );
-    subscriptions.push(
-      await deps.bus.consumeDurable(
-        deviceRevokedPattern,
+      await consumeEvent(
+        deps.bus,
+        deviceRevokedEvent,
         deviceRevokedConsumer,
-        async ({ data }) => {
-          const device = parseDeviceEvent(data);
-          if (device) await service.deviceRemoved(device.userId, device.deviceId);
-        },
+        ({ userId, deviceId }) => service.deviceRemoved(userId, deviceId),
       ),
     );
     server = await startSubgraphServer({

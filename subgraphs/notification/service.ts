@@ -1,5 +1,6 @@
 import type { Principal } from '../../shared/auth/index.js';
 import type { ConnectionEvent } from '../../shared/bus/index.js';
+import { parseDeviceGlobalId } from '../../shared/ids/index.js';
 import type { ConnectionTracker } from './connections.js';
 import type { PushDispatcher, PushJob } from './dispatcher.js';
 import { parsePlatform, parsePushToken } from './push-token.js';
@@ -12,12 +13,6 @@ export interface NotificationServiceOptions {
 
 /** Why a push event did or did not wake its device (for tests and logs). */
 export type WakeDecision = 'dispatched' | 'connected' | 'no-token' | 'collapsed' | 'no-provider';
-
-/** `Device.id` in the supergraph: `<userId>:<deviceId>`. */
-export function parseDeviceGlobalId(id: string): { userId: string; deviceId: number } | null {
-  const match = /^([^:]+):(\d{1,3})$/.exec(id);
-  return match?.[1] && match[2] ? { userId: match[1], deviceId: Number(match[2]) } : null;
-}
 
 /**
  * Push tokens and wake-ups. A device gets a content-free push when a message waits for it, it

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
-  connectionPattern,
-  parseConnectionEvent,
-  presenceSubject,
-  typingSubject,
+  connectionEvent,
+  onEvent,
+  presenceEvent,
+  publishEvent,
+  typingEvent,
   type EventBus,
 } from '../../shared/bus/index.js';
 import type { GuardynConfig } from '../../shared/config/index.js';
@@ -50,9 +51,9 @@ function createStore(config: GuardynConfig, logger: Logger, livenessMs: number):
 
 function busEvents(bus: EventBus): PresenceEvents {
   return {
-    presenceChanged: (userId, status) => bus.publish(presenceSubject(userId), { userId, status }),
+    presenceChanged: (userId, status) => publishEvent(bus, presenceEvent, { userId, status }),
     typing: (conversationId, userId, typing) =>
-      bus.publish(typingSubject(conversationId), {
+      publishEvent(bus, typingEvent, {
         conversationId,
         userId,
         typing,
@@ -73,9 +74,7 @@ export async function createSubgraph(
 
   // Connection events arrive in order per device; one at a time keeps SQLite writes simple.
   let applying = Promise.resolve();
-  const connections = deps.bus.subscribe(connectionPattern, ({ data }) => {
-    const event = parseConnectionEvent(data);
-    if (!event) return;
+  const connections = onEvent(deps.bus, connectionEvent, (event) => {
     applying = applying
       .then(() => service.connectionChanged(event))
       .catch((error: unknown) => deps.logger.error({ err: error }, 'connection event failed'));

@@ -1,0 +1,1 @@
+export { backoffMs, fullJitter, type Backoff } from './backoff.js';
