@@ -1,4 +1,4 @@
-/** The event bus: one interface, two implementations (in-process, NATS). See DESIGN.md "Events (the bus)". */
+/** The event bus: one interface, two implementations (in-process, NATS). See docs/bus.md. */
 import type { BusErrorHandler, EventBus } from './event-bus.js';
 import { createInProcessBus } from './in-process.js';
 import { createNatsBus } from './nats.js';

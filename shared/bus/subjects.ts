@@ -1,5 +1,5 @@
 /**
- * Subjects of DESIGN.md "Events (the bus)" and the NATS subject grammar: tokens separated by
+ * Subjects of docs/bus.md and the NATS subject grammar: tokens separated by
  * `.`; in patterns `*` matches one token and `>` (last only) one or more.
  */
 
