@@ -8,7 +8,7 @@
 # Everything lives under .cassandra/ (git-ignored): the jars per version in .cassandra/<version>/lib
 # (downloaded once with Maven and reused), the config in .cassandra/conf, the data in
 # .cassandra/data, the logs in .cassandra/data/logs, the PID in .cassandra/cassandra.pid.
-# See /work/shared/CASSANDRA.md (in the project: DESIGN.md's "Real services") for the reasons
+# See docs/storage-cql.md ("A local Cassandra") for the reasons
 # behind the flags.
 #
 # Environment: CASSANDRA_VERSION (default 5.0.9), CASSANDRA_HEAP (max heap, default 1g),

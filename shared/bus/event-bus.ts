@@ -1,5 +1,5 @@
 /**
- * The event bus contract (DESIGN.md "Events (the bus)"). The store is the truth; the bus only
+ * The event bus contract (docs/bus.md). The store is the truth; the bus only
  * wakes people up, so every subscriber must tolerate a lost (core) or repeated (durable) event.
  */
 import type { Backoff } from '../retry/index.js';

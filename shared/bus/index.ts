@@ -1,6 +1,6 @@
 /**
  * The event bus: one interface, two implementations (in-process, NATS), and every event declared
- * once (events.ts) with typed publish and consume helpers. See DESIGN.md "Events (the bus)".
+ * once (events.ts) with typed publish and consume helpers. See docs/bus.md.
  */
 import type { BusErrorHandler, EventBus } from './event-bus.js';
 import { createInProcessBus } from './in-process.js';

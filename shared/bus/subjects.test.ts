@@ -18,7 +18,7 @@ import {
 } from './subjects.js';
 
 describe('subject builders', () => {
-  it('build the DESIGN.md subjects', () => {
+  it('build the docs/bus.md subjects', () => {
     expect(mailboxSubject('u1', 'd1')).toBe('guardyn.mailbox.u1.d1');
     expect(pushSubject('u1', 'd1')).toBe('guardyn.push.u1.d1');
     expect(typingSubject('c1')).toBe('guardyn.typing.c1');

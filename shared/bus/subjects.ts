@@ -1,6 +1,6 @@
 /**
- * Subjects of DESIGN.md "Events (the bus)" (their payloads: events.ts) and the NATS subject grammar: tokens separated by
- * `.`; in patterns `*` matches one token and `>` (last only) one or more.
+ * Subjects of docs/bus.md (their payloads and parsers: events.ts) and the NATS subject grammar:
+ * tokens separated by `.`; in patterns `*` matches one token and `>` (last only) one or more.
  */
 
 const root = 'guardyn';

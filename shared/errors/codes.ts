@@ -1,5 +1,5 @@
 /**
- * The one registry of error codes (API.md, "Errors"). Every refusal a client sees carries one of
+ * The one registry of error codes (docs/api.md). Every refusal a client sees carries one of
  * these as `extensions.code`. `safe` says whether the message may be shown to clients as is.
  */
 export const errorCodes = {

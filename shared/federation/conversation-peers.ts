@@ -8,7 +8,7 @@ import type { EntityClient } from './entity-client.js';
 export interface ConversationPeers {
   /**
    * The subset of `userIds` whose presence the caller may see (messaging's rule: the caller, and
-   * whoever has spoken to them; see README "Real time"), answered in one request.
+   * whoever has spoken to them; see docs/realtime.md), answered in one request.
    */
   visibleUsers(userIds: readonly string[], authorization: string | undefined): Promise<Set<string>>;
   /** Whether the caller is a member of the conversation. */

@@ -1,4 +1,4 @@
-/** The subject families of DESIGN.md "Events (the bus)": label values, never ids. */
+/** The subject families of docs/bus.md: label values, never ids. */
 export const subjectFamilies = [
   'mailbox',
   'push',

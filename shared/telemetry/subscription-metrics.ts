@@ -50,7 +50,7 @@ export function subscriptionMetrics(
 
 /**
  * The iterator, calling `ended` once when it finishes, fails or is returned. `return()` ends the
- * count at once, before delegating: it may wait behind a pending `next()` (DESIGN.md traps).
+ * count at once, before delegating: it may wait behind a pending `next()` (docs/design-notes.md).
  */
 export function untilEnded<T>(
   iterator: AsyncIterableIterator<T>,

@@ -1,4 +1,4 @@
-/** OpenTelemetry traces (README "Traces"): explicit spans, exported only when an endpoint is set. */
+/** OpenTelemetry traces (docs/operations.md): explicit spans, exported only when an endpoint is set. */
 export {
   startTracing,
   traceExportUrl,

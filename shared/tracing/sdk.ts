@@ -28,7 +28,7 @@ export function traceExportUrl(endpoint: string, protocol: OtlpProtocol): string
 /**
  * Starts `@opentelemetry/sdk-node` with an OTLP trace exporter, the AsyncLocalStorage context
  * manager and W3C trace context propagation. No auto-instrumentation: our spans are explicit
- * (see README "Traces"). Metrics stay on Prometheus and logs on stdout, so the SDK's own metric
+ * (see docs/operations.md). Metrics stay on Prometheus and logs on stdout, so the SDK's own metric
  * and log exporters, which it would otherwise enable by default, are turned off. The SDK and the
  * exporter are imported here, on demand: a process without an endpoint never loads them.
  */

@@ -31,7 +31,7 @@ export const name = 'auth';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
 export { createResolvers, publicFields };
 
-/** Access tokens live 15 minutes; a revoked session's tokens are refused at once (see README). */
+/** Access tokens live 15 minutes; a revoked session's tokens are refused at once (see docs/accounts.md). */
 export const accessTokenLifetimeSeconds = 15 * 60;
 
 /** Loads (or on first start creates) the token signing keys; only the auth service holds them. */

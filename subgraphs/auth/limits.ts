@@ -5,7 +5,7 @@ import type {
   RateLimitReservation,
 } from '../../shared/rate-limit/index.js';
 
-/** The auth service's rate-limit rules (see README "Accounts and keys"). */
+/** The auth service's rate-limit rules (see docs/accounts.md). */
 export interface AuthLimitRules {
   /** Failed logins allowed per username. @default 5 per 15 minutes */
   readonly failedLoginsPerUsername: RateLimit;

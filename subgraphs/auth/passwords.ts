@@ -3,7 +3,7 @@ import argon2 from 'argon2';
 
 /**
  * argon2id with OWASP's recommended minimum (Password Storage Cheat Sheet): 19 MiB of memory,
- * 2 iterations, 1 lane. The measured cost on the reference machine is in the README.
+ * 2 iterations, 1 lane. The measured cost on the reference machine is in docs/accounts.md.
  */
 export const passwordHashOptions = {
   type: argon2.argon2id,

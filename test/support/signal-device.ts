@@ -1,7 +1,7 @@
 /**
  * A real Signal device for tests: libsignal key material shaped like the GraphQL inputs of
- * API.md, private records kept in in-memory stores, and the session calls an end-to-end test
- * needs (build a session from a claimed `PreKeyBundle`, encrypt, decrypt).
+ * schema/api.graphql, private records kept in in-memory stores, and the session calls an
+ * end-to-end test needs (build a session from a claimed `PreKeyBundle`, encrypt, decrypt).
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import {
@@ -26,18 +26,18 @@ import {
 import { createSignalProtocolStores } from './signal-stores.js';
 import type { SignalProtocolStores } from './signal-stores.js';
 
-/** `PreKeyInput` of API.md: base64 fields. */
+/** `PreKeyInput` of schema/api.graphql: base64 fields. */
 export interface PreKeyInput {
   keyId: number;
   publicKey: string;
 }
 
-/** `SignedPreKeyInput` of API.md, used for EC signed prekeys and Kyber prekeys alike. */
+/** `SignedPreKeyInput` of schema/api.graphql, for EC signed prekeys and Kyber prekeys alike. */
 export interface SignedPreKeyInput extends PreKeyInput {
   signature: string;
 }
 
-/** `DeviceKeysInput` of API.md. */
+/** `DeviceKeysInput` of schema/api.graphql. */
 export interface DeviceKeysInput {
   name?: string | null;
   registrationId: number;
@@ -48,7 +48,7 @@ export interface DeviceKeysInput {
   kyberPreKeys?: SignedPreKeyInput[] | null;
 }
 
-/** `PreKeyBundle` of API.md, as `claimPreKeyBundles` returns it. */
+/** `PreKeyBundle` of schema/api.graphql, as `claimPreKeyBundles` returns it. */
 export interface PreKeyBundleResponse {
   userId: string;
   deviceId: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { validateKeyPackage } from '../../subgraphs/auth/keys/mls-key-package.js';
-import { createKeyPackage, createMlsClient } from './mls-client.js';
+import { createKeyPackage, createMlsClient } from '../support/mls-client.js';
 import {
   addMembers,
   createMlsGroup,
@@ -11,7 +11,7 @@ import {
   memberIdentities,
   processCommit,
   removeMember,
-} from './mls-group.js';
+} from '../support/mls-group.js';
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 

@@ -8,7 +8,7 @@ import {
   fromBase64,
   toDeviceKeysInput,
   toPreKeyBundleResponse,
-} from './signal-device.js';
+} from '../support/signal-device.js';
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
