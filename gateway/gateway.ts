@@ -45,7 +45,7 @@ import {
 import { operationLimitsPlugin } from './operation-limits-plugin.js';
 import { localIntrospectionPlugin } from './introspection-plugin.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
-import { gatewayOperationRunner } from './subscriptions/operation-runner.js';
+import { gatewayOperationRunner } from './execution/operation-runner.js';
 import { uploadBridge } from './uploads/upload-bridge.js';
 import {
   startSubscriptionServer,

@@ -5,7 +5,7 @@ import {
   nameOperationSpan,
   recordOperationErrors,
 } from '../../shared/tracing/index.js';
-import type { InProcessRunner } from '../subscriptions/operation-runner.js';
+import type { InProcessRunner } from '../execution/operation-runner.js';
 import { prepareOperation, type PrepareDeps } from './prepare-operation.js';
 import type { GatewayContext } from '../context.js';
 

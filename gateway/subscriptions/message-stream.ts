@@ -2,7 +2,8 @@ import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
 import { mailboxSubject } from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
 import { PerSelection } from './per-selection.js';
-import { bridgeVariable, delegatedQuery, rootField, type SubscriptionField } from './operation.js';
+import { bridgeVariable, delegatedQuery, rootField } from '../execution/delegated-query.js';
+import type { SubscriptionField } from './subscription-field.js';
 import {
   errorResult,
   toStreamResult,

@@ -3,8 +3,9 @@ import { presenceSubject } from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
 import { PerSelection } from './per-selection.js';
 import { InOrder } from './in-order.js';
-import { bridgeVariable, delegatedQuery, rootField, type SubscriptionField } from './operation.js';
-import type { OperationResult } from './operation-runner.js';
+import { bridgeVariable, delegatedQuery, rootField } from '../execution/delegated-query.js';
+import type { SubscriptionField } from './subscription-field.js';
+import type { OperationResult } from '../execution/operation-runner.js';
 import {
   errorResult,
   toStreamResult,

@@ -10,9 +10,9 @@ import { untilEnded, type SubscriptionMetrics } from '../../shared/telemetry/ind
 import { CloseCode } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
-import { readSubscriptionField } from './operation.js';
+import { readSubscriptionField } from './subscription-field.js';
 import { SubscriptionDocuments } from './subscription-documents.js';
-import type { OperationRunner } from './operation-runner.js';
+import type { OperationRunner } from '../execution/operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import { presenceStream } from './presence-stream.js';
 import { errorResult, type StreamDependencies, type StreamResult } from './stream-deps.js';

@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import type { OperationResult, OperationRunner } from './operation-runner.js';
+import type { OperationResult, OperationRunner } from '../execution/operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import type { Repeater } from './timer-wheel.js';
 import type { TopicHub } from './topic-hub.js';

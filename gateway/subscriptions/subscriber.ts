@@ -1,5 +1,5 @@
 import type { Principal } from '../../shared/auth/index.js';
-import type { Credentials } from './operation-runner.js';
+import type { Credentials } from '../execution/operation-runner.js';
 
 /** The authenticated socket a subscription belongs to. */
 export interface Subscriber {

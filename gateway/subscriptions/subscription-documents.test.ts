@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { PerSelection } from './per-selection.js';
-import { readSubscriptionField } from './operation.js';
+import { readSubscriptionField } from './subscription-field.js';
 import { SubscriptionDocuments, type ReadDocument } from './subscription-documents.js';
 
 const sdl = `

@@ -1,10 +1,4 @@
-import {
-  GraphQLObjectType,
-  Kind,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { GraphQLObjectType, type FieldNode, type SelectionSetNode } from 'graphql';
 import {
   membershipEvent,
   membershipSubject,
@@ -14,16 +8,11 @@ import {
 } from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
 import { InOrder } from './in-order.js';
-import {
-  delegatedQuery,
-  isViewerIndependent,
-  rootField,
-  bridgeVariable,
-  type SubscriptionField,
-} from './operation.js';
-import type { OperationResult } from './operation-runner.js';
+import { bridgeVariable, delegatedQuery, rootField } from '../execution/delegated-query.js';
+import type { OperationResult } from '../execution/operation-runner.js';
 import { PerSelection } from './per-selection.js';
 import { RightsCheck } from './rights-check.js';
+import { sharedRun } from './shared-run.js';
 import {
   errorResult,
   toStreamResult,
@@ -31,22 +20,9 @@ import {
   type StreamResult,
 } from './stream-deps.js';
 import type { Subscriber } from './subscriber.js';
+import { selectedFields, type SubscriptionField } from './subscription-field.js';
 import type { HubEvent } from './topic-hub.js';
-
-/** The fields selected on TypingEvent, fragments flattened (all of them are on TypingEvent). */
-function typingFields(
-  selectionSet: SelectionSetNode,
-  fragments: readonly FragmentDefinitionNode[],
-): FieldNode[] {
-  return selectionSet.selections.flatMap((selection): FieldNode[] => {
-    if (selection.kind === Kind.FIELD) return [selection];
-    const inner =
-      selection.kind === Kind.INLINE_FRAGMENT
-        ? selection.selectionSet
-        : fragments.find((fragment) => fragment.name.value === selection.name.value)?.selectionSet;
-    return inner ? typingFields(inner, fragments) : [];
-  });
-}
+import { isViewerIndependent } from './viewer-independence.js';
 
 /**
  * `typing(conversationId)`, for members only, for as long as they are members: membership is
@@ -131,19 +107,18 @@ export async function typingStream(
 
   function resolve(event: HubEvent, typing: TypingBusEvent): Promise<StreamResult> {
     if (!shareKey) return resolveOwn(typing);
-    // One execution and one payload per event for every subscriber that may share them. A
-    // shared execution that failed (e.g. its subscriber's session was just revoked) is not
-    // handed on: each subscriber then runs its own.
-    let shared = event.shared.get(shareKey) as Promise<StreamResult | null> | undefined;
-    if (!shared) {
-      shared = Promise.resolve(execute(typing)).then((result) =>
-        result && (result.errors || !result.data)
-          ? null
-          : typingPayload(plan, field.responseKey, typing, result?.data ?? {}),
-      );
-      event.shared.set(shareKey, shared);
-    }
-    return shared.then((result) => result ?? resolveOwn(typing));
+    // One execution and one payload per event for every subscriber that may share them.
+    return sharedRun(
+      event,
+      shareKey,
+      () =>
+        Promise.resolve(execute(typing)).then((result) =>
+          result && (result.errors || !result.data)
+            ? null
+            : typingPayload(plan, field.responseKey, typing, result?.data ?? {}),
+        ),
+      () => resolveOwn(typing),
+    );
   }
 
   async function resolveOwn(typing: TypingBusEvent): Promise<StreamResult> {
@@ -155,7 +130,7 @@ export async function typingStream(
 }
 
 interface TypingPlan {
-  /** The fields selected on TypingEvent, fragments flattened. */
+  /** The fields selected on TypingEvent, fragments flattened (all of them are on TypingEvent). */
   readonly fields: readonly FieldNode[];
   /** `user(id:)` for each `user { ... }` selected, or null if none is. */
   readonly query: string | null;
@@ -169,7 +144,7 @@ const typingPlans = new PerSelection<TypingPlan>();
 let planCount = 0;
 
 function typingPlan(deps: StreamDependencies, field: SubscriptionField): TypingPlan {
-  const fields = typingFields(field.selectionSet, field.fragments);
+  const fields = selectedFields(field.selectionSet, field.fragments);
   const userFields = fields.filter((node) => node.name.value === 'user' && node.selectionSet);
   // Each `user { ... }` (with its alias) becomes a root `user(id:)` under the same response key.
   const userRoots = userFields.map((node) =>

@@ -16,8 +16,8 @@ import {
 } from '../../shared/errors/index.js';
 import { classifyHttpError } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import { delegatedQuery, rootField } from '../subscriptions/operation.js';
-import type { OperationRunner } from '../subscriptions/operation-runner.js';
+import { bridgeVariable, delegatedQuery, rootField } from '../execution/delegated-query.js';
+import type { OperationRunner } from '../execution/operation-runner.js';
 import { encodeFirstPart, multipartBoundary, readFirstPart } from './first-part.js';
 import { readUploadOperation, type UploadOperation } from './upload-operation.js';
 
@@ -189,7 +189,7 @@ async function resolveSelections(
     });
     const result = await options.run(
       query,
-      { ...upload.variables, guardyn_id: created.id },
+      { ...upload.variables, [bridgeVariable('id')]: created.id },
       { authorization: headers.authorization ?? '' },
     );
     data[field.responseKey] = result.data?.['guardynRoot'] ?? null;

@@ -1,9 +1,9 @@
 import type { ApolloServer } from '@apollo/server';
-import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { withOperationSpan } from '../../shared/tracing/index.js';
 import type { GatewayContext } from '../context.js';
 
-/** The subscriber's credentials, forwarded to the subgraphs as for an HTTP request. */
+/** The caller's credentials (a subscriber's, an uploader's), forwarded as for an HTTP request. */
 export interface Credentials {
   readonly authorization: string;
   readonly clientAddress?: string;
@@ -14,7 +14,11 @@ export interface OperationResult {
   readonly errors?: readonly GraphQLFormattedError[];
 }
 
-/** Runs a query through the gateway in process: query planning, subgraph calls, error formatting. */
+/**
+ * Runs a query through the gateway in process: query planning, subgraph calls, error formatting.
+ * The subscription bridge resolves each event's payload with it, the upload bridge each new
+ * media's selection.
+ */
 export type OperationRunner = (
   query: string,
   variables: Record<string, unknown>,
@@ -54,6 +58,3 @@ export function gatewayOperationRunner(
       return result ?? throughApollo(query, variables, credentials);
     });
 }
-
-/** A result as graphql-ws sends it (errors already formatted by the gateway). */
-export type BridgeResult = ExecutionResult<Record<string, unknown>> | OperationResult;
