@@ -47,11 +47,8 @@ import { localIntrospectionPlugin } from './introspection-plugin.js';
 import { checkSubgraphs, type SubgraphEndpoint } from './subgraph-health.js';
 import { gatewayOperationRunner } from './execution/operation-runner.js';
 import { uploadBridge } from './uploads/upload-bridge.js';
-import {
-  startSubscriptionServer,
-  type SubscriptionLimits,
-  type SubscriptionServer,
-} from './subscriptions/server.js';
+import type { SubscriptionLimits } from './subscriptions/limits.js';
+import { startSubscriptionServer, type SubscriptionServer } from './subscriptions/server.js';
 
 export interface GatewayOptions {
   readonly host: string;

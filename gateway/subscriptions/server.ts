@@ -1,3 +1,38 @@
+/**
+ * The subscription server: graphql-ws on `/graphql`. How a bus event reaches a socket, file by
+ * file (all in gateway/subscriptions unless named):
+ *
+ * At subscribe time
+ *   ws-transport.ts       graphql-ws's `makeServer` over `ws`, one timer wheel for every ping
+ *   server.ts (here)      authenticates `connection_init` (connections.ts registers the socket),
+ *                         reads the document once per query text (subscription-documents.ts),
+ *                         finds the root field (subscription-field.ts) and starts its stream
+ *   *-stream.ts           one per field: checks rights, listens on topic-hub.ts, returns an
+ *                         event-queue.ts that graphql-ws reads
+ *
+ * A typing event (presence subgraph publishes `guardyn.typing.<conversationId>`)
+ *   topic-hub.ts          one bus subscription per subject, however many sockets follow it
+ *   typing-stream.ts      parses the event; in-order.ts keeps arrival order while events
+ *                         resolve concurrently; rights-check.ts holds delivery until membership
+ *                         is confirmed (re-checked on membership events and by timer-wheel.ts)
+ *   shared-run.ts         one execution per event when viewer-independence.ts allows it
+ *                         (decided once per selection: per-selection.ts), else one per socket
+ *   ../execution/         operation-runner.ts resolves `user { ... }` through the gateway (the
+ *                         lean path of ../http, else Apollo) with the subscriber's credentials;
+ *                         delegated-query.ts wrote that query from the client's selection
+ *   event-queue.ts        buffers the payload (bounded: a slow reader is closed)
+ *   ws-transport.ts       graphql-ws sends it as a `next` frame; `onNext` below closes a socket
+ *                         whose unsent data is over the limit
+ *
+ * A message (messaging subgraph stores envelopes, publishes `guardyn.mailbox.<userId>.<deviceId>`)
+ *   topic-hub.ts          as above; the hint says only "read again"
+ *   message-stream.ts     reads the mailbox after its cursor with `inbox(first, after)` through
+ *                         ../execution/operation-runner.ts (also on a slow poll from
+ *                         timer-wheel.ts), drops envelopes already delivered
+ *   event-queue.ts → ws-transport.ts, as above
+ *
+ * presenceChanged (presence-stream.ts) follows the typing path, one execution per subscriber.
+ */
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
@@ -8,6 +43,7 @@ import type { EventBus } from '../../shared/bus/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { untilEnded, type SubscriptionMetrics } from '../../shared/telemetry/index.js';
 import { CloseCode } from './close-codes.js';
+import { defaultSubscriptionLimits, type SubscriptionLimits } from './limits.js';
 import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
 import { readSubscriptionField } from './subscription-field.js';
@@ -21,51 +57,6 @@ import { TimerWheel } from './timer-wheel.js';
 import { TopicHub } from './topic-hub.js';
 import { typingStream } from './typing-stream.js';
 import { serveGraphqlWs } from './ws-transport.js';
-
-export interface SubscriptionLimits {
-  /** Most subscriptions one socket may hold at once. @default 20 */
-  readonly maxSubscriptionsPerConnection: number;
-  /** Most sockets one device may hold on this gateway. @default 5 */
-  readonly maxConnectionsPerDevice: number;
-  /** A socket whose unsent data passes this is closed as a slow consumer. @default 1 MiB */
-  readonly maxBufferedBytes: number;
-  /** Most results queued for one subscription. @default 1000 */
-  readonly maxQueuedResults: number;
-  /** Ping interval (graphql-ws keep-alive). @default 12 s */
-  readonly keepAliveMs: number;
-  /** Presence heartbeat interval. @default 30 s */
-  readonly heartbeatMs: number;
-  /** Mailbox re-read interval without a hint. @default 30 s */
-  readonly mailboxPollMs: number;
-  /**
-   * How often rights granted at subscribe time are re-checked: typing's membership (also
-   * re-checked on membership events), and which users presenceChanged follows. @default 60 s
-   */
-  readonly rightsRecheckMs: number;
-  /**
-   * Largest frame a socket may send (the largest legitimate message); bigger frames close the
-   * socket with 1009 before they are parsed. @default 64 KiB
-   */
-  readonly maxFrameBytes: number;
-  /**
-   * A socket that sends no `connection_init` within this is closed with 4408 (graphql-ws's own
-   * default, kept). @default 3 s
-   */
-  readonly connectionInitWaitMs: number;
-}
-
-export const defaultSubscriptionLimits: SubscriptionLimits = {
-  maxSubscriptionsPerConnection: 20,
-  maxConnectionsPerDevice: 5,
-  maxBufferedBytes: 1024 * 1024,
-  maxQueuedResults: 1000,
-  keepAliveMs: 12_000,
-  heartbeatMs: 30_000,
-  mailboxPollMs: 30_000,
-  rightsRecheckMs: 60_000,
-  maxFrameBytes: 64 * 1024,
-  connectionInitWaitMs: 3_000,
-};
 
 export interface SubscriptionServerOptions {
   readonly httpServer: Server;
