@@ -46,7 +46,7 @@ import { CloseCode } from './close-codes.js';
 import { defaultSubscriptionLimits, type SubscriptionLimits } from './limits.js';
 import { ConnectionRegistry } from './connections.js';
 import { messageStream } from './message-stream.js';
-import { readSubscriptionField } from './subscription-field.js';
+import { readSubscriptionField, type SubscriptionField } from './subscription-field.js';
 import { SubscriptionDocuments } from './subscription-documents.js';
 import type { OperationRunner } from '../execution/operation-runner.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
@@ -111,7 +111,7 @@ type Streams = Record<
   (
     deps: StreamDependencies,
     subscriber: Subscriber,
-    field: ReturnType<typeof readSubscriptionField>,
+    field: SubscriptionField,
   ) =>
     | Promise<AsyncIterableIterator<StreamResult> | StreamResult>
     | AsyncIterableIterator<StreamResult>
