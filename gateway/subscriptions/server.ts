@@ -24,14 +24,15 @@
  *   ws-transport.ts       graphql-ws sends it as a `next` frame; `onNext` below closes a socket
  *                         whose unsent data is over the limit
  *
- * A message (messaging subgraph stores envelopes, publishes `guardyn.mailbox.<userId>.<deviceId>`)
+ * A message (messaging stores its envelopes, publishes `guardyn.mailbox.<userId>.<deviceId>`)
  *   topic-hub.ts          as above; the hint says only "read again"
  *   message-stream.ts     reads the mailbox after its cursor with `inbox(first, after)` through
  *                         ../execution/operation-runner.ts (also on a slow poll from
  *                         timer-wheel.ts), drops envelopes already delivered
  *   event-queue.ts → ws-transport.ts, as above
  *
- * presenceChanged (presence-stream.ts) follows the typing path, one execution per subscriber.
+ * presenceChanged (presence-stream.ts) takes the typing path without sharing: each subscriber's
+ * own execution says, by a hidden `presence` field, whether they may see the change.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
