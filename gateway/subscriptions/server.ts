@@ -12,9 +12,10 @@
  *
  * A typing event (presence subgraph publishes `guardyn.typing.<conversationId>`)
  *   topic-hub.ts          one bus subscription per subject, however many sockets follow it
- *   typing-stream.ts      parses the event; in-order.ts keeps arrival order while events
- *                         resolve concurrently; rights-check.ts holds delivery until membership
- *                         is confirmed (re-checked on membership events and by timer-wheel.ts)
+ *   typing-stream.ts      parses it (shared/bus/events.ts declares every event); in-order.ts
+ *                         keeps arrival order while events resolve concurrently; rights-check.ts
+ *                         holds delivery until membership is confirmed (re-checked on membership
+ *                         events and by timer-wheel.ts)
  *   shared-run.ts         one execution per event when viewer-independence.ts allows it
  *                         (decided once per selection: per-selection.ts), else one per socket
  *   ../execution/         operation-runner.ts resolves `user { ... }` through the gateway (the
