@@ -8,6 +8,7 @@ import {
 } from 'jose';
 import { UnauthenticatedError } from '../errors/index.js';
 import type { Principal } from './principal.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export const tokenIssuer = 'guardyn';
 export const tokenAudience = 'guardyn';
@@ -44,8 +45,17 @@ export function createTokenVerifier(options: {
       ? createRemoteJWKSet(options.keys, { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 })
       : createLocalJWKSet(options.keys);
 
+  const verified = new VerifiedTokens();
+  const checkRevocation = async (principal: Principal) => {
+    if (await options.revocations?.isRevoked(principal.sessionId)) {
+      throw new UnauthenticatedError('Session revoked');
+    }
+    return principal;
+  };
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known) return checkRevocation(known);
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keySource, {
@@ -60,10 +70,8 @@ export function createTokenVerifier(options: {
         });
       }
       const principal = toPrincipal(payload);
-      if (await options.revocations?.isRevoked(principal.sessionId)) {
-        throw new UnauthenticatedError('Session revoked');
-      }
-      return principal;
+      verified.remember(token, principal);
+      return checkRevocation(principal);
     },
   };
 }
