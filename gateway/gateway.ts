@@ -1,28 +1,27 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { IncomingMessage, RequestListener } from 'node:http';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
 import { EntityClient, messagingConversationPeers } from '../shared/federation/index.js';
-import { formatClientError } from '../shared/errors/index.js';
-import { introspectionRules, noSubscriptionsOverHttp } from '../shared/graphql/index.js';
 import {
   buildHealthReport,
   servingCheck,
   clientAddressResolver,
   closeServer,
   graphqlErrorHandler,
-  listen,
   variablesNestingPlugin,
   type JsonPostResponse,
   type RunningServer,
   answerWithApollo,
+  apolloServerBasics,
+  clientErrorFormatter,
   DocumentCache,
+  listenThenSwap,
   leanGraphqlHandler,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -136,32 +135,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  // Express answers until the lean path exists (Apollo Server needs the server to drain it).
-  let handleRequest: RequestListener = app;
-  const validationRules = [
-    noSubscriptionsOverHttp,
-    ...introspectionRules(options.introspection ?? true),
-  ];
-  const listening = await listen(
-    (request, response) => handleRequest(request, response),
-    options.host,
-    options.port,
-  );
-  const formatGatewayError = (formatted: GraphQLFormattedError, error: unknown) =>
-    formatClientError(formatted, error, (hidden) =>
-      logger.error({ err: hidden }, 'request failed'),
-    );
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    includeStacktraceInErrorResponses: false,
-    // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
-    stopOnTerminationSignals: false,
-    // Ours refuse introspection with a message naming our setting: see introspectionRules.
-    introspection: true,
-    validationRules,
+  const listening = await listenThenSwap(app, options.host, options.port);
+  const formatGatewayError = clientErrorFormatter(logger);
+  const basics = apolloServerBasics({
+    introspection: options.introspection ?? true,
     logger,
+    server: listening.server,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
       // Apollo's own landing pages load from a CDN; ours is gateway/explorer.
       ApolloServerPluginLandingPageDisabled(),
       metrics.graphqlPlugin,
@@ -170,8 +150,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       variablesNestingPlugin(),
       graphqlSpanPlugin(),
     ],
-    formatError: formatGatewayError,
   });
+  const apollo = new ApolloServer<GatewayContext>({ gateway, ...basics });
   await apollo.start();
   const currentSchema = () => {
     if (!apiSchema) throw new Error('the supergraph is not loaded yet');
@@ -180,7 +160,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Ordinary operations skip Apollo Server's pipeline (gateway/http); it answers the rest.
   const lean = {
     schema: () => apiSchema,
-    documents: new DocumentCache(validationRules),
+    documents: new DocumentCache(basics.validationRules),
     limits: operationLimits,
     execute: operationExecutor(gateway, currentSchema, logger, formatGatewayError),
     metrics,
@@ -191,7 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // The peer, or what a trusted proxy saw; never a client-supplied X-Forwarded-For.
     clientAddress: clientAddress(request),
   });
-  handleRequest = leanGraphqlHandler({
+  const leanHandler = leanGraphqlHandler({
     service: 'gateway',
     prepare: (plain) => prepareOperation(lean, plain),
     context: contextOf,
@@ -204,6 +184,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxBodyBytes: gatewayBodyLimitBytes,
     logger,
   });
+  listening.answerWith(leanHandler);
 
   const mediaUrl = urls.get('media');
   app.use(

@@ -1,26 +1,20 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
-import { execute, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import type { IncomingMessage, RequestListener } from 'node:http';
+import { execute, type GraphQLSchema } from 'graphql';
+import type { IncomingMessage } from 'node:http';
 import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
-import { formatClientError } from '../errors/index.js';
-import {
-  introspectionRules,
-  noSubscriptionsOverHttp,
-  requireAuthentication,
-  type PublicField,
-} from '../graphql/index.js';
+import { requireAuthentication, type PublicField } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
 import { graphqlSpanPlugin, traceGraphqlRequests } from '../tracing/index.js';
 import { clientAddressResolver } from './client-address.js';
 import { graphqlErrorHandler } from './error-handler.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
-import { closeServer, listen } from './listen.js';
+import { closeServer } from './listen.js';
 import { answerWithApollo } from './lean/apollo-answer.js';
+import { apolloServerBasics, listenThenSwap } from './lean/apollo-basics.js';
 import { DocumentCache } from './lean/document-cache.js';
 import { leanGraphqlHandler } from './lean/lean-handler.js';
 import { answerOf, answerOfThrown } from './lean/operation-answer.js';
@@ -93,39 +87,22 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   });
   options.routes?.(app);
 
-  // The HTTP server must exist before Apollo starts, for the drain plugin; Express answers
-  // until the lean path exists.
-  let handleRequest: RequestListener = app;
-  const listening = await listen(
-    (request, response) => handleRequest(request, response),
-    options.host,
-    options.port,
-  );
+  const listening = await listenThenSwap(app, options.host, options.port);
   const schema = requireAuthentication(options.schema, options.publicFields);
-  const validationRules = [noSubscriptionsOverHttp, ...introspectionRules(options.introspection)];
-  const formatError = (formatted: GraphQLFormattedError, error: unknown) =>
-    formatClientError(formatted, error, (hidden) =>
-      logger.error({ err: hidden }, 'request failed'),
-    );
-  const apollo = new ApolloServer<RequestContext>({
-    schema,
-    includeStacktraceInErrorResponses: false,
-    // Shutdown is ours (main.ts): Apollo must not race it with its own signal handlers.
-    stopOnTerminationSignals: false,
-    // Ours refuse introspection with a message naming our setting: see introspectionRules.
-    introspection: true,
-    validationRules,
+  const basics = apolloServerBasics({
+    introspection: options.introspection,
     logger,
+    server: listening.server,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: listening.server }),
       // Federated tracing is for Apollo's hosted reporting, which we do not use.
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin,
       variablesNestingPlugin(),
       graphqlSpanPlugin(),
     ],
-    formatError,
   });
+  const { formatError } = basics;
+  const apollo = new ApolloServer<RequestContext>({ schema, ...basics });
   await apollo.start();
 
   const bodyLimitBytes = options.bodyLimitBytes ?? 16 * 1024 * 1024;
@@ -143,8 +120,8 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   );
   app.use(graphqlErrorHandler(logger));
   // Ordinary operations (the gateway's calls) skip Express and Apollo Server's pipeline.
-  const documents = new DocumentCache(validationRules);
-  handleRequest = leanGraphqlHandler<RequestContext>({
+  const documents = new DocumentCache(basics.validationRules);
+  const lean = leanGraphqlHandler<RequestContext>({
     service: name,
     continueTraceOnly: true,
     prepare: ({ query, operationName, variables }) => {
@@ -176,6 +153,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     maxBodyBytes: bodyLimitBytes,
     logger,
   });
+  listening.answerWith(lean);
 
   serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, `${name} subgraph listening`);

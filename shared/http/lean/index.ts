@@ -4,6 +4,7 @@
  * before execution, its error formatting and statuses; Apollo Server answers everything else.
  */
 export { answerWithApollo } from './apollo-answer.js';
+export { apolloServerBasics, clientErrorFormatter, listenThenSwap } from './apollo-basics.js';
 export { DocumentCache, operationOf, type ValidDocument } from './document-cache.js';
 export { answerType, graphqlResponseType, jsonType, leanEligible } from './eligible-request.js';
 export { leanGraphqlHandler, type LeanHandlerOptions, type PlainRequest } from './lean-handler.js';
