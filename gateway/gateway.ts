@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../shared/auth/index.js';
 import type { EventBus } from '../shared/bus/index.js';
@@ -22,6 +22,7 @@ import {
   clientErrorFormatter,
   DocumentCache,
   listenThenSwap,
+  peerAddressResolver,
   leanGraphqlHandler,
 } from '../shared/http/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -166,10 +167,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics,
   };
   const run = gatewayOperationRunner(apollo, leanOperationRunner(lean));
-  const contextOf = (request: IncomingMessage): GatewayContext => ({
-    authorization: request.headers.authorization,
+  const peerAddress = peerAddressResolver(options.trustedProxies);
+  const contextOf = (headers: IncomingHttpHeaders, peer: string | undefined): GatewayContext => ({
+    authorization: headers.authorization,
     // The peer, or what a trusted proxy saw; never a client-supplied X-Forwarded-For.
-    clientAddress: clientAddress(request),
+    clientAddress: peerAddress(peer, headers),
   });
   const leanHandler = leanGraphqlHandler({
     service: 'gateway',
@@ -177,14 +179,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     context: contextOf,
     execute: lean.execute,
     answerWithApollo: (request, response, body) =>
-      answerWithApollo(apollo, request, response, body, async () => contextOf(request)),
+      answerWithApollo(apollo, request, response, body, async () =>
+        contextOf(request.headers, request.socket.remoteAddress),
+      ),
     express: app,
     metrics,
     corsOrigins,
     maxBodyBytes: gatewayBodyLimitBytes,
     logger,
   });
-  listening.answerWith(leanHandler);
+  listening.answerWith(leanHandler.http);
 
   const mediaUrl = urls.get('media');
   app.use(
@@ -204,7 +208,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       : []),
     express.json({ limit: gatewayBodyLimitBytes }),
     traceGraphqlRequests('gateway'),
-    expressMiddleware(apollo, { context: async ({ req }) => contextOf(req) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => contextOf(req.headers, req.socket.remoteAddress),
+    }),
   );
   app.use(graphqlErrorHandler(logger));
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { normalizeAddress, TrustedProxies } from './trusted-proxies.js';
 
 /** Entries of one or more X-Forwarded-For headers, left (first hop) to right (last hop). */
@@ -46,7 +46,14 @@ export function resolveClientAddress(
 export function clientAddressResolver(
   trustedProxies: readonly string[],
 ): (request: IncomingMessage) => string {
+  const fromPeer = peerAddressResolver(trustedProxies);
+  return (request) => fromPeer(request.socket.remoteAddress, request.headers);
+}
+
+/** `resolveClientAddress` from a peer address and request headers, under one trust setting. */
+export function peerAddressResolver(
+  trustedProxies: readonly string[],
+): (peer: string | undefined, headers: IncomingHttpHeaders) => string {
   const trusted = new TrustedProxies(trustedProxies);
-  return (request) =>
-    resolveClientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trusted);
+  return (peer, headers) => resolveClientAddress(peer, headers['x-forwarded-for'], trusted);
 }

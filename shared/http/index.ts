@@ -7,7 +7,11 @@ export {
 export { listen, closeServer, type ListeningServer } from './listen.js';
 export { buildHealthReport, servingCheck, type HealthCheck, type HealthReport } from './health.js';
 export { subgraphServerBasics, type SubgraphDependencies } from './dependencies.js';
-export { clientAddressResolver, resolveClientAddress } from './client-address.js';
+export {
+  clientAddressResolver,
+  peerAddressResolver,
+  resolveClientAddress,
+} from './client-address.js';
 export { TrustedProxies, loopbackRanges, normalizeAddress, parseCidr } from './trusted-proxies.js';
 export { classifyHttpError, graphqlErrorHandler } from './error-handler.js';
 export {

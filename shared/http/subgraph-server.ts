@@ -3,19 +3,20 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { execute, type GraphQLSchema } from 'graphql';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { callerFromAuthorization, type Caller, type TokenVerifier } from '../auth/index.js';
 import { requireAuthentication, type PublicField } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { createServiceMetrics } from '../telemetry/index.js';
 import { graphqlSpanPlugin, traceGraphqlRequests } from '../tracing/index.js';
-import { clientAddressResolver } from './client-address.js';
+import { peerAddressResolver } from './client-address.js';
 import { graphqlErrorHandler } from './error-handler.js';
 import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
 import { closeServer } from './listen.js';
 import { answerWithApollo } from './lean/apollo-answer.js';
 import { apolloServerBasics, listenThenSwap } from './lean/apollo-basics.js';
 import { DocumentCache } from './lean/document-cache.js';
+import { serveInProcess } from './lean/in-process.js';
 import { leanGraphqlHandler } from './lean/lean-handler.js';
 import { answerOf, answerOfThrown } from './lean/operation-answer.js';
 import { prepareDocument } from './lean/prepare.js';
@@ -71,7 +72,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   const app = express();
   app.disable('x-powered-by');
   app.use(metrics.httpMiddleware);
-  const clientAddressOf = clientAddressResolver(options.trustedProxies);
+  const clientAddressOf = peerAddressResolver(options.trustedProxies);
 
   let serving = false;
   app.get('/health', async (_request, response) => {
@@ -106,17 +107,22 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   await apollo.start();
 
   const bodyLimitBytes = options.bodyLimitBytes ?? 16 * 1024 * 1024;
-  const contextOf = async (request: IncomingMessage): Promise<RequestContext> => ({
-    caller: await callerFromAuthorization(options.verifier, request.headers.authorization),
-    authorization: request.headers.authorization,
-    clientAddress: clientAddressOf(request),
+  const contextOf = async (
+    headers: IncomingHttpHeaders,
+    peer: string | undefined,
+  ): Promise<RequestContext> => ({
+    caller: await callerFromAuthorization(options.verifier, headers.authorization),
+    authorization: headers.authorization,
+    clientAddress: clientAddressOf(peer, headers),
     logger,
   });
   app.use(
     '/graphql',
     express.json({ limit: bodyLimitBytes }),
     traceGraphqlRequests(name, { continueOnly: true }),
-    expressMiddleware(apollo, { context: async ({ req }) => contextOf(req) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => contextOf(req.headers, req.socket.remoteAddress),
+    }),
   );
   app.use(graphqlErrorHandler(logger));
   // Ordinary operations (the gateway's calls) skip Express and Apollo Server's pipeline.
@@ -146,14 +152,18 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       }
     },
     answerWithApollo: (request, response, body) =>
-      answerWithApollo(apollo, request, response, body, () => contextOf(request)),
+      answerWithApollo(apollo, request, response, body, () =>
+        contextOf(request.headers, request.socket.remoteAddress),
+      ),
     express: app,
     metrics,
     corsOrigins: [],
     maxBodyBytes: bodyLimitBytes,
     logger,
   });
-  listening.answerWith(lean);
+  listening.answerWith(lean.http);
+  const url = `${listening.origin}/graphql`;
+  const stopServingInProcess = serveInProcess(url, lean.inProcess);
 
   serving = true;
   logger.info({ url: `${listening.origin}/graphql` }, `${name} subgraph listening`);
@@ -163,6 +173,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     origin: listening.origin,
     url: `${listening.origin}/graphql`,
     async stop() {
+      stopServingInProcess();
       await apollo.stop();
       await closeServer(listening.server);
       await options.store?.close();

@@ -63,6 +63,28 @@ export function traceGraphqlRequests(
   return (request, response, next) => withRequestSpan(service, request, response, next, options);
 }
 
+/**
+ * `withRequestSpan` for a request answered in this process without a socket (see
+ * shared/http/lean/in-process.ts): the span ends with the status `handle` resolves to.
+ */
+export async function withInProcessRequestSpan<T extends { readonly status: number }>(
+  service: string,
+  headers: IncomingHttpHeaders,
+  handle: () => Promise<T>,
+  options: { readonly continueOnly?: boolean } = {},
+): Promise<T> {
+  const active = startRequestSpan(service, headers, options);
+  if (!active) return handle();
+  let status = 500;
+  try {
+    const answer = await context.with(active, handle);
+    status = answer.status;
+    return answer;
+  } finally {
+    endRequestSpan(active, status);
+  }
+}
+
 /** Runs `handle` within the request's span (see `startRequestSpan`), ended when answered. */
 export function withRequestSpan(
   service: string,

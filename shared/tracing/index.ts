@@ -13,6 +13,7 @@ export {
   nameOperationSpan,
   recordOperationErrors,
   traceGraphqlRequests,
+  withInProcessRequestSpan,
   withOperationSpan,
   withRequestSpan,
 } from './graphql-spans.js';

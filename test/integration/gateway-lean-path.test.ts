@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { inProcessEndpoint } from '../../shared/http/index.js';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
@@ -8,7 +9,8 @@ import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
  * (shared/http/lean/lean-handler.ts) and everything else through Express and Apollo Server. A
  * chunked body (no Content-Length) always takes the Express path, so the same request sent both
  * ways must get the same status and body: results, request errors, subgraph errors with their
- * codes, and refusals alike; at the gateway and at the auth and messaging subgraphs' own ports.
+ * codes, and refusals alike; at the gateway and at the auth and messaging subgraphs' own ports,
+ * and for the subgraphs, a call made in process (shared/http/lean/in-process.ts) too.
  */
 let guardyn: TestGuardyn;
 let alice: TestAccount;
@@ -217,6 +219,37 @@ describe.each(endpoints)(
       const lean = await post(url(), text, headers, false);
       const express = await post(url(), text, headers, true);
       expect(lean).toEqual(express);
+      // A call from this process (the test runs the supergraph in process) is answered without a
+      // socket exactly as the lean path answers it, or handed to HTTP.
+      const inProcess = inProcessEndpoint(url());
+      if (url() === guardyn.url) {
+        expect(inProcess).toBeUndefined();
+        return;
+      }
+      const local = await inProcess?.(text, { 'content-type': 'application/json', ...headers });
+      // Null: only Apollo Server may answer it (refusals before execution), over HTTP.
+      if (local !== null) {
+        expect(local).toEqual({
+          status: lean.status,
+          contentType: lean.contentType,
+          body: lean.body,
+          ...(lean.cacheControl ? { cacheControl: lean.cacheControl } : {}),
+        });
+      }
+    });
+
+    it('answers ordinary subgraph calls made in process without a socket', async () => {
+      if (url() === guardyn.url) return;
+      const answer = await inProcessEndpoint(url())?.(JSON.stringify({ query: '{ __typename }' }), {
+        'content-type': 'application/json',
+        authorization: `Bearer ${alice.accessToken}`,
+      });
+      expect(answer).toEqual({
+        status: 200,
+        contentType: 'application/json; charset=utf-8',
+        cacheControl: 'no-store',
+        body: '{"data":{"__typename":"Query"}}\n',
+      });
     });
 
     it('for a body that is not JSON', async () => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 const jsonContentType = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
 /** One media range that negotiates to `application/json` (Apollo Server's default answer). */
@@ -37,7 +37,15 @@ export function leanEligible(
   maxBodyBytes: number,
 ): boolean {
   if (request.method !== 'POST' || request.url !== '/graphql') return false;
-  const { headers } = request;
+  return leanEligibleHeaders(request.headers, corsOrigins, maxBodyBytes);
+}
+
+/** The header checks of `leanEligible`, for a POST to /graphql made in process too. */
+export function leanEligibleHeaders(
+  headers: IncomingHttpHeaders,
+  corsOrigins: readonly string[],
+  maxBodyBytes: number,
+): boolean {
   if (!jsonContentType.test(headers['content-type'] ?? '')) return false;
   if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') {
     return false;

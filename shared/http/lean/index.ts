@@ -16,3 +16,4 @@ export {
   type OperationResponse,
 } from './operation-answer.js';
 export { prepareDocument, type PreparedDocument, type PreparedOperation } from './prepare.js';
+export { inProcessEndpoint, serveInProcess, type InProcessAnswer } from './in-process.js';

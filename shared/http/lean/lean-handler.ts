@@ -1,4 +1,9 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  RequestListener,
+  ServerResponse,
+} from 'node:http';
 import { BadUserInputError, errorResponseBody, InternalError } from '../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { ServiceMetrics } from '../../telemetry/index.js';
@@ -6,9 +11,12 @@ import {
   activeOperationSpan,
   nameOperationSpan,
   recordOperationErrors,
+  withInProcessRequestSpan,
   withRequestSpan,
 } from '../../tracing/index.js';
-import { answerType, jsonType, leanEligible } from './eligible-request.js';
+import type { JsonPostResponse } from '../post-json.js';
+import { answerType, jsonType, leanEligible, leanEligibleHeaders } from './eligible-request.js';
+import { inProcessPeer, type InProcessAnswer } from './in-process.js';
 import type { PreparedOperation } from './prepare.js';
 import type { OperationRequest, OperationResponse } from './operation-answer.js';
 
@@ -26,8 +34,14 @@ export interface LeanHandlerOptions<Context> {
   readonly continueTraceOnly?: boolean;
   /** Every check Apollo Server makes before execution; null hands the request to Apollo. */
   readonly prepare: (request: PlainRequest) => PreparedOperation | null;
-  /** The operation's context; a context that fails to build is Apollo Server's to answer. */
-  readonly context: (request: IncomingMessage) => Context | Promise<Context>;
+  /**
+   * The operation's context, from the request's headers and its peer's address (loopback for a
+   * call answered in process); a context that fails to build is Apollo Server's to answer.
+   */
+  readonly context: (
+    headers: IncomingHttpHeaders,
+    peer: string | undefined,
+  ) => Context | Promise<Context>;
   readonly execute: (request: OperationRequest<Context>) => Promise<OperationResponse>;
   /** Apollo Server answers what the lean path does not run (see apollo-answer.ts). */
   readonly answerWithApollo: (
@@ -73,33 +87,46 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Answers JSON; GraphQL results carry Apollo Server's `cache-control: no-store`. */
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  text: string,
-  result: { readonly type: string } | undefined,
-): void {
-  response.writeHead(status, {
-    ...(result ? { 'cache-control': 'no-store' } : {}),
-    'content-type': result?.type ?? jsonType,
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
+/** A JSON answer; GraphQL results (`resultType`) carry Apollo Server's `cache-control: no-store`. */
+function jsonAnswer(status: number, body: string, resultType?: string): JsonPostResponse {
+  return resultType === undefined
+    ? { status, contentType: jsonType, body }
+    : { status, contentType: resultType, body, cacheControl: 'no-store' };
 }
+
+function sendJson(response: ServerResponse, answer: JsonPostResponse): void {
+  response.writeHead(answer.status, {
+    ...(answer.cacheControl ? { 'cache-control': answer.cacheControl } : {}),
+    'content-type': answer.contentType ?? jsonType,
+    'content-length': Buffer.byteLength(answer.body),
+  });
+  response.end(answer.body);
+}
+
+/** What the lean path made of a request: an answer, or a body only Apollo Server may answer. */
+type LeanOutcome =
+  | { readonly kind: 'answered'; readonly answer: JsonPostResponse }
+  | { readonly kind: 'apollo'; readonly body: unknown };
 
 /**
  * `POST /graphql` without Express or Apollo Server's request pipeline for the ordinary case: a
  * JSON body whose query passes `prepare` (documents parsed and validated once per text, see
  * document-cache.ts) runs straight on `execute`, errors formatted as Apollo Server formats them.
  * Every other request, and every refusal before execution, is answered by Apollo Server or
- * Express exactly as before, so their messages, codes and statuses do not change.
+ * Express exactly as before, so their messages, codes and statuses do not change. `inProcess`
+ * answers the same way a call made from this very process (see in-process.ts), without a socket.
  */
-export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>): RequestListener {
+export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>): {
+  readonly http: RequestListener;
+  readonly inProcess: InProcessAnswer;
+} {
   const { metrics, logger } = options;
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = (await readBody(request)).toString('utf8');
+  async function answerText(
+    text: string,
+    headers: IncomingHttpHeaders,
+    peer: string | undefined,
+  ): Promise<LeanOutcome> {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -111,21 +138,16 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
       const refusal = errorResponseBody(
         new BadUserInputError('the request body is not valid JSON'),
       );
-      sendJson(response, 400, JSON.stringify(refusal), undefined);
-      return;
+      return { kind: 'answered', answer: jsonAnswer(400, JSON.stringify(refusal), undefined) };
     }
     const plain = isRecord(body) ? plainRequest(body) : null;
     const prepared = plain ? options.prepare(plain) : null;
-    if (!plain || !prepared) {
-      await options.answerWithApollo(request, response, body);
-      return;
-    }
+    if (!plain || !prepared) return { kind: 'apollo', body };
     let context: Context;
     try {
-      context = await options.context(request);
+      context = await options.context(headers, peer);
     } catch {
-      await options.answerWithApollo(request, response, body);
-      return;
+      return { kind: 'apollo', body };
     }
     const { valid, operation, name } = prepared;
     const span = activeOperationSpan();
@@ -141,14 +163,26 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
     });
     const { errors, data, extensions } = answer.result;
     if (span && answer.unformattedErrors) recordOperationErrors(span, answer.unformattedErrors);
-    // Apollo Server's field order (errors first) and its trailing newline.
-    sendJson(response, answer.status, `${JSON.stringify({ errors, data, extensions })}\n`, {
-      type: answerType(request.headers.accept) ?? jsonType,
-    });
     done(operation.operation, name, errors?.length ? 'error' : 'ok');
+    // Apollo Server's field order (errors first) and its trailing newline.
+    const json = `${JSON.stringify({ errors, data, extensions })}\n`;
+    return {
+      kind: 'answered',
+      answer: jsonAnswer(answer.status, json, answerType(headers.accept) ?? jsonType),
+    };
   }
 
-  return (request, response) => {
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const text = (await readBody(request)).toString('utf8');
+    const outcome = await answerText(text, request.headers, request.socket.remoteAddress);
+    if (outcome.kind === 'apollo') {
+      await options.answerWithApollo(request, response, outcome.body);
+      return;
+    }
+    sendJson(response, outcome.answer);
+  }
+
+  const http: RequestListener = (request, response) => {
     if (!leanEligible(request, options.corsOrigins, options.maxBodyBytes)) {
       options.express(request, response);
       return;
@@ -174,7 +208,30 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
         return;
       }
       logger.error({ err: error }, 'request failed');
-      sendJson(response, 500, JSON.stringify(errorResponseBody(new InternalError())), undefined);
+      sendJson(response, jsonAnswer(500, JSON.stringify(errorResponseBody(new InternalError()))));
     });
   }
+
+  const inProcess: InProcessAnswer = async (body, sent) => {
+    const headers = { ...sent, 'content-length': String(Buffer.byteLength(body)) };
+    if (!leanEligibleHeaders(headers, options.corsOrigins, options.maxBodyBytes)) return null;
+    const outcome = await withInProcessRequestSpan(
+      options.service,
+      headers,
+      async () => {
+        const made = await answerText(body, headers, inProcessPeer).catch((error: unknown) => {
+          logger.error({ err: error }, 'request failed');
+          const failed = JSON.stringify(errorResponseBody(new InternalError()));
+          return { kind: 'answered', answer: jsonAnswer(500, failed) } as const;
+        });
+        return { status: made.kind === 'answered' ? made.answer.status : 0, made };
+      },
+      { continueOnly: options.continueTraceOnly ?? false },
+    );
+    if (outcome.made.kind === 'apollo') return null;
+    metrics.countHttpResponse('graphql', 'POST', outcome.made.answer.status);
+    return outcome.made.answer;
+  };
+
+  return { http, inProcess };
 }
