@@ -8,7 +8,7 @@ import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
 import { uuid7 } from '../../shared/ids/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { describeMessagingStoreContract } from './store.contract.js';
-import { ScyllaMessagingStore } from './store.scylla.js';
+import { ScyllaMessagingStore } from './store.scylla/index.js';
 import type { EnvelopeRecord } from './store.js';
 
 /** A process that dies after its commit won the epoch and before it delivered the commit. */

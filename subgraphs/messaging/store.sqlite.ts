@@ -1,5 +1,5 @@
 import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
-import { devicesOverQuota, incomingUsage } from './mailbox-usage.js';
+import { incomingUsage, mailboxFull } from './mailbox-usage.js';
 import { messagingMigrations } from './sqlite-schema.js';
 import {
   decodeCursor,
@@ -315,9 +315,8 @@ export class SqliteMessagingStore implements MessagingStore {
   ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
     const existing = this.findSentSync(sent);
     if (existing) return { kind: 'duplicate', sent: existing };
-    const full = devicesOverQuota(this.usageSync(incomingUsage(envelopes)), envelopes, quota);
-    if (full.length > 0) return { kind: 'mailbox-full', full };
-    return this.storeMessage(sent, envelopes, options);
+    const usage = this.usageSync(incomingUsage(envelopes));
+    return mailboxFull(usage, envelopes, quota) ?? this.storeMessage(sent, envelopes, options);
   }
 
   /** As storeMessageWithinQuota: the check and commitGroup's transaction run back to back. */
@@ -327,13 +326,16 @@ export class SqliteMessagingStore implements MessagingStore {
     exemptUserIds: readonly string[],
   ): Promise<CommitOutcome | MailboxFullOutcome> {
     // A stale commit is told so first: its devices' usage does not matter.
-    if (this.epochOf(commit.conversationId) === commit.expectedEpoch) {
-      const { envelopes } = commit;
-      const usage = this.usageSync(incomingUsage(envelopes));
-      const full = devicesOverQuota(usage, envelopes, quota, exemptUserIds);
-      if (full.length > 0) return { kind: 'mailbox-full', full };
-    }
-    return this.commitGroup(commit);
+    const refusal =
+      this.epochOf(commit.conversationId) === commit.expectedEpoch
+        ? mailboxFull(
+            this.usageSync(incomingUsage(commit.envelopes)),
+            commit.envelopes,
+            quota,
+            exemptUserIds,
+          )
+        : null;
+    return refusal ?? this.commitGroup(commit);
   }
 
   private usageSync(devices: readonly DeviceAddress[]): MailboxUsage[] {
