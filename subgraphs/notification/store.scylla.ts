@@ -231,14 +231,12 @@ export class ScyllaNotificationStore extends KeyspaceStore implements Notificati
   }
 
   private async row(userId: string, deviceId: number, readConsistency: number) {
-    return (
-      await this.db.execute(
-        `SELECT user_id, device_id, platform, push_token, created_at, last_push_at, push_claim
+    return await this.db.first(
+      `SELECT user_id, device_id, platform, push_token, created_at, last_push_at, push_claim
          FROM ${this.ks}.push_registrations WHERE user_id = ? AND device_id = ?`,
-        [userId, deviceId],
-        { consistency: readConsistency },
-      )
-    ).first();
+      [userId, deviceId],
+      { consistency: readConsistency },
+    );
   }
 
   private async registration(

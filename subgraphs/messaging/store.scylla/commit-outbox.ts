@@ -162,12 +162,10 @@ export class CommitOutbox {
     added: readonly string[],
     removed: readonly string[],
   ): Promise<void> {
-    const head = (
-      await this.db.execute(
-        `SELECT created_at FROM ${this.ks}.conversations WHERE id = ? LIMIT 1`,
-        [conversationId],
-      )
-    ).first();
+    const head = await this.db.first(
+      `SELECT created_at FROM ${this.ks}.conversations WHERE id = ? LIMIT 1`,
+      [conversationId],
+    );
     const createdAt = head ? cells.optionalDate(head, 'created_at') : null;
     if (!createdAt) return;
     const membership: BatchStatement[] = [

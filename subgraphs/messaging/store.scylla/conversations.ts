@@ -184,13 +184,11 @@ export class Conversations {
       [conversationId, userId],
       // Unknown outcome: the member is gone now, which is what the caller asked for.
       async () =>
-        (
-          await this.db.execute(
-            `SELECT member_id FROM ${this.ks}.conversations ${where}`,
-            [conversationId, userId],
-            { consistency: consistency.localSerial },
-          )
-        ).first() === undefined,
+        (await this.db.first(
+          `SELECT member_id FROM ${this.ks}.conversations ${where}`,
+          [conversationId, userId],
+          { consistency: consistency.localSerial },
+        )) === undefined,
     );
     if (!outcome.applied) return false;
     const conversation = await this.find(conversationId);
@@ -205,13 +203,11 @@ export class Conversations {
 
   /** The group's epoch and commit marks, at QUORUM (or SERIAL, to see the latest commit). */
   async state(conversationId: string, serial: boolean): Promise<GroupState> {
-    const row = (
-      await this.db.execute(
-        `SELECT epoch, pending_commit, last_commit FROM ${this.ks}.conversations WHERE id = ? LIMIT 1`,
-        [conversationId],
-        { consistency: serial ? consistency.localSerial : consistency.localQuorum },
-      )
-    ).first();
+    const row = await this.db.first(
+      `SELECT epoch, pending_commit, last_commit FROM ${this.ks}.conversations WHERE id = ? LIMIT 1`,
+      [conversationId],
+      { consistency: serial ? consistency.localSerial : consistency.localQuorum },
+    );
     return {
       epoch: row ? cells.optionalInt(row, 'epoch') : null,
       pendingCommit: row ? cells.optionalText(row, 'pending_commit') : null,
@@ -225,26 +221,22 @@ export class Conversations {
     pair: string,
     readConsistency: number,
   ): Promise<{ id: string; createdAt: Date } | null> {
-    const row = (
-      await this.db.execute(
-        `SELECT conversation_id, created_at FROM ${this.ks}.direct_conversations WHERE pair = ?`,
-        [pair],
-        { consistency: readConsistency },
-      )
-    ).first();
+    const row = await this.db.first(
+      `SELECT conversation_id, created_at FROM ${this.ks}.direct_conversations WHERE pair = ?`,
+      [pair],
+      { consistency: readConsistency },
+    );
     return row
       ? { id: cells.text(row, 'conversation_id'), createdAt: cells.date(row, 'created_at') }
       : null;
   }
 
   private async groupOwner(groupId: Uint8Array): Promise<string | null> {
-    const row = (
-      await this.db.execute(
-        `SELECT conversation_id FROM ${this.ks}.mls_groups WHERE mls_group_id = ?`,
-        [groupId],
-        { consistency: consistency.localSerial },
-      )
-    ).first();
+    const row = await this.db.first(
+      `SELECT conversation_id FROM ${this.ks}.mls_groups WHERE mls_group_id = ?`,
+      [groupId],
+      { consistency: consistency.localSerial },
+    );
     return row ? cells.optionalText(row, 'conversation_id') : null;
   }
 

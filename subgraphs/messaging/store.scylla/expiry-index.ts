@@ -80,13 +80,11 @@ export class ExpiryIndex {
   async countPending(now: Date, horizonMs: number): Promise<number> {
     const partitions = partitionsBetween(now.getTime(), now.getTime() + horizonMs + hourMs);
     const counts = await mapLimited(partitions, 4, async ({ bucket, shard }) => {
-      const row = (
-        await this.db.execute(
-          `SELECT COUNT(*) AS pending FROM ${this.ks}.mailbox_expiry
+      const row = await this.db.first(
+        `SELECT COUNT(*) AS pending FROM ${this.ks}.mailbox_expiry
            WHERE bucket = ? AND shard = ? AND expires_at > ?`,
-          [BigInt(bucket), shard, now],
-        )
-      ).first();
+        [BigInt(bucket), shard, now],
+      );
       return row ? (cells.optionalInt(row, 'pending') ?? 0) : 0;
     });
     return counts.reduce((sum, count) => sum + count, 0);

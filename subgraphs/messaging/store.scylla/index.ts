@@ -112,9 +112,8 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   async storeMessage(
     sent: SentMessageRecord,
     envelopes: readonly EnvelopeRecord[],
-    options: StoreMessageOptions = {},
+    { condition, speaker }: StoreMessageOptions = {},
   ): Promise<StoreMessageOutcome> {
-    const { condition, speaker } = options;
     const existing = await this.sentMessages.find(sent);
     if (existing) return { kind: 'duplicate', sent: existing };
     if (condition) {
@@ -234,13 +233,9 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   }
 
   readMailbox(
-    userId: string,
-    deviceId: number,
-    after: string | null,
-    limit: number,
-    now: Date,
+    ...[userId, deviceId, ...page]: Parameters<MessagingStore['readMailbox']>
   ): Promise<MailboxPage> {
-    return this.mailboxes.readPage(userId, deviceId, after, limit, now);
+    return this.mailboxes.readPage({ userId, deviceId }, ...page);
   }
 
   async deleteEnvelopes(
@@ -286,10 +281,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   }
 
   async storeMessageWithinQuota(
-    sent: SentMessageRecord,
-    envelopes: readonly EnvelopeRecord[],
-    quota: MailboxQuota,
-    options?: StoreMessageOptions,
+    ...[sent, envelopes, quota, options]: Parameters<MessagingStore['storeMessageWithinQuota']>
   ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
     const existing = await this.sentMessages.find(sent);
     if (existing) return { kind: 'duplicate', sent: existing };

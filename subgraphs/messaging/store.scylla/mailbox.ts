@@ -101,13 +101,11 @@ export class Mailboxes {
   }
 
   async find(userId: string, deviceId: number, id: string): Promise<EnvelopeRecord | null> {
-    const row = (
-      await this.db.execute(`SELECT * FROM ${this.ks}.mailbox ${oneEnvelope}`, [
-        userId,
-        deviceId,
-        id,
-      ])
-    ).first();
+    const row = await this.db.first(`SELECT * FROM ${this.ks}.mailbox ${oneEnvelope}`, [
+      userId,
+      deviceId,
+      id,
+    ]);
     return row ? toEnvelope(row) : null;
   }
 
@@ -128,9 +126,9 @@ export class Mailboxes {
     return chunks.flat();
   }
 
+  /** A page of the device's live envelopes, after the cursor `after` (null: from the start). */
   async readPage(
-    userId: string,
-    deviceId: number,
+    { userId, deviceId }: DeviceAddress,
     after: string | null,
     limit: number,
     now: Date,
@@ -199,13 +197,11 @@ export class Mailboxes {
    */
   async usage(devices: readonly DeviceAddress[]): Promise<MailboxUsage[]> {
     return mapLimited(devices, concurrency, async ({ userId, deviceId }) => {
-      const row = (
-        await this.db.execute(
-          `SELECT COUNT(*) AS envelopes, SUM(size) AS bytes FROM ${this.ks}.mailbox_sizes
+      const row = await this.db.first(
+        `SELECT COUNT(*) AS envelopes, SUM(size) AS bytes FROM ${this.ks}.mailbox_sizes
            WHERE user_id = ? AND device_id = ?`,
-          [userId, deviceId],
-        )
-      ).first();
+        [userId, deviceId],
+      );
       return {
         userId,
         deviceId,

@@ -26,14 +26,12 @@ export class SentMessages {
 
   /** The send's record, read at QUORUM (or SERIAL, to see the latest claim). */
   async find(key: SendKey, serial = false): Promise<SentMessageRecord | null> {
-    const row = (
-      await this.db.execute(
-        `SELECT * FROM ${this.ks}.sent_messages
+    const row = await this.db.first(
+      `SELECT * FROM ${this.ks}.sent_messages
          WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?`,
-        [key.senderUserId, key.senderDeviceId, key.clientMessageId],
-        { consistency: serial ? consistency.localSerial : consistency.localQuorum },
-      )
-    ).first();
+      [key.senderUserId, key.senderDeviceId, key.clientMessageId],
+      { consistency: serial ? consistency.localSerial : consistency.localQuorum },
+    );
     return row ? toSent(row) : null;
   }
 

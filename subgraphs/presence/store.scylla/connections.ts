@@ -62,11 +62,10 @@ export class Connections {
   }
 
   async remove(connectionId: string): Promise<void> {
-    const row = (
-      await this.db.execute(`SELECT user_id FROM ${this.ks}.connections WHERE connection_id = ?`, [
-        connectionId,
-      ])
-    ).first();
+    const row = await this.db.first(
+      `SELECT user_id FROM ${this.ks}.connections WHERE connection_id = ?`,
+      [connectionId],
+    );
     const userId = row ? cells.optionalText(row, 'user_id') : null;
     if (userId === null) return;
     await this.db.batch(

@@ -44,12 +44,10 @@ export class PresenceRecords {
   ) {}
 
   async find(userId: string): Promise<PresenceRecord | null> {
-    const row = (
-      await this.db.execute(
-        `SELECT ${presenceColumnNames} FROM ${this.ks}.presence WHERE user_id = ?`,
-        [userId],
-      )
-    ).first();
+    const row = await this.db.first(
+      `SELECT ${presenceColumnNames} FROM ${this.ks}.presence WHERE user_id = ?`,
+      [userId],
+    );
     return row ? toPresence(row) : null;
   }
 
