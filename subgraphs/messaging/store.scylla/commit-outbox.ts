@@ -2,6 +2,7 @@ import {
   cells,
   conditional,
   conditionalBatch,
+  consistency,
   mapLimited,
   ttlSeconds,
   type BatchStatement,
@@ -108,7 +109,9 @@ export class CommitOutbox {
           params: [conversationId, userId],
         })),
       ],
-      async () => (await this.conversations.state(conversationId, true)).lastCommit === commitId,
+      async () =>
+        (await this.conversations.state(conversationId, consistency.localSerial)).lastCommit ===
+        commitId,
     );
     if (outcome.applied) return { applied: true };
     const state = outcome.current
@@ -116,7 +119,7 @@ export class CommitOutbox {
           epoch: cells.optionalInt(outcome.current, 'epoch'),
           pendingCommit: cells.optionalText(outcome.current, 'pending_commit'),
         }
-      : await this.conversations.state(conversationId, true);
+      : await this.conversations.state(conversationId, consistency.localSerial);
     return { applied: false, state };
   }
 

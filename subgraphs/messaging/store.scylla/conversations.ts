@@ -201,12 +201,12 @@ export class Conversations {
     return true;
   }
 
-  /** The group's epoch and commit marks, at QUORUM (or SERIAL, to see the latest commit). */
-  async state(conversationId: string, serial: boolean): Promise<GroupState> {
+  /** The group's epoch and commit marks (read at SERIAL to see the latest commit). */
+  async state(conversationId: string, readConsistency: number): Promise<GroupState> {
     const row = await this.db.first(
       `SELECT epoch, pending_commit, last_commit FROM ${this.ks}.conversations WHERE id = ? LIMIT 1`,
       [conversationId],
-      { consistency: serial ? consistency.localSerial : consistency.localQuorum },
+      { consistency: readConsistency },
     );
     return {
       epoch: row ? cells.optionalInt(row, 'epoch') : null,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  consistency,
   contentionPause,
   CqlContentionError,
   KeyspaceStore,
@@ -117,7 +118,10 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     const existing = await this.sentMessages.find(sent);
     if (existing) return { kind: 'duplicate', sent: existing };
     if (condition) {
-      const state = await this.conversations.state(condition.conversationId, true);
+      const state = await this.conversations.state(
+        condition.conversationId,
+        consistency.localSerial,
+      );
       if (state.pendingCommit !== null)
         await this.deliverCommit(condition.conversationId, state.pendingCommit);
       if (state.epoch !== condition.epoch)
@@ -298,7 +302,10 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     quota: MailboxQuota,
     exemptUserIds: readonly string[],
   ): Promise<CommitOutcome | MailboxFullOutcome> {
-    const { epoch } = await this.conversations.state(commit.conversationId, false);
+    const { epoch } = await this.conversations.state(
+      commit.conversationId,
+      consistency.localQuorum,
+    );
     // A stale commit is told so first (commitGroup answers it): usage does not matter.
     if (epoch === commit.expectedEpoch) {
       const refusal = await this.quotas.refusal(commit.envelopes, quota, exemptUserIds);

@@ -24,13 +24,16 @@ export class SentMessages {
     private readonly retentionMs: number,
   ) {}
 
-  /** The send's record, read at QUORUM (or SERIAL, to see the latest claim). */
-  async find(key: SendKey, serial = false): Promise<SentMessageRecord | null> {
+  /** The send's record (read at SERIAL to see the latest claim). */
+  async find(
+    key: SendKey,
+    readConsistency: number = consistency.localQuorum,
+  ): Promise<SentMessageRecord | null> {
     const row = await this.db.first(
       `SELECT * FROM ${this.ks}.sent_messages
          WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?`,
       [key.senderUserId, key.senderDeviceId, key.clientMessageId],
-      { consistency: serial ? consistency.localSerial : consistency.localQuorum },
+      { consistency: readConsistency },
     );
     return row ? toSent(row) : null;
   }
@@ -50,12 +53,14 @@ export class SentMessages {
         sent.recipients,
         Math.max(1, Math.ceil(this.retentionMs / 1000)),
       ],
-      async () => (await this.find(sent, true))?.messageId === sent.messageId,
+      async () => (await this.find(sent, consistency.localSerial))?.messageId === sent.messageId,
     );
     if (outcome.applied) return { applied: true };
     return {
       applied: false,
-      winner: outcome.current ? toSent(outcome.current) : await this.find(sent, true),
+      winner: outcome.current
+        ? toSent(outcome.current)
+        : await this.find(sent, consistency.localSerial),
     };
   }
 }
