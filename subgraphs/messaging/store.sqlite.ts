@@ -23,6 +23,7 @@ import {
   type MailboxQuota,
   type MailboxUsage,
   type MessagingStore,
+  type SendKey,
   type SentMessageRecord,
   type Speaker,
   type StoreMessageOptions,
@@ -46,12 +47,7 @@ export class SqliteMessagingStore implements MessagingStore {
   }
 
   async findSentMessage(senderUserId: string, senderDeviceId: number, clientMessageId: string) {
-    const row = this.db
-      .prepare(
-        'SELECT * FROM sent_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',
-      )
-      .get(senderUserId, senderDeviceId, clientMessageId) as SentRow | undefined;
-    return row ? toSent(row) : null;
+    return this.findSentSync({ senderUserId, senderDeviceId, clientMessageId });
   }
 
   async storeMessage(
@@ -325,17 +321,11 @@ export class SqliteMessagingStore implements MessagingStore {
     quota: MailboxQuota,
     exemptUserIds: readonly string[],
   ): Promise<CommitOutcome | MailboxFullOutcome> {
-    // A stale commit is told so first: its devices' usage does not matter.
-    const refusal =
-      this.epochOf(commit.conversationId) === commit.expectedEpoch
-        ? mailboxFull(
-            this.usageSync(incomingUsage(commit.envelopes)),
-            commit.envelopes,
-            quota,
-            exemptUserIds,
-          )
-        : null;
-    return refusal ?? this.commitGroup(commit);
+    // A stale commit is told so first (commitGroup answers it): usage does not matter.
+    if (this.epochOf(commit.conversationId) !== commit.expectedEpoch)
+      return this.commitGroup(commit);
+    const usage = this.usageSync(incomingUsage(commit.envelopes));
+    return mailboxFull(usage, commit.envelopes, quota, exemptUserIds) ?? this.commitGroup(commit);
   }
 
   private usageSync(devices: readonly DeviceAddress[]): MailboxUsage[] {
@@ -348,7 +338,7 @@ export class SqliteMessagingStore implements MessagingStore {
     });
   }
 
-  private findSentSync(sent: SentMessageRecord): SentMessageRecord | null {
+  private findSentSync(sent: SendKey): SentMessageRecord | null {
     const row = this.db
       .prepare(
         'SELECT * FROM sent_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',

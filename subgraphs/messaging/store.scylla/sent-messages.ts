@@ -1,12 +1,6 @@
 import { conditional, consistency, type CqlSession } from '../../../shared/cql/index.js';
-import type { SentMessageRecord } from '../store.js';
+import type { SendKey, SentMessageRecord } from '../store.js';
 import { toSent } from './rows.js';
-
-/** A send's idempotency key: the sending device and its clientMessageId. */
-export type SendKey = Pick<
-  SentMessageRecord,
-  'senderUserId' | 'senderDeviceId' | 'clientMessageId'
->;
 
 /** What claiming a send's record found: it is ours, or whose it is (null: unknown yet). */
 export type SentClaim =
