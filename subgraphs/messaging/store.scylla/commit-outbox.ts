@@ -12,11 +12,15 @@ import type { EnvelopeRecord, GroupCommit } from '../store.js';
 import { byMemberInsert, type Conversations, type GroupState } from './conversations.js';
 import type { Mailboxes } from './mailbox.js';
 import { toEnvelope } from './rows.js';
-import { envelopeColumnNames, envelopeValues, outboxColumns, placeholders } from './schema.js';
+import {
+  concurrency,
+  envelopeColumnNames,
+  envelopeValues,
+  outboxColumns,
+  placeholders,
+} from './schema.js';
 
 const hourMs = 3600_000;
-/** Statements in flight at once for one bulk write. */
-const concurrency = 16;
 /** Staged rows per page when a commit is delivered. */
 const deliveryPageSize = 100;
 

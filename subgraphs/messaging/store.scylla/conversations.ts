@@ -13,13 +13,8 @@ import {
 } from '../../../shared/cql/index.js';
 import { GroupExistsError, type ConversationRecord } from '../store.js';
 import { pendingCommitOf, toConversation } from './rows.js';
+import { concurrency, keysPerRead, maxAttempts } from './schema.js';
 
-/** Compare-and-set attempts before giving up with CqlContentionError. */
-const maxAttempts = 40;
-/** Statements in flight at once for one bulk read. */
-const concurrency = 16;
-/** Conversations per partition `IN` of a batch read. */
-const idsPerRead = 100;
 /** The columns a conversation is read from (its partition: a row per member, static the rest). */
 const conversationColumns =
   'member_id, added_at, kind, mls_group_id, epoch, created_at, pending_commit';
@@ -110,7 +105,7 @@ export class Conversations {
 
   /** Partition `IN`, 100 conversations per query, the queries issued together. */
   async findMany(ids: readonly string[]): Promise<ConversationRecord[]> {
-    const chunks = await mapLimited(inChunks(ids, idsPerRead), concurrency, async (chunk) => {
+    const chunks = await mapLimited(inChunks(ids, keysPerRead), concurrency, async (chunk) => {
       const rows = (
         await this.db.execute(
           `SELECT id, ${conversationColumns} FROM ${this.ks}.conversations WHERE id IN ?`,

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { cells, mapLimited, type CqlSession } from '../../../shared/cql/index.js';
 import type { EnvelopeRecord } from '../store.js';
+import { concurrency } from './schema.js';
 
 const hourMs = 3600_000;
 /** Each expiry hour is spread over this many partitions, so no single one takes every write. */
 const expiryShards = 8;
 /** The expiry index outlives its envelopes by this much, so a late sweep still finds them. */
 const sweepGraceMs = 24 * hourMs;
-/** Statements in flight at once for one bulk write or read. */
-const concurrency = 16;
 
 /** What the index knows of an envelope. */
 export type IndexedEnvelope = Pick<

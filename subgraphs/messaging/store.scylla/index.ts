@@ -27,12 +27,9 @@ import { CommitOutbox } from './commit-outbox.js';
 import { Conversations } from './conversations.js';
 import { Mailboxes } from './mailbox.js';
 import { MailboxQuotas } from './quota.js';
-import { migrations } from './schema.js';
+import { maxAttempts, migrations } from './schema.js';
 import { SentMessages } from './sent-messages.js';
 import { Speakers } from './speakers.js';
-
-/** Compare-and-set attempts before giving up with CqlContentionError. */
-const maxAttempts = 40;
 
 export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
   /** How long sent-message records are kept for idempotency (GUARDYN_MESSAGING__RETENTION_DAYS). */

@@ -9,12 +9,15 @@ import { deviceKey } from '../mailbox-usage.js';
 import type { DeviceAddress, EnvelopeRecord, MailboxPage, MailboxUsage } from '../store.js';
 import { ExpiryIndex } from './expiry-index.js';
 import { decodeCursor, encodeCursor, toEnvelope } from './rows.js';
-import { envelopeColumnNames, envelopeValues, mailboxColumns, placeholders } from './schema.js';
+import {
+  concurrency,
+  envelopeColumnNames,
+  envelopeValues,
+  keysPerRead,
+  mailboxColumns,
+  placeholders,
+} from './schema.js';
 
-/** Statements in flight at once for one bulk write or read. */
-const concurrency = 16;
-/** Envelope ids per `IN` of one mailbox read, and per batch of one mailbox's deletes. */
-const idsPerStatement = 100;
 /** Envelope ids per page when a whole mailbox is read to be deleted. */
 const deletePageSize = 500;
 
@@ -73,8 +76,8 @@ export class Mailboxes {
       byMailbox.set(key, [...(byMailbox.get(key) ?? []), envelope]);
     }
     await mapLimited([...byMailbox.values()], concurrency, async (mailbox) => {
-      for (let i = 0; i < mailbox.length; i += idsPerStatement) {
-        const slice = mailbox.slice(i, i + idsPerStatement);
+      for (let i = 0; i < mailbox.length; i += keysPerRead) {
+        const slice = mailbox.slice(i, i + keysPerRead);
         // One partition per table: each batch's deletes apply together.
         for (const table of ['mailbox', 'mailbox_sizes']) {
           await this.db.batch(
@@ -115,7 +118,7 @@ export class Mailboxes {
     deviceId: number,
     ids: readonly string[],
   ): Promise<EnvelopeRecord[]> {
-    const chunks = await mapLimited(inChunks(ids, idsPerStatement), concurrency, async (chunk) =>
+    const chunks = await mapLimited(inChunks(ids, keysPerRead), concurrency, async (chunk) =>
       (
         await this.db.execute(
           `SELECT * FROM ${this.ks}.mailbox WHERE user_id = ? AND device_id = ? AND id IN ?`,

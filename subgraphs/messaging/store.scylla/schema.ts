@@ -1,6 +1,13 @@
 import type { CqlMigration } from '../../../shared/cql/index.js';
 import type { EnvelopeRecord } from '../store.js';
 
+/** Statements in flight at once for one bulk read or write. */
+export const concurrency = 16;
+/** Keys per `IN` list of one read (and envelopes per batch of one mailbox's deletes). */
+export const keysPerRead = 100;
+/** Compare-and-set attempts before giving up with CqlContentionError. */
+export const maxAttempts = 40;
+
 /** Tombstones of acked envelopes are purged after the longest hint window (3 h), not 10 days. */
 const mailboxGcGraceSeconds = 3 * 3600;
 

@@ -1,11 +1,7 @@
 import { cells, inChunks, mapLimited, type CqlSession } from '../../../shared/cql/index.js';
 import type { Speaker } from '../store.js';
 import type { Conversations } from './conversations.js';
-
-/** Statements in flight at once for one bulk read. */
-const concurrency = 16;
-/** Users per partition `IN` of a batch read. */
-const usersPerRead = 100;
+import { concurrency, keysPerRead } from './schema.js';
 
 /**
  * `speakers_by_user`: the conversations each user has spoken in, for the presence rule (a viewer
@@ -40,7 +36,7 @@ export class Speakers {
     if (viewerConversations.size === 0) return new Set();
     const speakersByConversation = new Map<string, string[]>();
     const pages = await mapLimited(
-      inChunks(candidates, usersPerRead),
+      inChunks(candidates, keysPerRead),
       concurrency,
       async (chunk) =>
         (
