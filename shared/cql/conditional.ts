@@ -1,7 +1,6 @@
 import { backoffMs, fullJitter } from '../retry/index.js';
 import { isUnknownWriteOutcome } from './errors.js';
-
-import type { BatchStatement, CqlExecutor, Row } from './session.js';
+import type { BatchStatement, CqlExecutor, ResultSet, Row } from './session.js';
 
 /** What a lightweight transaction did. */
 export interface ConditionalOutcome {
@@ -32,16 +31,7 @@ export async function conditional(
   params: readonly unknown[],
   resolve: OutcomeResolver,
 ): Promise<ConditionalOutcome> {
-  try {
-    const result = await db.execute(query, params, { idempotent: false });
-    return {
-      applied: result.wasApplied(),
-      current: result.wasApplied() ? undefined : result.first(),
-    };
-  } catch (error) {
-    if (!isUnknownWriteOutcome(error)) throw error;
-    return { applied: await resolve(), current: undefined };
-  }
+  return outcomeOf(() => db.execute(query, params, { idempotent: false }), resolve);
 }
 
 /**
@@ -53,8 +43,16 @@ export async function conditionalBatch(
   statements: readonly BatchStatement[],
   resolve: OutcomeResolver,
 ): Promise<ConditionalOutcome> {
+  return outcomeOf(() => db.batch(statements, { logged: false, idempotent: false }), resolve);
+}
+
+/** What a conditional write did: as the server answered, or as `resolve` finds after a timeout. */
+async function outcomeOf(
+  write: () => Promise<ResultSet>,
+  resolve: OutcomeResolver,
+): Promise<ConditionalOutcome> {
   try {
-    const result = await db.batch(statements, { logged: false, idempotent: false });
+    const result = await write();
     return {
       applied: result.wasApplied(),
       current: result.wasApplied() ? undefined : result.first(),

@@ -12,57 +12,64 @@ function mismatch(column: string, expected: string, value: unknown): Error {
   return new Error(`CQL column ${column}: expected ${expected}, got ${typeof value}`);
 }
 
-export function optionalText(row: Row, column: string): string | null {
+/**
+ * A nullable cell: null when empty, else what `accept` makes of the value; `accept` returns
+ * undefined for a value of the wrong type, which throws.
+ */
+function optional<T>(
+  row: Row,
+  column: string,
+  expected: string,
+  accept: (value: unknown) => T | undefined,
+): T | null {
   const value = cell(row, column);
   if (value === null || value === undefined) return null;
-  if (typeof value !== 'string') throw mismatch(column, 'text', value);
+  const accepted = accept(value);
+  if (accepted === undefined) throw mismatch(column, expected, value);
+  return accepted;
+}
+
+/** A cell that must not be empty. */
+function required<T>(value: T | null, column: string, expected: string): T {
+  if (value === null) throw mismatch(column, expected, value);
   return value;
+}
+
+export function optionalText(row: Row, column: string): string | null {
+  return optional(row, column, 'text', (value) => (typeof value === 'string' ? value : undefined));
 }
 
 export function text(row: Row, column: string): string {
-  const value = optionalText(row, column);
-  if (value === null) throw mismatch(column, 'text', value);
-  return value;
+  return required(optionalText(row, column), column, 'text');
 }
 
 export function optionalInt(row: Row, column: string): number | null {
-  const value = cell(row, column);
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value !== 'number') throw mismatch(column, 'a number', value);
-  return value;
+  return optional(row, column, 'a number', (value) => {
+    if (typeof value === 'bigint') return Number(value);
+    return typeof value === 'number' ? value : undefined;
+  });
 }
 
 export function int(row: Row, column: string): number {
-  const value = optionalInt(row, column);
-  if (value === null) throw mismatch(column, 'a number', value);
-  return value;
+  return required(optionalInt(row, column), column, 'a number');
 }
 
 export function optionalBytes(row: Row, column: string): Uint8Array | null {
-  const value = cell(row, column);
-  if (value === null || value === undefined) return null;
-  if (!Buffer.isBuffer(value)) throw mismatch(column, 'blob', value);
-  return new Uint8Array(value);
+  return optional(row, column, 'blob', (value) =>
+    Buffer.isBuffer(value) ? new Uint8Array(value) : undefined,
+  );
 }
 
 export function bytes(row: Row, column: string): Uint8Array {
-  const value = optionalBytes(row, column);
-  if (value === null) throw mismatch(column, 'blob', value);
-  return value;
+  return required(optionalBytes(row, column), column, 'blob');
 }
 
 export function optionalDate(row: Row, column: string): Date | null {
-  const value = cell(row, column);
-  if (value === null || value === undefined) return null;
-  if (!(value instanceof Date)) throw mismatch(column, 'timestamp', value);
-  return value;
+  return optional(row, column, 'timestamp', (value) => (value instanceof Date ? value : undefined));
 }
 
 export function date(row: Row, column: string): Date {
-  const value = optionalDate(row, column);
-  if (value === null) throw mismatch(column, 'timestamp', value);
-  return value;
+  return required(optionalDate(row, column), column, 'timestamp');
 }
 
 export function bool(row: Row, column: string): boolean {

@@ -149,6 +149,15 @@ export class CqlSession implements CqlExecutor {
     );
   }
 
+  /** The first row of a statement's answer, or null when it has none. */
+  async first(
+    query: string,
+    params?: readonly unknown[],
+    options?: StatementOptions,
+  ): Promise<Row | null> {
+    return (await this.execute(query, params, options)).first();
+  }
+
   async batch(
     statements: readonly BatchStatement[],
     options: { readonly logged: boolean; readonly idempotent?: boolean },

@@ -33,7 +33,7 @@ import {
   type MessagingServiceOptions,
 } from './service.js';
 import type { MessagingStore } from './store.js';
-import { ScyllaMessagingStore } from './store.scylla.js';
+import { ScyllaMessagingStore } from './store.scylla/index.js';
 import { SqliteMessagingStore } from './store.sqlite.js';
 
 export const name = 'messaging';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { devicesOverQuota, incomingUsage } from './mailbox-usage.js';
+import { devicesOverQuota, incomingUsage, mailboxFull } from './mailbox-usage.js';
 
 const to = (recipientUserId: string, recipientDeviceId: number, bytes: number) => ({
   recipientUserId,
@@ -41,5 +41,15 @@ describe('devicesOverQuota', () => {
 
   it('leaves out the exempt users', () => {
     expect(devicesOverQuota(usage, [to('a', 2, 6)], quota, ['a'])).toEqual([]);
+  });
+});
+
+describe('mailboxFull', () => {
+  it('refuses with the full devices, or answers null when every device has room', () => {
+    expect(mailboxFull([], [to('a', 1, 101)], quota)).toEqual({
+      kind: 'mailbox-full',
+      full: [{ userId: 'a', deviceId: 1 }],
+    });
+    expect(mailboxFull([], [to('a', 1, 101)], quota, ['a'])).toBeNull();
   });
 });

@@ -1,4 +1,10 @@
-import type { DeviceAddress, EnvelopeRecord, MailboxQuota, MailboxUsage } from './store.js';
+import type {
+  DeviceAddress,
+  EnvelopeRecord,
+  MailboxFullOutcome,
+  MailboxQuota,
+  MailboxUsage,
+} from './store.js';
 
 type Incoming = Pick<EnvelopeRecord, 'recipientUserId' | 'recipientDeviceId' | 'content'>;
 
@@ -42,4 +48,15 @@ export function devicesOverQuota(
       );
     })
     .map(({ userId, deviceId }) => ({ userId, deviceId }));
+}
+
+/** The refusal of envelopes that would overfill a device (see `devicesOverQuota`); null: none. */
+export function mailboxFull(
+  usage: readonly MailboxUsage[],
+  envelopes: readonly Incoming[],
+  quota: MailboxQuota,
+  exemptUserIds: readonly string[] = [],
+): MailboxFullOutcome | null {
+  const full = devicesOverQuota(usage, envelopes, quota, exemptUserIds);
+  return full.length > 0 ? { kind: 'mailbox-full', full } : null;
 }

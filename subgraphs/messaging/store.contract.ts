@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
 import {
   GroupExistsError,
+  type ConversationRecord,
   type EnvelopeRecord,
   type MessagingStore,
   type SentMessageRecord,
@@ -10,7 +11,8 @@ import {
 
 const hour = 3600_000;
 
-function envelope(
+/** A pending envelope for the device (a SIGNAL_MESSAGE due in an hour, unless overridden). */
+export function envelope(
   userId: string,
   deviceId: number,
   overrides: Partial<EnvelopeRecord> = {},
@@ -29,6 +31,22 @@ function envelope(
     serverTimestamp: now,
     expiresAt: new Date(now.getTime() + hour),
     receiptRequested: false,
+    ...overrides,
+  };
+}
+
+/** A new MLS group of these members at epoch 0, to pass to createGroup. */
+export function newGroup(
+  memberIds: readonly string[],
+  overrides: Partial<ConversationRecord> = {},
+): ConversationRecord {
+  return {
+    id: randomUUID(),
+    kind: 'GROUP',
+    mlsGroupId: new Uint8Array(randomBytes(16)),
+    epoch: 0,
+    createdAt: new Date(),
+    memberIds,
     ...overrides,
   };
 }
@@ -127,14 +145,9 @@ export function describeMessagingStoreContract(
     it('finds many conversations with one call, members included', async () => {
       const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
       const direct = await store.ensureDirectConversation([a, b], randomUUID(), new Date());
-      const group = await store.createGroup({
-        id: randomUUID(),
-        kind: 'GROUP',
-        mlsGroupId: new Uint8Array(randomBytes(16)),
-        epoch: 0,
-        createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
-        memberIds: [c, a],
-      });
+      const group = await store.createGroup(
+        newGroup([c, a], { createdAt: new Date(Math.floor(Date.now() / 1000) * 1000) }),
+      );
       const found = await store.findConversations([group.id, randomUUID(), direct.id, group.id]);
       const byId = new Map(found.map((conversation) => [conversation.id, conversation]));
       expect(found).toHaveLength(2);
@@ -178,14 +191,7 @@ export function describeMessagingStoreContract(
 
     it('marks committers and group senders, and forgets them for members who left', async () => {
       const [owner, joiner, quiet] = [randomUUID(), randomUUID(), randomUUID()];
-      const group = await store.createGroup({
-        id: randomUUID(),
-        kind: 'GROUP',
-        mlsGroupId: new Uint8Array(randomBytes(16)),
-        epoch: 0,
-        createdAt: new Date(),
-        memberIds: [owner],
-      });
+      const group = await store.createGroup(newGroup([owner]));
       const committed = await store.commitGroup({
         conversationId: group.id,
         expectedEpoch: 0,
@@ -225,23 +231,9 @@ export function describeMessagingStoreContract(
     it('registers MLS group ids once and advances an epoch for exactly one of racing commits', async () => {
       const owner = randomUUID();
       const groupId = new Uint8Array(randomBytes(16));
-      const group = await store.createGroup({
-        id: randomUUID(),
-        kind: 'GROUP',
-        mlsGroupId: groupId,
-        epoch: 0,
-        createdAt: new Date(),
-        memberIds: [owner],
-      });
+      const group = await store.createGroup(newGroup([owner], { mlsGroupId: groupId }));
       await expect(
-        store.createGroup({
-          id: randomUUID(),
-          kind: 'GROUP',
-          mlsGroupId: groupId,
-          epoch: 0,
-          createdAt: new Date(),
-          memberIds: [owner],
-        }),
+        store.createGroup(newGroup([owner], { mlsGroupId: groupId })),
       ).rejects.toBeInstanceOf(GroupExistsError);
 
       const joiners = Array.from({ length: 6 }, () => randomUUID());
@@ -274,14 +266,9 @@ export function describeMessagingStoreContract(
 
     it('stores a group message only while the epoch is current', async () => {
       const owner = randomUUID();
-      const group = await store.createGroup({
-        id: randomUUID(),
-        kind: 'GROUP',
-        mlsGroupId: new Uint8Array(randomBytes(8)),
-        epoch: 0,
-        createdAt: new Date(),
-        memberIds: [owner],
-      });
+      const group = await store.createGroup(
+        newGroup([owner], { mlsGroupId: new Uint8Array(randomBytes(8)) }),
+      );
       expect(
         (
           await store.storeMessage(sent(), [envelope(owner, 1)], {
@@ -393,14 +380,7 @@ export function describeMessagingStoreContract(
     it('commits within the quota unless a staying member is full; removed members are exempt', async () => {
       const [owner, stays, leaves] = [randomUUID(), randomUUID(), randomUUID()];
       const quota = { maxEnvelopes: 1, maxBytes: 1_000_000 };
-      const group = await store.createGroup({
-        id: randomUUID(),
-        kind: 'GROUP',
-        mlsGroupId: new Uint8Array(randomBytes(16)),
-        epoch: 0,
-        createdAt: new Date(),
-        memberIds: [owner, stays, leaves],
-      });
+      const group = await store.createGroup(newGroup([owner, stays, leaves]));
       await store.storeEnvelopes([envelope(stays, 1), envelope(leaves, 1)]);
       const commit = (removedUserIds: string[], expectedEpoch = 0) => ({
         conversationId: group.id,

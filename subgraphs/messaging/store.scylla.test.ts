@@ -2,14 +2,12 @@
  * The MessagingStore contract against a real CQL node (GUARDYN_DATABASE__SCYLLADB_NODES, e.g. the
  * Cassandra of `npm run cassandra:start`), in a fresh keyspace per test, all dropped at the end. Without a node it is skipped with the reason, except under CI, where it must run.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
-import { uuid7 } from '../../shared/ids/index.js';
 import { createLogger } from '../../shared/logging/index.js';
-import { describeMessagingStoreContract } from './store.contract.js';
-import { ScyllaMessagingStore } from './store.scylla.js';
-import type { EnvelopeRecord } from './store.js';
+import { describeMessagingStoreContract, envelope, newGroup } from './store.contract.js';
+import { ScyllaMessagingStore } from './store.scylla/index.js';
 
 /** A process that dies after its commit won the epoch and before it delivered the commit. */
 class CrashAfterCommit extends ScyllaMessagingStore {
@@ -18,23 +16,8 @@ class CrashAfterCommit extends ScyllaMessagingStore {
   }
 }
 
-function commitEnvelope(userId: string): EnvelopeRecord {
-  const now = new Date();
-  return {
-    id: uuid7(),
-    messageId: uuid7(),
-    recipientUserId: userId,
-    recipientDeviceId: 1,
-    type: 'MLS_COMMIT',
-    senderUserId: randomUUID(),
-    senderDeviceId: 1,
-    conversationId: null,
-    content: new Uint8Array(randomBytes(40)),
-    serverTimestamp: now,
-    expiresAt: new Date(now.getTime() + 3600_000),
-    receiptRequested: false,
-  };
-}
+/** A commit's envelope for the user's device 1. */
+const commitEnvelope = (userId: string) => envelope(userId, 1, { type: 'MLS_COMMIT' });
 
 const target = await cqlTestTarget('messaging');
 
@@ -69,14 +52,7 @@ if (target.available) {
       try {
         await Promise.all([dying.ready(60_000), restarted.ready(60_000)]);
         const [owner, joiner, late] = [randomUUID(), randomUUID(), randomUUID()];
-        const group = await dying.createGroup({
-          id: randomUUID(),
-          kind: 'GROUP',
-          mlsGroupId: new Uint8Array(randomBytes(16)),
-          epoch: 0,
-          createdAt: new Date(),
-          memberIds: [owner],
-        });
+        const group = await dying.createGroup(newGroup([owner]));
         const welcome = commitEnvelope(joiner);
         await expect(
           dying.commitGroup({

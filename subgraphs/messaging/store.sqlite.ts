@@ -1,5 +1,5 @@
 import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
-import { devicesOverQuota, incomingUsage } from './mailbox-usage.js';
+import { incomingUsage, mailboxFull } from './mailbox-usage.js';
 import { messagingMigrations } from './sqlite-schema.js';
 import {
   decodeCursor,
@@ -23,6 +23,7 @@ import {
   type MailboxQuota,
   type MailboxUsage,
   type MessagingStore,
+  type SendKey,
   type SentMessageRecord,
   type Speaker,
   type StoreMessageOptions,
@@ -46,12 +47,7 @@ export class SqliteMessagingStore implements MessagingStore {
   }
 
   async findSentMessage(senderUserId: string, senderDeviceId: number, clientMessageId: string) {
-    const row = this.db
-      .prepare(
-        'SELECT * FROM sent_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',
-      )
-      .get(senderUserId, senderDeviceId, clientMessageId) as SentRow | undefined;
-    return row ? toSent(row) : null;
+    return this.findSentSync({ senderUserId, senderDeviceId, clientMessageId });
   }
 
   async storeMessage(
@@ -315,9 +311,8 @@ export class SqliteMessagingStore implements MessagingStore {
   ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
     const existing = this.findSentSync(sent);
     if (existing) return { kind: 'duplicate', sent: existing };
-    const full = devicesOverQuota(this.usageSync(incomingUsage(envelopes)), envelopes, quota);
-    if (full.length > 0) return { kind: 'mailbox-full', full };
-    return this.storeMessage(sent, envelopes, options);
+    const usage = this.usageSync(incomingUsage(envelopes));
+    return mailboxFull(usage, envelopes, quota) ?? this.storeMessage(sent, envelopes, options);
   }
 
   /** As storeMessageWithinQuota: the check and commitGroup's transaction run back to back. */
@@ -326,14 +321,11 @@ export class SqliteMessagingStore implements MessagingStore {
     quota: MailboxQuota,
     exemptUserIds: readonly string[],
   ): Promise<CommitOutcome | MailboxFullOutcome> {
-    // A stale commit is told so first: its devices' usage does not matter.
-    if (this.epochOf(commit.conversationId) === commit.expectedEpoch) {
-      const { envelopes } = commit;
-      const usage = this.usageSync(incomingUsage(envelopes));
-      const full = devicesOverQuota(usage, envelopes, quota, exemptUserIds);
-      if (full.length > 0) return { kind: 'mailbox-full', full };
-    }
-    return this.commitGroup(commit);
+    // A stale commit is told so first (commitGroup answers it): usage does not matter.
+    if (this.epochOf(commit.conversationId) !== commit.expectedEpoch)
+      return this.commitGroup(commit);
+    const usage = this.usageSync(incomingUsage(commit.envelopes));
+    return mailboxFull(usage, commit.envelopes, quota, exemptUserIds) ?? this.commitGroup(commit);
   }
 
   private usageSync(devices: readonly DeviceAddress[]): MailboxUsage[] {
@@ -346,7 +338,7 @@ export class SqliteMessagingStore implements MessagingStore {
     });
   }
 
-  private findSentSync(sent: SentMessageRecord): SentMessageRecord | null {
+  private findSentSync(sent: SendKey): SentMessageRecord | null {
     const row = this.db
       .prepare(
         'SELECT * FROM sent_messages WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?',

@@ -49,6 +49,12 @@ export interface SentMessageRecord {
   readonly recipients: number;
 }
 
+/** A send's idempotency key: the sending device and its clientMessageId. */
+export type SendKey = Pick<
+  SentMessageRecord,
+  'senderUserId' | 'senderDeviceId' | 'clientMessageId'
+>;
+
 export interface MailboxPage {
   readonly envelopes: readonly EnvelopeRecord[];
   /** Opaque; pass back as `after` to continue. Null when the page is empty and no cursor was given. */

@@ -6,18 +6,13 @@ import {
   contentionPause,
   CqlContentionError,
   mapLimited,
-  openKeyspaceSession,
+  KeyspaceStore,
+  openKeyspace,
   type CqlMigration,
-  type CqlSession,
   type Row,
   type CqlStoreOptions,
 } from '../../shared/cql/index.js';
-import {
-  pushPlatforms,
-  type NotificationStore,
-  type PushPlatform,
-  type PushRegistration,
-} from './store.js';
+import { pushPlatforms, type NotificationStore, type PushRegistration } from './store.js';
 
 /**
  * The notification keyspace, modelled for its queries:
@@ -63,31 +58,15 @@ export type ScyllaNotificationStoreOptions = CqlStoreOptions;
  * until the client registers again (it got no answer, so it retries). Two devices registering one
  * token at the same instant may both keep it, until either registers again.
  */
-export class ScyllaNotificationStore implements NotificationStore {
-  private readonly ks: string;
-
-  constructor(
-    private readonly db: CqlSession,
-    keyspace: string,
-  ) {
-    this.ks = keyspace;
-  }
-
+export class ScyllaNotificationStore extends KeyspaceStore implements NotificationStore {
   /** Connects (in the background, retrying) to the configured cluster and migrates the keyspace. */
   static open(options: ScyllaNotificationStoreOptions): ScyllaNotificationStore {
-    const { keyspace, session } = openKeyspaceSession({
-      database: options.database,
-      subgraph: 'notification',
+    return openKeyspace(
+      options,
+      'notification',
       migrations,
-      logger: options.logger,
-      ...(options.tuning ? { tuning: options.tuning } : {}),
-    });
-    return new ScyllaNotificationStore(session, keyspace);
-  }
-
-  /** Resolves once connected and migrated (for tests and tools; the service relies on /health). */
-  ready(timeoutMs?: number): Promise<void> {
-    return this.db.ready(timeoutMs);
+      (db, ks) => new ScyllaNotificationStore(db, ks),
+    );
   }
 
   async register(
@@ -203,14 +182,6 @@ export class ScyllaNotificationStore implements NotificationStore {
     throw new CqlContentionError('claiming a push');
   }
 
-  async ping(): Promise<void> {
-    await this.db.ping();
-  }
-
-  async close(): Promise<void> {
-    await this.db.close();
-  }
-
   // --- internals ---
 
   /**
@@ -260,14 +231,12 @@ export class ScyllaNotificationStore implements NotificationStore {
   }
 
   private async row(userId: string, deviceId: number, readConsistency: number) {
-    return (
-      await this.db.execute(
-        `SELECT user_id, device_id, platform, push_token, created_at, last_push_at, push_claim
+    return await this.db.first(
+      `SELECT user_id, device_id, platform, push_token, created_at, last_push_at, push_claim
          FROM ${this.ks}.push_registrations WHERE user_id = ? AND device_id = ?`,
-        [userId, deviceId],
-        { consistency: readConsistency },
-      )
-    ).first();
+      [userId, deviceId],
+      { consistency: readConsistency },
+    );
   }
 
   private async registration(
@@ -280,12 +249,6 @@ export class ScyllaNotificationStore implements NotificationStore {
   }
 }
 
-function pushPlatform(value: string): PushPlatform {
-  if (!(pushPlatforms as readonly string[]).includes(value))
-    throw new Error(`unknown push platform "${value}" in the notification store`);
-  return value as PushPlatform;
-}
-
 /** A registration, or null for a row without a token (none is ever written; be safe). */
 function toRegistration(row: Row): PushRegistration | null {
   const token = cells.optionalText(row, 'push_token');
@@ -293,7 +256,7 @@ function toRegistration(row: Row): PushRegistration | null {
   return {
     userId: cells.text(row, 'user_id'),
     deviceId: cells.int(row, 'device_id'),
-    platform: pushPlatform(cells.text(row, 'platform')),
+    platform: cells.oneOf(row, 'platform', pushPlatforms),
     token,
     createdAt: cells.date(row, 'created_at'),
     lastPushAt: cells.optionalDate(row, 'last_push_at'),

@@ -23,7 +23,7 @@ import type { PresenceEvents } from './events.js';
 import { createResolvers, publicFields } from './resolvers.js';
 import { defaultPresenceOptions, PresenceService, type PresenceServiceOptions } from './service.js';
 import type { PresenceStore } from './store.js';
-import { ScyllaPresenceStore } from './store.scylla.js';
+import { ScyllaPresenceStore } from './store.scylla/index.js';
 import { SqlitePresenceStore } from './store.sqlite.js';
 
 export const name = 'presence';

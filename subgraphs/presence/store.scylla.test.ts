@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { describePresenceStoreContract } from './store.contract.js';
-import { ScyllaPresenceStore, type ScyllaPresenceStoreOptions } from './store.scylla.js';
+import { ScyllaPresenceStore, type ScyllaPresenceStoreOptions } from './store.scylla/index.js';
 import type { ConnectionRecord } from './store.js';
 
 const target = await cqlTestTarget('presence');

@@ -6,7 +6,7 @@ import { mapLimited } from '../../shared/cql/index.js';
 import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
 import { uuid7 } from '../../shared/ids/index.js';
 import { createLogger } from '../../shared/logging/index.js';
-import { ScyllaMessagingStore } from '../../subgraphs/messaging/store.scylla.js';
+import { ScyllaMessagingStore } from '../../subgraphs/messaging/store.scylla/index.js';
 import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite.js';
 import type {
   EnvelopeRecord,
