@@ -183,7 +183,7 @@ export class Conversations {
           `SELECT member_id FROM ${this.ks}.conversations ${where}`,
           [conversationId, userId],
           { consistency: consistency.localSerial },
-        )) === undefined,
+        )) === null,
     );
     if (!outcome.applied) return false;
     const conversation = await this.find(conversationId);
