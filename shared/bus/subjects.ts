@@ -150,15 +150,30 @@ export function assertDurableName(name: string): void {
 
 /** Whether every subject matching `inner` also matches `outer` (both patterns). */
 export function subjectPatternCovers(outer: string, inner: string): boolean {
-  const outerTokens = outer.split('.');
+  const outerTokens = patternTokens(outer);
   const innerTokens = inner.split('.');
-  for (const [index, token] of outerTokens.entries()) {
+  for (let index = 0; index < outerTokens.length; index++) {
+    const token = outerTokens[index];
     if (token === '>') return innerTokens.length > index;
     const other = innerTokens[index];
     if (other === undefined || other === '>') return false;
     if (token !== '*' && token !== other) return false;
   }
   return outerTokens.length === innerTokens.length;
+}
+
+/** Patterns are few and matched against every event: their tokens are split once. */
+const splitPatterns = new Map<string, readonly string[]>();
+
+function patternTokens(pattern: string): readonly string[] {
+  let tokens = splitPatterns.get(pattern);
+  if (!tokens) {
+    tokens = pattern.split('.');
+    // Bounded: subjects are matched as patterns too (coverage), and those are not few.
+    if (splitPatterns.size >= 4096) splitPatterns.clear();
+    splitPatterns.set(pattern, tokens);
+  }
+  return tokens;
 }
 
 /**

@@ -38,8 +38,12 @@ export function parseCidr(text: string): string {
 }
 
 /** The proxies whose `X-Forwarded-For` is believed: a set of CIDR ranges. */
+/** Addresses whose verdict `TrustedProxies` keeps before starting over. */
+const maxVerdicts = 1024;
+
 export class TrustedProxies {
   private readonly ranges = new BlockList();
+  private readonly verdicts = new Map<string, boolean>();
 
   constructor(cidrs: readonly string[]) {
     for (const cidr of cidrs) {
@@ -49,8 +53,16 @@ export class TrustedProxies {
   }
 
   trusts(address: string): boolean {
+    const known = this.verdicts.get(address);
+    if (known !== undefined) return known;
     const normalized = normalizeAddress(address);
-    if (normalized === undefined) return false;
-    return this.ranges.check(normalized, isIP(normalized) === 4 ? 'ipv4' : 'ipv6');
+    const verdict =
+      normalized !== undefined &&
+      this.ranges.check(normalized, isIP(normalized) === 4 ? 'ipv4' : 'ipv6');
+    // Every request asks about its peer, and the peers are few (the gateway, proxies): the
+    // verdicts are kept, a bounded number of them (BlockList.check allocates per call).
+    if (this.verdicts.size >= maxVerdicts) this.verdicts.clear();
+    this.verdicts.set(address, verdict);
+    return verdict;
   }
 }
