@@ -16,7 +16,7 @@ import {
   removeMember,
 } from '../support/mls-group.js';
 import { toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const sendsPerMinute = 3;
 const maxEnvelopes = 4;
@@ -25,7 +25,7 @@ let guardyn: TestGuardyn;
 let url: string;
 beforeAll(async () => {
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     env: {
       GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: String(sendsPerMinute),
       // 8 units of 64 KiB: two sends of one 200 KiB envelope, not three.

@@ -9,13 +9,13 @@ import { ackEnvelopes, readInbox, sendMessageMutation } from '../support/messagi
 import { createMlsClient } from '../support/mls-client.js';
 import { createMlsGroup, encryptApplicationMessage } from '../support/mls-group.js';
 import { toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 let guardyn: TestGuardyn;
 let url: string;
 beforeAll(async () => {
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
   });
   url = guardyn.url;
 });

@@ -17,7 +17,7 @@ import {
   startLoopbackPushProviders,
   type LoopbackPushProviders,
 } from '../support/push-providers/index.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const withNats = process.env['GUARDYN_MESSAGING__NATS_URL'] ? it : it.skip;
 
@@ -29,7 +29,7 @@ let alice: TestAccount;
 beforeAll(async () => {
   providers = await startLoopbackPushProviders();
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     env: providers.env,
   });
   const { natsUrl, natsNamespace } = guardyn.config.messaging;

@@ -23,7 +23,7 @@ import {
   type MlsGroupMember,
 } from '../support/mls-group.js';
 import { fromBase64, toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 let guardyn: TestGuardyn;
 let url: string;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   messagingStore = countingStore(new SqliteMessagingStore(path.join(storeDir, 'messaging.sqlite')));
   presenceStore = countingStore(new SqlitePresenceStore(path.join(storeDir, 'presence.sqlite')));
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     stores: { messaging: messagingStore.store, presence: presenceStore.store },
   });
   url = guardyn.url;
