@@ -9,7 +9,7 @@ import {
   type OtlpReceiver,
 } from '../support/otlp-receiver.js';
 import type { ExportedSpan } from '../support/otlp-spans.js';
-import { collect, connectSubscriptions } from '../support/subscriptions-client.js';
+import { collect, withSubscriptions } from '../support/subscriptions-client.js';
 import { startTestGuardyn } from '../support/test-guardyn.js';
 
 const spanKind = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
@@ -105,16 +105,13 @@ describe.each([
       const alice = await registerAccount(guardyn.url);
       const bob = await registerAccount(guardyn.url);
       // Bob listens, so the mailbox hint has a consumer at the gateway.
-      const socket = connectSubscriptions(guardyn.url, bob.accessToken);
-      try {
+      await withSubscriptions(guardyn.url, bob.accessToken, async (socket) => {
         const stream = collect(socket.client, 'subscription { messageReceived { id } }');
         await until(() => guardyn.gateway?.subscriptions.followedSubjects() ?? 0, Boolean);
         request = await sendTracedMessage(guardyn.url, alice, bob);
         await stream.waitFor(1);
         stream.stop();
-      } finally {
-        await socket.dispose();
-      }
+      });
       // The push reaches the notification consumer after sendMessage returns.
       await until(
         () => receiver.spans.some((span) => span.name === 'process guardyn.push'),
