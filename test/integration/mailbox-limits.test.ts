@@ -6,7 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData, postGraphQL, type ClientError } from '../support/graphql-client.js';
-import { ackEnvelopes, readInbox, sendMessageMutation } from '../support/messaging-client.js';
+import {
+  ackEnvelopes,
+  readInbox,
+  recipientDevices,
+  sendMessageMutation,
+} from '../support/messaging-client.js';
 import { createKeyPackage, createMlsClient } from '../support/mls-client.js';
 import {
   addMembers,
@@ -40,14 +45,8 @@ afterAll(() => guardyn.dispose());
 
 type Devices = { deviceId: number; registrationId: number }[];
 
-async function devicesOf(viewer: TestAccount, userId: string): Promise<Devices> {
-  const { user } = await expectData<{ user: { devices: Devices } }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: userId },
-    viewer.accessToken,
-  );
-  return user.devices;
+function devicesOf(viewer: TestAccount, userId: string): Promise<Devices> {
+  return recipientDevices(url, viewer, userId);
 }
 
 interface Sent {

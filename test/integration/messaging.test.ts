@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
-import { ackEnvelopes, readInbox, sendMessageMutation } from '../support/messaging-client.js';
+import {
+  ackEnvelopes,
+  readInbox,
+  recipientDevices,
+  sendMessageMutation,
+} from '../support/messaging-client.js';
 import { createMlsClient } from '../support/mls-client.js';
 import { createMlsGroup, encryptApplicationMessage } from '../support/mls-group.js';
 import { toBase64 } from '../support/signal-device.js';
@@ -35,17 +40,10 @@ function envelopesFor(to: { registrationIds: Map<number, number> }) {
 }
 
 async function withDevices(account: TestAccount) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: account.userId },
-    account.accessToken,
-  );
+  const devices = await recipientDevices(url, account, account.userId);
   return {
     ...account,
-    registrationIds: new Map(user.devices.map((d) => [d.deviceId, d.registrationId])),
+    registrationIds: new Map(devices.map((d) => [d.deviceId, d.registrationId])),
   };
 }
 

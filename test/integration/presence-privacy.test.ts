@@ -13,7 +13,11 @@ import { SqlitePresenceStore } from '../../subgraphs/presence/store.sqlite.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { countingStore, type CountingStore } from '../support/counting-store.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
-import { sendMessageMutation, sendOpaqueMessage } from '../support/messaging-client.js';
+import {
+  recipientDevices,
+  sendMessageMutation,
+  sendOpaqueMessage,
+} from '../support/messaging-client.js';
 import { createKeyPackage, createMlsClient } from '../support/mls-client.js';
 import {
   addMembers,
@@ -65,16 +69,8 @@ async function presenceSeenBy(viewer: TestAccount, target: TestAccount) {
 const online = async (account: TestAccount) =>
   expectData(url, 'mutation { setPresence(status: AWAY) { status } }', {}, account.accessToken);
 
-async function devicesOf(viewer: TestAccount, target: TestAccount) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: target.userId },
-    viewer.accessToken,
-  );
-  return user.devices;
+function devicesOf(viewer: TestAccount, target: TestAccount) {
+  return recipientDevices(url, viewer, target.userId);
 }
 
 /** One junk SEALED_SENDER envelope for every device of `to`. */
