@@ -19,9 +19,7 @@ import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../suppor
 let guardyn: TestGuardyn;
 let url: string;
 beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: manyRegistrations,
-  });
+  guardyn = await startTestGuardyn({ auth: manyRegistrations });
   url = guardyn.url;
 });
 afterAll(() => guardyn.dispose());
