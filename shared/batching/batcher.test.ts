@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Batcher } from './batcher.js';
-import { perRequest } from './per-request.js';
+import { batcherPerRequest, perRequest } from './per-request.js';
 
 function recordingBatcher() {
   const batches: string[][] = [];
@@ -51,5 +51,22 @@ describe('perRequest', () => {
     const first = { id: 1 };
     expect(forRequest(first)).toBe(forRequest(first));
     expect(forRequest({ id: 2 }).n).toBe(2);
+  });
+});
+
+describe('batcherPerRequest', () => {
+  it('loads one request’s keys in one call that sees its context, apart from other requests', async () => {
+    const calls: string[] = [];
+    const forRequest = batcherPerRequest(
+      async (keys: readonly string[], context: { caller: string }) => {
+        calls.push(`${context.caller}:${keys.join(',')}`);
+        return keys.map((key) => `${key} for ${context.caller}`);
+      },
+    );
+    const alice = { caller: 'alice' };
+    const [a, b] = await Promise.all([forRequest(alice).load('a'), forRequest(alice).load('b')]);
+    expect([a, b]).toEqual(['a for alice', 'b for alice']);
+    expect(await forRequest({ caller: 'bob' }).load('a')).toBe('a for bob');
+    expect(calls).toEqual(['alice:a,b', 'bob:a']);
   });
 });

@@ -1,2 +1,2 @@
 export { Batcher, type BatchLoad } from './batcher.js';
-export { perRequest } from './per-request.js';
+export { batcherPerRequest, perRequest } from './per-request.js';

@@ -1,3 +1,5 @@
+import { Batcher } from './batcher.js';
+
 /**
  * One `T` per request context, made on first use and dropped with the context: the home of
  * per-request batchers, whose answers depend on the caller and must not outlive the request.
@@ -12,4 +14,14 @@ export function perRequest<C extends object, T>(create: (context: C) => T): (con
     }
     return value;
   };
+}
+
+/**
+ * One `Batcher` per request context whose load sees the context (the caller it answers for):
+ * every key one request asks for is loaded in one call, and no answer reaches another request.
+ */
+export function batcherPerRequest<C extends object, K, V>(
+  load: (keys: readonly K[], context: C) => Promise<readonly V[]>,
+): (context: C) => Batcher<K, V> {
+  return perRequest((context: C) => new Batcher<K, V>((keys) => load(keys, context)));
 }

@@ -117,18 +117,21 @@ export interface NotificationConfig {
   /** FCM, when a service-account file is configured; else disabled. */
   readonly fcm: { readonly credentialsFile: string; readonly url: string } | undefined;
   /** APNs (token auth), when key file, key id, team id and topic are all configured. */
-  readonly apns:
-    | {
-        readonly keyFile: string;
-        readonly keyId: string;
-        readonly teamId: string;
-        /** The app's bundle id (`apns-topic`). */
-        readonly topic: string;
-        readonly url: string;
-        /** Extra trusted CA certificate (PEM) for the APNs endpoint, e.g. a test server's. */
-        readonly caFile: string | undefined;
-      }
-    | undefined;
+  readonly apns: ApnsConfig | undefined;
+}
+
+/** APNs token-auth settings (GUARDYN_NOTIFICATION__APNS_*). */
+export interface ApnsConfig {
+  /** The .p8 signing key from Apple. */
+  readonly keyFile: string;
+  readonly keyId: string;
+  readonly teamId: string;
+  /** The app's bundle id (`apns-topic`). */
+  readonly topic: string;
+  /** `https://api.push.apple.com` (production), `https://api.sandbox.push.apple.com`, or a test server. */
+  readonly url: string;
+  /** Extra trusted CA certificate (PEM) for the APNs endpoint, e.g. a test server's. */
+  readonly caFile: string | undefined;
 }
 
 /** Keyspace replication: `SimpleStrategy:<rf>` (development) or `NetworkTopologyStrategy:<dc>=<rf>,...`. */

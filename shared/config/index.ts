@@ -1,6 +1,7 @@
 export {
   loadConfig,
   ConfigError,
+  type ApnsConfig,
   type GuardynConfig,
   type MediaConfig,
   type NotificationConfig,
@@ -8,6 +9,7 @@ export {
   type OtlpProtocol,
   type ScyllaReplication,
 } from './config.js';
+export { configuredStore, type StoreAdapters } from './store-choice.js';
 export {
   subgraphNames,
   serviceNames,

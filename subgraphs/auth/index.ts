@@ -8,7 +8,7 @@ import {
   sessionRevokedEvent,
   type EventBus,
 } from '../../shared/bus/index.js';
-import type { GuardynConfig } from '../../shared/config/index.js';
+import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
@@ -58,12 +58,11 @@ export interface AuthDependencies {
   readonly rateLimiters?: RateLimiters;
 }
 
-/** ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else SQLite. */
 function createStore(config: GuardynConfig, logger: Logger): AuthStore {
-  if (config.database.scyllaNodes.length > 0) {
-    return ScyllaAuthStore.open({ database: config.database, logger });
-  }
-  return new SqliteAuthStore(path.join(config.dataDir, 'auth.sqlite'));
+  return configuredStore<AuthStore>(config, 'auth.sqlite', {
+    scylla: (database) => ScyllaAuthStore.open({ database, logger }),
+    sqlite: (file) => new SqliteAuthStore(file),
+  });
 }
 
 function busEvents(bus: EventBus): AuthEvents {

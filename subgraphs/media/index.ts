@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GuardynConfig } from '../../shared/config/index.js';
+import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
@@ -32,15 +32,12 @@ export interface MediaDependencies extends SubgraphDependencies {
   readonly serviceOptions?: Partial<MediaServiceOptions>;
 }
 
-/**
- * ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else
- * SQLite. Either way only the metadata: the bytes stay in the BlobStore.
- */
+/** Either adapter holds only the metadata: the bytes stay in the BlobStore. */
 function createStore(config: GuardynConfig, logger: Logger): MediaStore {
-  if (config.database.scyllaNodes.length > 0) {
-    return ScyllaMediaStore.open({ database: config.database, logger });
-  }
-  return new SqliteMediaStore(path.join(config.dataDir, 'media.sqlite'));
+  return configuredStore<MediaStore>(config, 'media.sqlite', {
+    scylla: (database) => ScyllaMediaStore.open({ database, logger }),
+    sqlite: (file) => new SqliteMediaStore(file),
+  });
 }
 
 /**

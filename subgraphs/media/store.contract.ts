@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
 import type { MediaRecord, MediaStore } from './store.js';
 
-function media(overrides: Partial<MediaRecord> = {}): MediaRecord {
+/** A valid media record with fresh ids (times to the second, as every adapter keeps them). */
+export function newMediaRecord(overrides: Partial<MediaRecord> = {}): MediaRecord {
   return {
     id: uuid7(),
     ownerId: randomUUID(),
@@ -34,16 +35,16 @@ export function describeMediaStoreContract(
     afterEach(() => store.close());
 
     it('stores a media and finds it by id, every field intact', async () => {
-      const record = media({ kind: 'avatar', encrypted: false, width: 640, height: 480 });
+      const record = newMediaRecord({ kind: 'avatar', encrypted: false, width: 640, height: 480 });
       await store.insert([record]);
       expect(await store.findMedia(record.id)).toEqual(record);
       expect(await store.findMedia(uuid7())).toBeNull();
     });
 
     it('lists thumbnails: server sizes smallest first, then client-made ones', async () => {
-      const parent = media({ encrypted: false });
+      const parent = newMediaRecord({ encrypted: false });
       const thumbnail = (size: number | null) =>
-        media({
+        newMediaRecord({
           kind: 'thumbnail',
           parentId: parent.id,
           ownerId: parent.ownerId,
@@ -67,9 +68,12 @@ export function describeMediaStoreContract(
       const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
       const byId = (records: readonly MediaRecord[]) =>
         [...records].sort((a, b) => (a.id < b.id ? -1 : 1));
-      const [first, second] = [media({ encrypted: false }), media({ encrypted: false })];
+      const [first, second] = [
+        newMediaRecord({ encrypted: false }),
+        newMediaRecord({ encrypted: false }),
+      ];
       const thumbnailOf = (parent: MediaRecord, size: number | null) =>
-        media({
+        newMediaRecord({
           kind: 'thumbnail',
           parentId: parent.id,
           ownerId: parent.ownerId,
@@ -97,12 +101,12 @@ export function describeMediaStoreContract(
       expect(thumbnails).toHaveLength(4);
 
       const [ownerA, ownerB] = [randomUUID(), randomUUID()];
-      const latestA = media({ ownerId: ownerA, kind: 'avatar', createdAt: at(3) });
-      const latestB = media({ ownerId: ownerB, kind: 'avatar', createdAt: at(1) });
+      const latestA = newMediaRecord({ ownerId: ownerA, kind: 'avatar', createdAt: at(3) });
+      const latestB = newMediaRecord({ ownerId: ownerB, kind: 'avatar', createdAt: at(1) });
       await store.insert([
-        media({ ownerId: ownerA, kind: 'avatar', createdAt: at(1) }),
+        newMediaRecord({ ownerId: ownerA, kind: 'avatar', createdAt: at(1) }),
         latestA,
-        media({ ownerId: ownerA, createdAt: at(5) }),
+        newMediaRecord({ ownerId: ownerA, createdAt: at(5) }),
         latestB,
       ]);
       expect(byId(await store.latestAvatarsOf([ownerA, ownerB, randomUUID()]))).toEqual(
@@ -114,10 +118,16 @@ export function describeMediaStoreContract(
     it('lists a user’s avatars newest first, and only avatars', async () => {
       const ownerId = randomUUID();
       const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
-      const old = media({ ownerId, kind: 'avatar', createdAt: at(1) });
-      const latest = media({ ownerId, kind: 'avatar', createdAt: at(3) });
-      const middle = media({ ownerId, kind: 'avatar', createdAt: at(2) });
-      await store.insert([old, latest, middle, media({ ownerId }), media({ kind: 'avatar' })]);
+      const old = newMediaRecord({ ownerId, kind: 'avatar', createdAt: at(1) });
+      const latest = newMediaRecord({ ownerId, kind: 'avatar', createdAt: at(3) });
+      const middle = newMediaRecord({ ownerId, kind: 'avatar', createdAt: at(2) });
+      await store.insert([
+        old,
+        latest,
+        middle,
+        newMediaRecord({ ownerId }),
+        newMediaRecord({ kind: 'avatar' }),
+      ]);
       expect((await store.listAvatars(ownerId)).map((a) => a.id)).toEqual([
         latest.id,
         middle.id,
@@ -127,9 +137,13 @@ export function describeMediaStoreContract(
     });
 
     it('deletes a media with its thumbnails and returns them; a second delete finds nothing', async () => {
-      const parent = media();
-      const thumbnail = media({ kind: 'thumbnail', parentId: parent.id, ownerId: parent.ownerId });
-      const other = media();
+      const parent = newMediaRecord();
+      const thumbnail = newMediaRecord({
+        kind: 'thumbnail',
+        parentId: parent.id,
+        ownerId: parent.ownerId,
+      });
+      const other = newMediaRecord();
       await store.insert([parent, thumbnail, other]);
 
       const deleted = await store.deleteMedia(parent.id);
@@ -141,8 +155,12 @@ export function describeMediaStoreContract(
     });
 
     it('deletes a thumbnail alone, leaving its parent', async () => {
-      const parent = media();
-      const thumbnail = media({ kind: 'thumbnail', parentId: parent.id, ownerId: parent.ownerId });
+      const parent = newMediaRecord();
+      const thumbnail = newMediaRecord({
+        kind: 'thumbnail',
+        parentId: parent.id,
+        ownerId: parent.ownerId,
+      });
       await store.insert([parent, thumbnail]);
       expect((await store.deleteMedia(thumbnail.id)).map((record) => record.id)).toEqual([
         thumbnail.id,
@@ -152,9 +170,9 @@ export function describeMediaStoreContract(
     });
 
     it('inserts all or nothing: a repeated id stores none of the batch', async () => {
-      const existing = media();
+      const existing = newMediaRecord();
       await store.insert([existing]);
-      const fresh = media();
+      const fresh = newMediaRecord();
       // Adapters throw their driver's error (from another realm under jest): just "it failed".
       const failed = await store.insert([fresh, { ...existing }]).then(
         () => false,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
   consumeEvent,
@@ -10,7 +9,7 @@ import {
   pushEvent,
   type EventBus,
 } from '../../shared/bus/index.js';
-import type { GuardynConfig } from '../../shared/config/index.js';
+import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { EntityClient } from '../../shared/federation/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
@@ -48,16 +47,16 @@ export interface MessagingDependencies extends SubgraphDependencies {
   readonly serviceOptions?: Partial<MessagingServiceOptions>;
 }
 
-/** ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else SQLite. */
 function createStore(config: GuardynConfig, logger: Logger): MessagingStore {
-  if (config.database.scyllaNodes.length > 0) {
-    return ScyllaMessagingStore.open({
-      database: config.database,
-      logger,
-      sentRecordRetentionMs: config.messaging.retentionDays * 24 * 3600_000,
-    });
-  }
-  return new SqliteMessagingStore(path.join(config.dataDir, 'messaging.sqlite'));
+  return configuredStore<MessagingStore>(config, 'messaging.sqlite', {
+    scylla: (database) =>
+      ScyllaMessagingStore.open({
+        database,
+        logger,
+        sentRecordRetentionMs: config.messaging.retentionDays * 24 * 3600_000,
+      }),
+    sqlite: (file) => new SqliteMessagingStore(file),
+  });
 }
 
 function busEvents(bus: EventBus, logger: Logger): MessagingEvents {

@@ -1,5 +1,5 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { Batcher, perRequest } from '../../shared/batching/index.js';
+import { batcherPerRequest } from '../../shared/batching/index.js';
 import {
   Base64Scalar,
   DateTimeScalar,
@@ -22,28 +22,18 @@ export const publicFields: readonly PublicField[] = [...federationPublicFields];
 export function createResolvers(service: MessagingService, groups: GroupService) {
   // The conversations and envelopes of one request (an `_entities` list, or every envelope's
   // conversation): one store call each, filtered for the caller as single lookups are.
-  const conversations = perRequest(
-    (context: RequestContext) =>
-      new Batcher<string, ConversationRecord | null>((ids) =>
-        service.conversationsByIds(requirePrincipal(context.caller), ids),
-      ),
+  const conversations = batcherPerRequest<RequestContext, string, ConversationRecord | null>(
+    (ids, context) => service.conversationsByIds(requirePrincipal(context.caller), ids),
   );
-  const envelopes = perRequest(
-    (context: RequestContext) =>
-      new Batcher<string, EnvelopeRecord | null>((ids) =>
-        service.envelopes(requirePrincipal(context.caller), ids),
-      ),
+  const envelopes = batcherPerRequest<RequestContext, string, EnvelopeRecord | null>(
+    (ids, context) => service.envelopes(requirePrincipal(context.caller), ids),
   );
   // All `User` references of one request are answered with one store call.
-  const presenceReveal = perRequest(
-    (context: RequestContext) =>
-      new Batcher<string, boolean>(async (userIds) => {
-        const revealed = await service.presenceRevealedTo(
-          requirePrincipal(context.caller),
-          userIds,
-        );
-        return userIds.map((userId) => revealed.has(userId));
-      }),
+  const presenceReveal = batcherPerRequest<RequestContext, string, boolean>(
+    async (userIds, context) => {
+      const revealed = await service.presenceRevealedTo(requirePrincipal(context.caller), userIds);
+      return userIds.map((userId) => revealed.has(userId));
+    },
   );
   return {
     DateTime: DateTimeScalar,

@@ -1,19 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import apn from '@parse/node-apn';
+import type { ApnsConfig } from '../../shared/config/index.js';
 import { wakeUp, type PushOutcome, type PushProvider } from './push-provider.js';
-
-/** APNs token-auth settings (from GUARDYN_NOTIFICATION__APNS_*). */
-export interface ApnsSettings {
-  /** The .p8 signing key from Apple. */
-  readonly keyFile: string;
-  readonly keyId: string;
-  readonly teamId: string;
-  /** The app's bundle id (`apns-topic`). */
-  readonly topic: string;
-  /** `https://api.push.apple.com` (production), `https://api.sandbox.push.apple.com`, or a test server. */
-  readonly url: string;
-  readonly caFile: string | undefined;
-}
 
 /** APNs reasons that mean the token is dead for this app. */
 const invalidTokenReasons = new Set(['Unregistered', 'BadDeviceToken', 'DeviceTokenNotForTopic']);
@@ -46,7 +34,7 @@ export class ApnsProvider implements PushProvider {
   ) {}
 
   /** Reads the key (and CA) files and opens a provider for the configured endpoint. */
-  static async create(settings: ApnsSettings): Promise<ApnsProvider> {
+  static async create(settings: ApnsConfig): Promise<ApnsProvider> {
     const endpoint = new URL(settings.url);
     const key = await readFile(settings.keyFile);
     const ca = settings.caFile ? [await readFile(settings.caFile)] : undefined;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
   connectionEvent,
@@ -8,7 +7,7 @@ import {
   pushEvent,
   type BusSubscription,
 } from '../../shared/bus/index.js';
-import type { GuardynConfig } from '../../shared/config/index.js';
+import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
   startSubgraphServer,
@@ -47,12 +46,11 @@ export interface NotificationDependencies extends SubgraphDependencies {
   readonly dispatcherOptions?: PushDispatcherOptions;
 }
 
-/** ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else SQLite. */
 function createStore(config: GuardynConfig, logger: Logger): NotificationStore {
-  if (config.database.scyllaNodes.length > 0) {
-    return ScyllaNotificationStore.open({ database: config.database, logger });
-  }
-  return new SqliteNotificationStore(path.join(config.dataDir, 'notification.sqlite'));
+  return configuredStore<NotificationStore>(config, 'notification.sqlite', {
+    scylla: (database) => ScyllaNotificationStore.open({ database, logger }),
+    sqlite: (file) => new SqliteNotificationStore(file),
+  });
 }
 
 /**

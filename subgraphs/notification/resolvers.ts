@@ -1,5 +1,5 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { Batcher, perRequest } from '../../shared/batching/index.js';
+import { batcherPerRequest } from '../../shared/batching/index.js';
 import {
   DateTimeScalar,
   federationPublicFields,
@@ -15,11 +15,8 @@ export const publicFields: readonly PublicField[] = [...federationPublicFields];
 /** Thin: check the caller, call the service. */
 export function createResolvers(service: NotificationService) {
   // All `Device.push` fields of one request (one `_entities` list): one store read.
-  const registrations = perRequest(
-    (context: RequestContext) =>
-      new Batcher<string, PushRegistration | null>((deviceIds) =>
-        service.registrationsOf(requirePrincipal(context.caller), deviceIds),
-      ),
+  const registrations = batcherPerRequest<RequestContext, string, PushRegistration | null>(
+    (deviceIds, context) => service.registrationsOf(requirePrincipal(context.caller), deviceIds),
   );
   return {
     DateTime: DateTimeScalar,

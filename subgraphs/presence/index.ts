@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
   connectionEvent,
@@ -8,7 +7,7 @@ import {
   typingEvent,
   type EventBus,
 } from '../../shared/bus/index.js';
-import type { GuardynConfig } from '../../shared/config/index.js';
+import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
 import { EntityClient, messagingConversationPeers } from '../../shared/federation/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
@@ -38,15 +37,12 @@ export interface PresenceDependencies extends SubgraphDependencies {
   readonly serviceOptions?: Partial<PresenceServiceOptions>;
 }
 
-/**
- * ScyllaDB when nodes are configured (connecting in the background; /health says when ready), else
- * SQLite. Connection rows in ScyllaDB expire by TTL a little after the liveness window.
- */
+/** Connection rows in ScyllaDB expire by TTL a little after the liveness window. */
 function createStore(config: GuardynConfig, logger: Logger, livenessMs: number): PresenceStore {
-  if (config.database.scyllaNodes.length > 0) {
-    return ScyllaPresenceStore.open({ database: config.database, logger, livenessMs });
-  }
-  return new SqlitePresenceStore(path.join(config.dataDir, 'presence.sqlite'));
+  return configuredStore<PresenceStore>(config, 'presence.sqlite', {
+    scylla: (database) => ScyllaPresenceStore.open({ database, logger, livenessMs }),
+    sqlite: (file) => new SqlitePresenceStore(file),
+  });
 }
 
 function busEvents(bus: EventBus): PresenceEvents {

@@ -1,5 +1,5 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
-import { Batcher, perRequest } from '../../shared/batching/index.js';
+import { batcherPerRequest } from '../../shared/batching/index.js';
 import {
   DateTimeScalar,
   federationPublicFields,
@@ -14,11 +14,9 @@ export const publicFields: readonly PublicField[] = [...federationPublicFields];
 
 export function createResolvers(service: PresenceService) {
   // All `User.presence` fields of one request: one store read and one question to messaging.
-  const presences = perRequest(
-    (context: RequestContext) =>
-      new Batcher<string, PresenceView | null>((userIds) =>
-        service.presenceForMany(requirePrincipal(context.caller), context.authorization, userIds),
-      ),
+  const presences = batcherPerRequest<RequestContext, string, PresenceView | null>(
+    (userIds, context) =>
+      service.presenceForMany(requirePrincipal(context.caller), context.authorization, userIds),
   );
   return {
     DateTime: DateTimeScalar,

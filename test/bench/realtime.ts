@@ -2,7 +2,7 @@ import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData } from '../support/graphql-client.js';
-import { startDirectConversation } from '../support/messaging-client.js';
+import { recipientDevices, startDirectConversation } from '../support/messaging-client.js';
 import { startTestGuardyn } from '../support/test-guardyn.js';
 import { profiled } from './realtime/profile.js';
 import { ClientPool } from './realtime/client-pool.js';
@@ -22,16 +22,8 @@ function memory(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
-async function devicesOf(url: string, from: TestAccount, to: TestAccount) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: to.userId },
-    from.accessToken,
-  );
-  return user.devices;
+function devicesOf(url: string, from: TestAccount, to: TestAccount) {
+  return recipientDevices(url, from, to.userId);
 }
 
 const typingQuery =

@@ -14,7 +14,7 @@ import {
   memberIdentities,
 } from '../support/mls-group.js';
 import { fromBase64, toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const claimKeyPackages =
   'mutation ($ids: [ID!]!) { claimKeyPackages(userIds: $ids) { userId deviceId keyPackage } }';
@@ -33,7 +33,7 @@ const urls: [string, () => string][] = [
 beforeAll(async () => {
   guardyn = await startTestGuardyn({
     auth: {
-      registrationsPerAddress: { limit: 1000, windowMs: 60_000 },
+      ...manyRegistrations,
       claimsPerClaimantAndTarget: { limit: perTarget, windowMs: 3600_000 },
     },
   });

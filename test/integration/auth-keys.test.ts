@@ -13,7 +13,7 @@ import {
   toBase64,
   toDeviceKeysInput,
 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const bundleFields = `userId deviceId registrationId identityKey
   signedPreKey { keyId publicKey signature } preKey { keyId publicKey } kyberPreKey { keyId publicKey signature }`;
@@ -40,7 +40,7 @@ beforeAll(async () => {
       claimsPerUser: { limit: 40, windowMs: 60_000 },
       // The per-target limit has tests of its own (auth-claim-limits.test.ts).
       claimsPerClaimantAndTarget: { limit: 1000, windowMs: 60_000 },
-      registrationsPerAddress: { limit: 1000, windowMs: 60_000 },
+      ...manyRegistrations,
     },
   });
   url = guardyn.url;

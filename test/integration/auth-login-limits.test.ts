@@ -9,7 +9,7 @@ import { registerAccount } from '../support/accounts.js';
 import { CountingPasswordVerifier, postWithHeaders } from '../support/counting-passwords.js';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
 import { createTestDevice, toDeviceKeysInput } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const loginMutation = `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`;
 
@@ -21,7 +21,7 @@ const passwords = new CountingPasswordVerifier();
 beforeAll(async () => {
   guardyn = await startTestGuardyn({
     authPasswords: passwords,
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
   });
   gatewayUrl = guardyn.url;
   const auth = guardyn.subgraphs.auth;

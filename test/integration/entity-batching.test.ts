@@ -8,9 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { uuid7 } from '../../shared/ids/index.js';
 import { SqliteAuthStore } from '../../subgraphs/auth/store.sqlite/index.js';
 import { SqliteMediaStore } from '../../subgraphs/media/store.sqlite.js';
+import { newMediaRecord } from '../../subgraphs/media/store.contract.js';
 import type { MediaRecord } from '../../subgraphs/media/store.js';
 import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite.js';
 import { SqliteNotificationStore } from '../../subgraphs/notification/store.sqlite.js';
@@ -18,7 +18,7 @@ import { linkDevice, registerAccount, type TestAccount } from '../support/accoun
 import { countingStore, type CountingStore } from '../support/counting-store.js';
 import { expectData } from '../support/graphql-client.js';
 import { readInbox, sendOpaqueMessage } from '../support/messaging-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const friendCount = 16;
 
@@ -58,24 +58,6 @@ function resetCounts(): void {
   for (const store of [auth, media, messaging, notification]) store.reset();
 }
 
-function mediaRecord(overrides: Partial<MediaRecord>): MediaRecord {
-  return {
-    id: uuid7(),
-    ownerId: randomUUID(),
-    kind: 'attachment',
-    parentId: null,
-    thumbnailSize: null,
-    contentType: 'application/octet-stream',
-    size: 10,
-    sha256: randomBytes(32).toString('hex'),
-    encrypted: true,
-    width: null,
-    height: null,
-    createdAt: new Date(),
-    ...overrides,
-  };
-}
-
 beforeAll(async () => {
   storeDir = await mkdtemp(path.join(tmpdir(), 'guardyn-entity-batching-'));
   auth = countingStore(new SqliteAuthStore(path.join(storeDir, 'auth.sqlite')));
@@ -85,7 +67,7 @@ beforeAll(async () => {
     new SqliteNotificationStore(path.join(storeDir, 'notification.sqlite')),
   );
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     stores: {
       auth: auth.store,
       media: media.store,
@@ -178,12 +160,14 @@ describe('media resolves a list of avatars and media with one store call per rea
     // Half the friends have avatars, each with a thumbnail; every friend owns an attachment.
     avatars = friends
       .slice(0, friendCount / 2)
-      .map((friend) => mediaRecord({ ownerId: friend.userId, kind: 'avatar', encrypted: false }));
-    attachments = friends.map((friend) => mediaRecord({ ownerId: friend.userId }));
+      .map((friend) =>
+        newMediaRecord({ ownerId: friend.userId, kind: 'avatar', encrypted: false }),
+      );
+    attachments = friends.map((friend) => newMediaRecord({ ownerId: friend.userId }));
     for (const parent of [...avatars, ...attachments]) {
       await media.store.insert([
         parent,
-        mediaRecord({ ownerId: parent.ownerId, kind: 'thumbnail', parentId: parent.id }),
+        newMediaRecord({ ownerId: parent.ownerId, kind: 'thumbnail', parentId: parent.id }),
       ]);
     }
   });
@@ -211,7 +195,10 @@ describe('media resolves a list of avatars and media with one store call per rea
     resetCounts();
     const found = await entities<{ id: string; owner: { id: string } } | null>(
       'media',
-      [...attachments, mediaRecord({})].map((record) => ({ __typename: 'Media', id: record.id })),
+      [...attachments, newMediaRecord({})].map((record) => ({
+        __typename: 'Media',
+        id: record.id,
+      })),
       '... on Media { id owner { id } }',
     );
     expect(media.calls('findMediaByIds')).toBe(1);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   buildClientSchema,
-  getIntrospectionQuery,
   lexicographicSortSchema,
   printSchema,
   type IntrospectionQuery,
@@ -10,19 +9,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { postGraphQL } from '../support/graphql-client.js';
+import { standardIntrospection } from '../support/standard-introspection.js';
 import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 import { buildSchema } from 'graphql';
 import { projectRoot } from '../../shared/supergraph/index.js';
-
-/** graphql-js's standard introspection query with every option on, as codegen and IDEs send it. */
-const standardIntrospection = getIntrospectionQuery({
-  descriptions: true,
-  specifiedByUrl: true,
-  directiveIsRepeatable: true,
-  schemaDescription: true,
-  inputValueDeprecation: true,
-  oneOf: true,
-});
 
 const deepData = '{ inbox { edges { conversation { members { id } } } } }';
 

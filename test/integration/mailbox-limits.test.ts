@@ -6,7 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData, postGraphQL, type ClientError } from '../support/graphql-client.js';
-import { ackEnvelopes, readInbox, sendMessageMutation } from '../support/messaging-client.js';
+import {
+  ackEnvelopes,
+  readInbox,
+  recipientDevices,
+  sendMessageMutation,
+} from '../support/messaging-client.js';
 import { createKeyPackage, createMlsClient } from '../support/mls-client.js';
 import {
   addMembers,
@@ -16,7 +21,7 @@ import {
   removeMember,
 } from '../support/mls-group.js';
 import { toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const sendsPerMinute = 3;
 const maxEnvelopes = 4;
@@ -25,7 +30,7 @@ let guardyn: TestGuardyn;
 let url: string;
 beforeAll(async () => {
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     env: {
       GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: String(sendsPerMinute),
       // 8 units of 64 KiB: two sends of one 200 KiB envelope, not three.
@@ -40,14 +45,8 @@ afterAll(() => guardyn.dispose());
 
 type Devices = { deviceId: number; registrationId: number }[];
 
-async function devicesOf(viewer: TestAccount, userId: string): Promise<Devices> {
-  const { user } = await expectData<{ user: { devices: Devices } }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: userId },
-    viewer.accessToken,
-  );
-  return user.devices;
+function devicesOf(viewer: TestAccount, userId: string): Promise<Devices> {
+  return recipientDevices(url, viewer, userId);
 }
 
 interface Sent {

@@ -5,18 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
-import { ackEnvelopes, readInbox, sendMessageMutation } from '../support/messaging-client.js';
+import {
+  ackEnvelopes,
+  readInbox,
+  recipientDevices,
+  sendMessageMutation,
+} from '../support/messaging-client.js';
 import { createMlsClient } from '../support/mls-client.js';
 import { createMlsGroup, encryptApplicationMessage } from '../support/mls-group.js';
 import { toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 let guardyn: TestGuardyn;
 let url: string;
 beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
-  });
+  guardyn = await startTestGuardyn({ auth: manyRegistrations });
   url = guardyn.url;
 });
 afterAll(() => guardyn.dispose());
@@ -35,17 +38,10 @@ function envelopesFor(to: { registrationIds: Map<number, number> }) {
 }
 
 async function withDevices(account: TestAccount) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: account.userId },
-    account.accessToken,
-  );
+  const devices = await recipientDevices(url, account, account.userId);
   return {
     ...account,
-    registrationIds: new Map(user.devices.map((d) => [d.deviceId, d.registrationId])),
+    registrationIds: new Map(devices.map((d) => [d.deviceId, d.registrationId])),
   };
 }
 

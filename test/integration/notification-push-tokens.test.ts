@@ -3,14 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 let guardyn: TestGuardyn;
 let url: string;
 beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
-  });
+  guardyn = await startTestGuardyn({ auth: manyRegistrations });
   url = guardyn.url;
 });
 afterAll(() => guardyn.dispose());

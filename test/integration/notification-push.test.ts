@@ -12,12 +12,12 @@ import { connectionSubject, createNatsBus, type EventBus } from '../../shared/bu
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData } from '../support/graphql-client.js';
-import { sendMessageMutation } from '../support/messaging-client.js';
+import { recipientDevices, sendMessageMutation } from '../support/messaging-client.js';
 import {
   startLoopbackPushProviders,
   type LoopbackPushProviders,
 } from '../support/push-providers/index.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 const withNats = process.env['GUARDYN_MESSAGING__NATS_URL'] ? it : it.skip;
 
@@ -29,7 +29,7 @@ let alice: TestAccount;
 beforeAll(async () => {
   providers = await startLoopbackPushProviders();
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     env: providers.env,
   });
   const { natsUrl, natsNamespace } = guardyn.config.messaging;
@@ -60,14 +60,7 @@ async function recipient(platform: 'APNS' | 'FCM') {
 
 /** Alice sends one opaque message to every device of `to`; returns what could leak. */
 async function sendMessage(to: TestAccount) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    guardyn.url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: to.userId },
-    alice.accessToken,
-  );
+  const devices = await recipientDevices(guardyn.url, alice, to.userId);
   const content = randomBytes(48).toString('base64');
   const { sendMessage: sent } = await expectData<{ sendMessage: { messageId: string } }>(
     guardyn.url,
@@ -76,7 +69,7 @@ async function sendMessage(to: TestAccount) {
       input: {
         recipientId: to.userId,
         clientMessageId: `c-${randomBytes(6).toString('hex')}`,
-        envelopes: user.devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
+        envelopes: devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
       },
     },
     alice.accessToken,

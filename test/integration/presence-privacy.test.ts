@@ -13,7 +13,11 @@ import { SqlitePresenceStore } from '../../subgraphs/presence/store.sqlite.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { countingStore, type CountingStore } from '../support/counting-store.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
-import { sendMessageMutation, sendOpaqueMessage } from '../support/messaging-client.js';
+import {
+  recipientDevices,
+  sendMessageMutation,
+  sendOpaqueMessage,
+} from '../support/messaging-client.js';
 import { createKeyPackage, createMlsClient } from '../support/mls-client.js';
 import {
   addMembers,
@@ -23,7 +27,7 @@ import {
   type MlsGroupMember,
 } from '../support/mls-group.js';
 import { fromBase64, toBase64 } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 let guardyn: TestGuardyn;
 let url: string;
@@ -36,7 +40,7 @@ beforeAll(async () => {
   messagingStore = countingStore(new SqliteMessagingStore(path.join(storeDir, 'messaging.sqlite')));
   presenceStore = countingStore(new SqlitePresenceStore(path.join(storeDir, 'presence.sqlite')));
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     stores: { messaging: messagingStore.store, presence: presenceStore.store },
   });
   url = guardyn.url;
@@ -65,16 +69,8 @@ async function presenceSeenBy(viewer: TestAccount, target: TestAccount) {
 const online = async (account: TestAccount) =>
   expectData(url, 'mutation { setPresence(status: AWAY) { status } }', {}, account.accessToken);
 
-async function devicesOf(viewer: TestAccount, target: TestAccount) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: target.userId },
-    viewer.accessToken,
-  );
-  return user.devices;
+function devicesOf(viewer: TestAccount, target: TestAccount) {
+  return recipientDevices(url, viewer, target.userId);
 }
 
 /** One junk SEALED_SENDER envelope for every device of `to`. */

@@ -26,7 +26,7 @@ import {
   type Collected,
   type TestSubscriptionClient,
 } from '../support/subscriptions-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 interface Typing {
   typing: { typing: boolean; user: { id: string } };
@@ -133,7 +133,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
   let url: string;
   beforeAll(async () => {
     guardyn = await startTestGuardyn({
-      auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+      auth: manyRegistrations,
       // Typing indicators end only when set to false, so every event in a test is one it sent.
       presence: { typingMs: 60_000 },
       subscriptionLimits: { maxConnectionsPerDevice: 3, connectionInitWaitMs: 300 },
@@ -356,7 +356,7 @@ describe('with rights re-checked on a short timer', () => {
   let url: string;
   beforeAll(async () => {
     guardyn = await startTestGuardyn({
-      auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+      auth: manyRegistrations,
       presence: { typingMs: 60_000 },
       subscriptionLimits: { rightsRecheckMs: 200 },
     });

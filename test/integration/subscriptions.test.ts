@@ -12,13 +12,13 @@ import {
   startDirectConversation,
 } from '../support/messaging-client.js';
 import { collect, connectSubscriptions, wsUrl } from '../support/subscriptions-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
 
 let guardyn: TestGuardyn;
 let url: string;
 beforeAll(async () => {
   guardyn = await startTestGuardyn({
-    auth: { registrationsPerAddress: { limit: 1000, windowMs: 60_000 } },
+    auth: manyRegistrations,
     presence: { typingMs: 300 },
     // One sender streams 300 messages here: far above the per-minute send rate.
     env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000' },

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
-import { expectData } from '../support/graphql-client.js';
 import { until } from '../support/eventually.js';
 import {
   startGrpcOtlpReceiver,
@@ -9,7 +8,8 @@ import {
   type OtlpReceiver,
 } from '../support/otlp-receiver.js';
 import type { ExportedSpan } from '../support/otlp-spans.js';
-import { collect, connectSubscriptions } from '../support/subscriptions-client.js';
+import { recipientDevices } from '../support/messaging-client.js';
+import { collect, withSubscriptions } from '../support/subscriptions-client.js';
 import { startTestGuardyn } from '../support/test-guardyn.js';
 
 const spanKind = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
@@ -34,14 +34,7 @@ interface ClientRequest {
 
 /** A `sendMessage` from Alice to Bob under the client's own W3C `traceparent`. */
 async function sendTracedMessage(url: string, alice: TestAccount, bob: TestAccount) {
-  const { user } = await expectData<{
-    user: { devices: { deviceId: number; registrationId: number }[] };
-  }>(
-    url,
-    'query ($id: ID!) { user(id: $id) { devices { deviceId registrationId } } }',
-    { id: bob.userId },
-    alice.accessToken,
-  );
+  const devices = await recipientDevices(url, alice, bob.userId);
   const traceId = randomBytes(16).toString('hex');
   const parentSpanId = randomBytes(8).toString('hex');
   const content = randomBytes(48).toString('base64');
@@ -62,7 +55,7 @@ async function sendTracedMessage(url: string, alice: TestAccount, bob: TestAccou
           recipientId: bob.userId,
           clientMessageId,
           deliveryReceipts: false,
-          envelopes: user.devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
+          envelopes: devices.map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content })),
         },
       },
     }),
@@ -105,16 +98,13 @@ describe.each([
       const alice = await registerAccount(guardyn.url);
       const bob = await registerAccount(guardyn.url);
       // Bob listens, so the mailbox hint has a consumer at the gateway.
-      const socket = connectSubscriptions(guardyn.url, bob.accessToken);
-      try {
+      await withSubscriptions(guardyn.url, bob.accessToken, async (socket) => {
         const stream = collect(socket.client, 'subscription { messageReceived { id } }');
         await until(() => guardyn.gateway?.subscriptions.followedSubjects() ?? 0, Boolean);
         request = await sendTracedMessage(guardyn.url, alice, bob);
         await stream.waitFor(1);
         stream.stop();
-      } finally {
-        await socket.dispose();
-      }
+      });
       // The push reaches the notification consumer after sendMessage returns.
       await until(
         () => receiver.spans.some((span) => span.name === 'process guardyn.push'),

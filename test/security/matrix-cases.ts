@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from '@jest/globals';
 import { expectData, type GraphQLResponse } from '../support/graphql-client.js';
-import { collect, connectSubscriptions } from '../support/subscriptions-client.js';
+import { collect, withSubscriptions } from '../support/subscriptions-client.js';
 import { uploadEncryptedMutation, type World } from './world.js';
 
 /**
@@ -356,8 +356,7 @@ export const subscriptionCases: Record<
     document: 'subscription { messageReceived { id } }',
     promise: 'her own mailbox only',
     run: async (w) => {
-      const socket = connectSubscriptions(w.url, w.mallory.accessToken);
-      try {
+      await withSubscriptions(w.url, w.mallory.accessToken, async (socket) => {
         const stream = collect<{ messageReceived: { id: string } }>(
           socket.client,
           'subscription { messageReceived { id } }',
@@ -375,17 +374,14 @@ export const subscriptionCases: Record<
         const own = new Set(inbox.edges.map((edge) => edge.id));
         for (const value of stream.values) expect(own.has(value.messageReceived.id)).toBe(true);
         stream.stop();
-      } finally {
-        await socket.dispose();
-      }
+      });
     },
   },
   'Subscription.presenceChanged': {
     document: 'subscription { presenceChanged(userIds: []) { id } }',
     promise: 'silently filtered: nothing of a user she shares no conversation with',
     run: async (w) => {
-      const socket = connectSubscriptions(w.url, w.mallory.accessToken);
-      try {
+      await withSubscriptions(w.url, w.mallory.accessToken, async (socket) => {
         const stream = collect<{ presenceChanged: { id: string } }>(
           socket.client,
           'subscription ($ids: [ID!]!) { presenceChanged(userIds: $ids) { id } }',
@@ -408,17 +404,14 @@ export const subscriptionCases: Record<
         await stream.waitFor(1);
         expect(stream.values.map((value) => value.presenceChanged.id)).toEqual([w.mallory.userId]);
         stream.stop();
-      } finally {
-        await socket.dispose();
-      }
+      });
     },
   },
   'Subscription.typing': {
     document: 'subscription { typing(conversationId: "x") { typing } }',
     promise: 'refused with FORBIDDEN',
     run: async (w) => {
-      const socket = connectSubscriptions(w.url, w.mallory.accessToken);
-      try {
+      await withSubscriptions(w.url, w.mallory.accessToken, async (socket) => {
         const stream = collect(
           socket.client,
           'subscription ($id: ID!) { typing(conversationId: $id) { typing } }',
@@ -429,9 +422,7 @@ export const subscriptionCases: Record<
         await stream.completed;
         expect(text(stream.errors)).toContain('FORBIDDEN');
         expect(stream.values).toEqual([]);
-      } finally {
-        await socket.dispose();
-      }
+      });
     },
   },
 };

@@ -26,15 +26,20 @@ export interface GraphQLResponse<TData> {
   readonly errors?: readonly ClientError[];
 }
 
+/** One request: the endpoint, the operation, its variables, and optionally a bearer token. */
+export type GraphQLRequest<TData, TVariables> = [
+  url: string,
+  query: Operation<TData, TVariables>,
+  variables?: TVariables,
+  token?: string,
+];
+
 /** POSTs one operation, optionally with a bearer token; never throws on GraphQL errors. */
 export async function postGraphQL<
   TData = Record<string, unknown>,
   TVariables = Record<string, unknown>,
 >(
-  url: string,
-  query: Operation<TData, TVariables>,
-  variables?: TVariables,
-  token?: string,
+  ...[url, query, variables, token]: GraphQLRequest<TData, TVariables>
 ): Promise<GraphQLResponse<TData>> {
   const response = await fetch(url, {
     method: 'POST',
@@ -52,13 +57,8 @@ export async function postGraphQL<
 export async function expectData<
   TData = Record<string, unknown>,
   TVariables = Record<string, unknown>,
->(
-  url: string,
-  query: Operation<TData, TVariables>,
-  variables?: TVariables,
-  token?: string,
-): Promise<TData> {
-  const response = await postGraphQL<TData, TVariables>(url, query, variables, token);
+>(...request: GraphQLRequest<TData, TVariables>): Promise<TData> {
+  const response = await postGraphQL<TData, TVariables>(...request);
   if (response.errors?.length || !response.data) {
     throw new Error(`GraphQL errors: ${JSON.stringify(response.errors ?? response)}`);
   }
@@ -67,12 +67,9 @@ export async function expectData<
 
 /** The first error code of a response that must have failed. */
 export async function expectErrorCode<TData, TVariables = Record<string, unknown>>(
-  url: string,
-  query: Operation<TData, TVariables>,
-  variables?: TVariables,
-  token?: string,
+  ...request: GraphQLRequest<TData, TVariables>
 ): Promise<{ code: string | undefined; error: ClientError }> {
-  const response = await postGraphQL<TData, TVariables>(url, query, variables, token);
+  const response = await postGraphQL<TData, TVariables>(...request);
   const error = response.errors?.[0];
   if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.data)}`);
   return { code: error.extensions?.code, error };

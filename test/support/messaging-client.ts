@@ -54,6 +54,22 @@ export async function ackEnvelopes(
   return count;
 }
 
+/** The devices of `userId` as `viewer` sees them: what a sender's fan-out must cover. */
+export async function recipientDevices(
+  url: string,
+  viewer: { accessToken: string },
+  userId: string,
+): Promise<{ deviceId: number; registrationId: number }[]> {
+  const { user } = await expectData(
+    url,
+    RecipientDevicesDocument,
+    { id: userId },
+    viewer.accessToken,
+  );
+  if (!user) throw new Error(`no user ${userId}`);
+  return user.devices.map(({ deviceId, registrationId }) => ({ deviceId, registrationId }));
+}
+
 /**
  * Sends `content` (any bytes: the server never reads them) as one SIGNAL_MESSAGE envelope to
  * every current device of `to`, which is what a fan-out has to cover.
@@ -68,13 +84,7 @@ export async function sendOpaqueMessage(
     deliveryReceipts?: boolean;
   } = {},
 ): Promise<{ messageId: string; recipients: number }> {
-  const { user } = await expectData(
-    url,
-    RecipientDevicesDocument,
-    { id: to.userId },
-    from.accessToken,
-  );
-  if (!user) throw new Error(`no user ${to.userId}`);
+  const devices = await recipientDevices(url, from, to.userId);
   const content = Buffer.from(options.content ?? 'opaque').toString('base64');
   const { sendMessage } = await expectData(
     url,
@@ -84,7 +94,7 @@ export async function sendOpaqueMessage(
         recipientId: to.userId,
         clientMessageId: options.clientMessageId ?? `m-${randomBytes(6).toString('hex')}`,
         deliveryReceipts: options.deliveryReceipts ?? false,
-        envelopes: user.devices.map((device) => ({
+        envelopes: devices.map((device) => ({
           ...device,
           type: 'SIGNAL_MESSAGE' as const,
           content,

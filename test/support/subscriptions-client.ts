@@ -39,6 +39,20 @@ export function connectSubscriptions(
   return { client, closed, connected, dispose: async () => void (await client.dispose()) };
 }
 
+/** Runs `use` with a connected subscription client, disposed of afterwards whatever happens. */
+export async function withSubscriptions<T>(
+  httpUrl: string,
+  accessToken: string | undefined,
+  use: (socket: TestSubscriptionClient) => Promise<T>,
+): Promise<T> {
+  const socket = connectSubscriptions(httpUrl, accessToken);
+  try {
+    return await use(socket);
+  } finally {
+    await socket.dispose();
+  }
+}
+
 /** A subscription's results as they arrive, with a way to wait for the next ones. */
 export interface Collected<T> {
   readonly values: T[];

@@ -17,6 +17,14 @@ export interface TestGuardyn extends Guardyn {
 }
 
 /**
+ * Auth options for a test file that registers many accounts: they all come from one loopback
+ * address, which the default per-address registration limit would soon refuse.
+ */
+export const manyRegistrations = {
+  registrationsPerAddress: { limit: 1000, windowMs: 60_000 },
+} as const;
+
+/**
  * Starts the whole supergraph in this process. Uses the real NATS when
  * GUARDYN_MESSAGING__NATS_URL is set (as CI does), else the in-process bus.
  */
