@@ -14,7 +14,8 @@ function sessionWhereTheDeleteTimesOut(memberRow: Row | null) {
   const session = {
     async execute(query: string): Promise<ResultSet> {
       statements.push(query);
-      if (query.includes('IF EXISTS')) throw new cassandra.errors.OperationTimedOutError('timed out');
+      if (query.includes('IF EXISTS'))
+        throw new cassandra.errors.OperationTimedOutError('timed out');
       return emptyResult;
     },
     async first(query: string): Promise<Row | null> {
