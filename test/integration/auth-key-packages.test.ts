@@ -1,5 +1,5 @@
 /** The key directory's MLS KeyPackages: upload, claim, and the refusal of bad packages. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { registerAccount, linkDevice } from '../support/accounts.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
 import {
@@ -9,32 +9,24 @@ import {
   withTamperedSignature,
 } from '../support/mls-client.js';
 import { toBase64 } from '../support/signal-device.js';
-import { startKeyDirectoryGuardyn } from '../support/key-directory-guardyn.js';
-import { type TestGuardyn } from '../support/test-guardyn.js';
+import { useKeyDirectoryGuardyn } from '../support/key-directory-guardyn.js';
 
 const uploadKeyPackages = 'mutation ($kps: [Base64!]!) { uploadKeyPackages(keyPackages: $kps) }';
 const claimKeyPackages =
   'mutation ($ids: [ID!]!) { claimKeyPackages(userIds: $ids) { userId deviceId keyPackage } }';
 
-let guardyn: TestGuardyn;
-let url: string;
-
-beforeAll(async () => {
-  guardyn = await startKeyDirectoryGuardyn();
-  url = guardyn.url;
-});
-afterAll(() => guardyn.dispose());
+const world = useKeyDirectoryGuardyn();
 
 describe('MLS KeyPackages', () => {
   async function mlsAccount() {
-    const account = await registerAccount(url);
+    const account = await registerAccount(world.url);
     const client = await createMlsClient({ userId: account.userId, deviceId: 1 });
     return { account, client };
   }
 
   it('stores valid KeyPackages (deduplicated) and hands each to one claimant, one per device', async () => {
     const bob = await mlsAccount();
-    const linked = await linkDevice(url, bob.account);
+    const linked = await linkDevice(world.url, bob.account);
     const linkedClient = await createMlsClient({
       userId: bob.account.userId,
       deviceId: linked.deviceId,
@@ -42,7 +34,7 @@ describe('MLS KeyPackages', () => {
     const packages = await Promise.all([1, 2, 3].map(() => createKeyPackage(bob.client)));
     const upload = (token: string, kps: Uint8Array[]) =>
       expectData<{ uploadKeyPackages: number }>(
-        url,
+        world.url,
         uploadKeyPackages,
         { kps: kps.map(toBase64) },
         token,
@@ -64,11 +56,13 @@ describe('MLS KeyPackages', () => {
         .uploadKeyPackages,
     ).toBe(1);
 
-    const claimants = await Promise.all(Array.from({ length: 6 }, () => registerAccount(url)));
+    const claimants = await Promise.all(
+      Array.from({ length: 6 }, () => registerAccount(world.url)),
+    );
     const results = await Promise.all(
       claimants.map((claimant) =>
         expectData<{ claimKeyPackages: { deviceId: number; keyPackage: string }[] }>(
-          url,
+          world.url,
           claimKeyPackages,
           { ids: [bob.account.userId] },
           claimant.accessToken,
@@ -88,7 +82,7 @@ describe('MLS KeyPackages', () => {
     const bob = await mlsAccount();
     const kps = async (...packages: Uint8Array[]) =>
       postGraphQL<{ uploadKeyPackages: number }>(
-        url,
+        world.url,
         uploadKeyPackages,
         { kps: packages.map(toBase64) },
         bob.account.accessToken,
@@ -100,11 +94,11 @@ describe('MLS KeyPackages', () => {
     expect((await kps(older.bytes)).data?.uploadKeyPackages).toBe(1);
     expect((await kps(older.bytes)).data?.uploadKeyPackages).toBe(0);
     expect((await kps(newer.bytes)).data?.uploadKeyPackages).toBe(1);
-    const claimant = await registerAccount(url);
+    const claimant = await registerAccount(world.url);
     for (let i = 0; i < 2; i++) {
       const { claimKeyPackages: claims } = await expectData<{
         claimKeyPackages: { keyPackage: string }[];
-      }>(url, claimKeyPackages, { ids: [bob.account.userId] }, claimant.accessToken);
+      }>(world.url, claimKeyPackages, { ids: [bob.account.userId] }, claimant.accessToken);
       expect(claims.map((claim) => claim.keyPackage)).toEqual([toBase64(newer.bytes)]);
     }
   });
@@ -121,23 +115,24 @@ describe('MLS KeyPackages', () => {
     ];
     for (const kp of bad) {
       const { code } = await expectErrorCode(
-        url,
+        world.url,
         uploadKeyPackages,
         { kps: [toBase64(good.bytes), toBase64(kp)] },
         bob.account.accessToken,
       );
       expect(code).toBe('BAD_USER_INPUT');
     }
-    const claimant = await registerAccount(url);
+    const claimant = await registerAccount(world.url);
     const { claimKeyPackages: claims } = await expectData<{ claimKeyPackages: unknown[] }>(
-      url,
+      world.url,
       claimKeyPackages,
       { ids: [bob.account.userId] },
       claimant.accessToken,
     );
     expect(claims).toEqual([]);
     expect(
-      (await expectErrorCode(url, claimKeyPackages, { ids: ['nope'] }, claimant.accessToken)).code,
+      (await expectErrorCode(world.url, claimKeyPackages, { ids: ['nope'] }, claimant.accessToken))
+        .code,
     ).toBe('NOT_FOUND');
   });
 });

@@ -1,5 +1,5 @@
 /** The key directory's Signal prekeys: upload, count, claim, and the refusal of bad keys. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { registerAccount, linkDevice, type TestAccount } from '../support/accounts.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
 import {
@@ -8,8 +8,7 @@ import {
   toBase64,
   toDeviceKeysInput,
 } from '../support/signal-device.js';
-import { startKeyDirectoryGuardyn } from '../support/key-directory-guardyn.js';
-import { type TestGuardyn } from '../support/test-guardyn.js';
+import { useKeyDirectoryGuardyn } from '../support/key-directory-guardyn.js';
 
 const bundleFields = `userId deviceId registrationId identityKey
   signedPreKey { keyId publicKey signature } preKey { keyId publicKey } kyberPreKey { keyId publicKey signature }`;
@@ -24,19 +23,12 @@ interface Bundle {
   kyberPreKey: { keyId: number };
 }
 
-let guardyn: TestGuardyn;
-let url: string;
-
-beforeAll(async () => {
-  guardyn = await startKeyDirectoryGuardyn();
-  url = guardyn.url;
-});
-afterAll(() => guardyn.dispose());
+const world = useKeyDirectoryGuardyn();
 
 async function counts(account: TestAccount) {
   return (
     await expectData<{ preKeyCount: { ecOneTime: number; kyberOneTime: number } }>(
-      url,
+      world.url,
       preKeyCount,
       {},
       account.accessToken,
@@ -46,14 +38,14 @@ async function counts(account: TestAccount) {
 
 describe('Signal prekeys', () => {
   it('counts, tops up and hands out one-time keys, then falls back to the last-resort Kyber key', async () => {
-    const bob = await registerAccount(url, { preKeys: 1, kyberPreKeys: 1 });
-    const alice = await registerAccount(url);
+    const bob = await registerAccount(world.url, { preKeys: 1, kyberPreKeys: 1 });
+    const alice = await registerAccount(world.url);
     expect(await counts(bob)).toEqual({ ecOneTime: 1, kyberOneTime: 1 });
 
     const claim = async () =>
       (
         await expectData<{ claimPreKeyBundles: Bundle[] }>(
-          url,
+          world.url,
           claimBundles,
           { userId: bob.userId },
           alice.accessToken,
@@ -73,7 +65,7 @@ describe('Signal prekeys', () => {
 
     const more = await addOneTimePreKeys(bob.device, { preKeys: 3, kyberPreKeys: 2 });
     const { uploadPreKeys: after } = await expectData<{ uploadPreKeys: unknown }>(
-      url,
+      world.url,
       uploadPreKeys,
       { input: more },
       bob.accessToken,
@@ -82,12 +74,14 @@ describe('Signal prekeys', () => {
   });
 
   it('hands each one-time key to exactly one of many concurrent claimants', async () => {
-    const bob = await registerAccount(url, { preKeys: 5, kyberPreKeys: 3 });
-    const claimants = await Promise.all(Array.from({ length: 4 }, () => registerAccount(url)));
+    const bob = await registerAccount(world.url, { preKeys: 5, kyberPreKeys: 3 });
+    const claimants = await Promise.all(
+      Array.from({ length: 4 }, () => registerAccount(world.url)),
+    );
     const responses = await Promise.all(
       Array.from({ length: 24 }, (_, index) =>
         expectData<{ claimPreKeyBundles: Bundle[] }>(
-          url,
+          world.url,
           claimBundles,
           { userId: bob.userId },
           claimants[index % claimants.length]?.accessToken,
@@ -105,18 +99,18 @@ describe('Signal prekeys', () => {
   });
 
   it('claims for chosen devices or all of them; unknown users and devices are NOT_FOUND', async () => {
-    const bob = await registerAccount(url);
-    await linkDevice(url, bob);
-    const alice = await registerAccount(url);
+    const bob = await registerAccount(world.url);
+    await linkDevice(world.url, bob);
+    const alice = await registerAccount(world.url);
     const all = await expectData<{ claimPreKeyBundles: Bundle[] }>(
-      url,
+      world.url,
       claimBundles,
       { userId: bob.userId },
       alice.accessToken,
     );
     expect(all.claimPreKeyBundles.map((bundle) => bundle.deviceId)).toEqual([1, 2]);
     const one = await expectData<{ claimPreKeyBundles: Bundle[] }>(
-      url,
+      world.url,
       claimBundles,
       { userId: bob.userId, deviceIds: [2] },
       alice.accessToken,
@@ -127,32 +121,32 @@ describe('Signal prekeys', () => {
       { userId: 'not-a-uuid' },
       { userId: bob.userId, deviceIds: [7] },
     ]) {
-      expect((await expectErrorCode(url, claimBundles, variables, alice.accessToken)).code).toBe(
-        'NOT_FOUND',
-      );
+      expect(
+        (await expectErrorCode(world.url, claimBundles, variables, alice.accessToken)).code,
+      ).toBe('NOT_FOUND');
     }
     expect(
       (
         await expectErrorCode(
-          url,
+          world.url,
           claimBundles,
           { userId: bob.userId, deviceIds: [1, 1] },
           alice.accessToken,
         )
       ).code,
     ).toBe('BAD_USER_INPUT');
-    expect((await expectErrorCode(url, claimBundles, { userId: bob.userId })).code).toBe(
+    expect((await expectErrorCode(world.url, claimBundles, { userId: bob.userId })).code).toBe(
       'UNAUTHENTICATED',
     );
   });
 
   it('rate-limits claims per claimant', async () => {
-    const bob = await registerAccount(url);
-    const mallory = await registerAccount(url);
+    const bob = await registerAccount(world.url);
+    const mallory = await registerAccount(world.url);
     const codes: (string | undefined)[] = [];
     for (let i = 0; i < 45; i++) {
       const response = await postGraphQL(
-        url,
+        world.url,
         claimBundles,
         { userId: bob.userId },
         mallory.accessToken,
@@ -166,7 +160,7 @@ describe('Signal prekeys', () => {
   describe('refuses bad keys and stores nothing', () => {
     let account: TestAccount;
     beforeAll(async () => {
-      account = await registerAccount(url, { preKeys: 2, kyberPreKeys: 2 });
+      account = await registerAccount(world.url, { preKeys: 2, kyberPreKeys: 2 });
     });
 
     const cases: [
@@ -247,7 +241,7 @@ describe('Signal prekeys', () => {
       const otherSignature = toDeviceKeysInput(stranger).kyberLastResortPreKey.signature;
       const before = await counts(account);
       const { code } = await expectErrorCode(
-        url,
+        world.url,
         uploadPreKeys,
         { input: makeInput(keys, otherSignature) },
         account.accessToken,
@@ -269,13 +263,13 @@ describe('Signal prekeys', () => {
       ]) {
         const username = `bad_${Math.random().toString(36).slice(2, 10)}`;
         const { code } = await expectErrorCode(
-          url,
+          world.url,
           'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }',
           { input: { username, password: 'long enough', device: bad } },
         );
         expect(code).toBe('BAD_USER_INPUT');
         const lookup = await expectData<{ userByUsername: null }>(
-          url,
+          world.url,
           'query ($u: String!) { userByUsername(username: $u) { id } }',
           { u: username },
           account.accessToken,

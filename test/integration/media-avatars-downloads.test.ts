@@ -7,13 +7,13 @@ import sharp from 'sharp';
 import { registerAccount } from '../support/accounts.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
 import {
+  avatarMutation,
+  jpegWithGps,
   kib,
   type MediaView,
-  avatarMutation,
+  storedBlobs,
   upload,
   uploadEncrypted,
-  storedBlobs,
-  jpegWithGps,
   useMediaGuardyn,
 } from '../support/media-uploads.js';
 

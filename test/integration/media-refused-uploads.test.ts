@@ -4,18 +4,18 @@ import { describe, expect, it } from '@jest/globals';
 import sharp from 'sharp';
 import { expectErrorCode } from '../support/graphql-client.js';
 import {
+  avatarMutation,
+  cutShortBody,
   kib,
   maxAttachmentBytes,
   maxAvatarBytes,
-  sha256,
-  uploadMutation,
-  avatarMutation,
+  type MultipartResponse,
   postMultipart,
   postMultipartBytes,
-  cutShortBody,
-  upload,
+  sha256,
   storedBlobs,
-  type MultipartResponse,
+  upload,
+  uploadMutation,
   useMediaGuardyn,
 } from '../support/media-uploads.js';
 

@@ -4,15 +4,15 @@ import { describe, expect, it } from '@jest/globals';
 import sharp from 'sharp';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
 import {
+  jpegWithGps,
   kib,
-  sha256,
   type MediaView,
-  uploadMutation,
   postMultipart,
+  sha256,
+  storedBlobs,
   upload,
   uploadEncrypted,
-  storedBlobs,
-  jpegWithGps,
+  uploadMutation,
   useMediaGuardyn,
 } from '../support/media-uploads.js';
 
