@@ -5,7 +5,7 @@
  * - `test/integration/`, `test/e2e/`, `test/security/`: real supergraphs on free ports;
  * - `test/k8s/`: renders and validates every manifest (slow, not about the code);
  * - `*.scylla.test.ts` and `shared/cql/{migrations,session}.test.ts`: a CQL node;
- * - `shared/bus/{bus.contract,nats}.test.ts`, `shared/rate-limit/rate-limiters.test.ts`: NATS
+ * - `shared/bus/{bus.contract.*,nats}.test.ts`, `shared/rate-limit/rate-limiters.test.ts`: NATS
  *   (they skip it when unreachable, except under CI, where they must run);
  * - `scripts/lib/schema-check.test.ts`: git and composition in a temporary repository.
  * Tests that bind an ephemeral loopback port inside the process (a stub subgraph, a socket
@@ -20,7 +20,7 @@ export default {
     '/test/(integration|e2e|security|k8s)/',
     '\\.scylla\\.test\\.ts$',
     '/shared/cql/(migrations|session)\\.test\\.ts$',
-    '/shared/bus/(bus\\.contract|nats)\\.test\\.ts$',
+    '/shared/bus/(bus\\.contract\\.[a-z-]+|nats)\\.test\\.ts$',
     '/shared/rate-limit/rate-limiters\\.test\\.ts$',
     '/scripts/lib/schema-check\\.test\\.ts$',
   ],

@@ -1,5 +1,5 @@
 /**
- * What the NATS adapter leaves on the server, beyond the contract (bus.contract.test.ts): acks,
+ * What the NATS adapter leaves on the server, beyond the contract (bus.contract.*.test.ts): acks,
  * and updates of an existing stream or consumer. Skipped without a NATS server, failing when CI
  * is set, like the contract suite. Streams are unique per test and deleted after it.
  */

@@ -1,26 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { uuid7 } from '../../shared/ids/index.js';
 import { GuardynError, RateLimitedError } from '../../shared/errors/index.js';
 import { MailboxFullError, SendLimits, sendByteUnit } from './send-limits.js';
 import { SqliteMessagingStore } from './store.sqlite.js';
 import type { EnvelopeRecord } from './store.js';
+import { envelope } from './store.contract.fixtures.js';
 
+/** An envelope of `bytes` content bytes for the device. */
 function to(userId: string, deviceId: number, bytes = 10): EnvelopeRecord {
-  const now = new Date();
-  return {
-    id: uuid7(),
-    messageId: uuid7(),
-    recipientUserId: userId,
-    recipientDeviceId: deviceId,
-    type: 'SIGNAL_MESSAGE',
-    senderUserId: 'sender',
-    senderDeviceId: 1,
-    conversationId: null,
-    content: new Uint8Array(bytes),
-    serverTimestamp: now,
-    expiresAt: new Date(now.getTime() + 3600_000),
-    receiptRequested: false,
-  };
+  return envelope(userId, deviceId, { senderUserId: 'sender', content: new Uint8Array(bytes) });
 }
 
 function detailsOf(action: () => unknown): unknown {

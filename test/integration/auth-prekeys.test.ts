@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+/** The key directory's Signal prekeys: upload, count, claim, and the refusal of bad keys. */
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { registerAccount, linkDevice, type TestAccount } from '../support/accounts.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
-import {
-  createKeyPackage,
-  createMlsClient,
-  createExpiredKeyPackage,
-  withTamperedSignature,
-} from '../support/mls-client.js';
 import {
   addOneTimePreKeys,
   createTestDevice,
   toBase64,
   toDeviceKeysInput,
 } from '../support/signal-device.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useKeyDirectoryGuardyn } from '../support/key-directory-guardyn.js';
 
 const bundleFields = `userId deviceId registrationId identityKey
   signedPreKey { keyId publicKey signature } preKey { keyId publicKey } kyberPreKey { keyId publicKey signature }`;
 const claimBundles = `mutation ($userId: ID!, $deviceIds: [Int!]) { claimPreKeyBundles(userId: $userId, deviceIds: $deviceIds) { ${bundleFields} } }`;
 const uploadPreKeys = `mutation ($input: UploadPreKeysInput!) { uploadPreKeys(input: $input) { ecOneTime kyberOneTime } }`;
 const preKeyCount = '{ preKeyCount { ecOneTime kyberOneTime } }';
-const uploadKeyPackages = 'mutation ($kps: [Base64!]!) { uploadKeyPackages(keyPackages: $kps) }';
-const claimKeyPackages =
-  'mutation ($ids: [ID!]!) { claimKeyPackages(userIds: $ids) { userId deviceId keyPackage } }';
 
 interface Bundle {
   userId: string;
@@ -31,26 +23,12 @@ interface Bundle {
   kyberPreKey: { keyId: number };
 }
 
-let guardyn: TestGuardyn;
-let url: string;
-
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: {
-      claimsPerUser: { limit: 40, windowMs: 60_000 },
-      // The per-target limit has tests of its own (auth-claim-limits.test.ts).
-      claimsPerClaimantAndTarget: { limit: 1000, windowMs: 60_000 },
-      ...manyRegistrations,
-    },
-  });
-  url = guardyn.url;
-});
-afterAll(() => guardyn.dispose());
+const world = useKeyDirectoryGuardyn();
 
 async function counts(account: TestAccount) {
   return (
     await expectData<{ preKeyCount: { ecOneTime: number; kyberOneTime: number } }>(
-      url,
+      world.url,
       preKeyCount,
       {},
       account.accessToken,
@@ -60,14 +38,14 @@ async function counts(account: TestAccount) {
 
 describe('Signal prekeys', () => {
   it('counts, tops up and hands out one-time keys, then falls back to the last-resort Kyber key', async () => {
-    const bob = await registerAccount(url, { preKeys: 1, kyberPreKeys: 1 });
-    const alice = await registerAccount(url);
+    const bob = await registerAccount(world.url, { preKeys: 1, kyberPreKeys: 1 });
+    const alice = await registerAccount(world.url);
     expect(await counts(bob)).toEqual({ ecOneTime: 1, kyberOneTime: 1 });
 
     const claim = async () =>
       (
         await expectData<{ claimPreKeyBundles: Bundle[] }>(
-          url,
+          world.url,
           claimBundles,
           { userId: bob.userId },
           alice.accessToken,
@@ -87,7 +65,7 @@ describe('Signal prekeys', () => {
 
     const more = await addOneTimePreKeys(bob.device, { preKeys: 3, kyberPreKeys: 2 });
     const { uploadPreKeys: after } = await expectData<{ uploadPreKeys: unknown }>(
-      url,
+      world.url,
       uploadPreKeys,
       { input: more },
       bob.accessToken,
@@ -96,12 +74,14 @@ describe('Signal prekeys', () => {
   });
 
   it('hands each one-time key to exactly one of many concurrent claimants', async () => {
-    const bob = await registerAccount(url, { preKeys: 5, kyberPreKeys: 3 });
-    const claimants = await Promise.all(Array.from({ length: 4 }, () => registerAccount(url)));
+    const bob = await registerAccount(world.url, { preKeys: 5, kyberPreKeys: 3 });
+    const claimants = await Promise.all(
+      Array.from({ length: 4 }, () => registerAccount(world.url)),
+    );
     const responses = await Promise.all(
       Array.from({ length: 24 }, (_, index) =>
         expectData<{ claimPreKeyBundles: Bundle[] }>(
-          url,
+          world.url,
           claimBundles,
           { userId: bob.userId },
           claimants[index % claimants.length]?.accessToken,
@@ -119,18 +99,18 @@ describe('Signal prekeys', () => {
   });
 
   it('claims for chosen devices or all of them; unknown users and devices are NOT_FOUND', async () => {
-    const bob = await registerAccount(url);
-    await linkDevice(url, bob);
-    const alice = await registerAccount(url);
+    const bob = await registerAccount(world.url);
+    await linkDevice(world.url, bob);
+    const alice = await registerAccount(world.url);
     const all = await expectData<{ claimPreKeyBundles: Bundle[] }>(
-      url,
+      world.url,
       claimBundles,
       { userId: bob.userId },
       alice.accessToken,
     );
     expect(all.claimPreKeyBundles.map((bundle) => bundle.deviceId)).toEqual([1, 2]);
     const one = await expectData<{ claimPreKeyBundles: Bundle[] }>(
-      url,
+      world.url,
       claimBundles,
       { userId: bob.userId, deviceIds: [2] },
       alice.accessToken,
@@ -141,32 +121,32 @@ describe('Signal prekeys', () => {
       { userId: 'not-a-uuid' },
       { userId: bob.userId, deviceIds: [7] },
     ]) {
-      expect((await expectErrorCode(url, claimBundles, variables, alice.accessToken)).code).toBe(
-        'NOT_FOUND',
-      );
+      expect(
+        (await expectErrorCode(world.url, claimBundles, variables, alice.accessToken)).code,
+      ).toBe('NOT_FOUND');
     }
     expect(
       (
         await expectErrorCode(
-          url,
+          world.url,
           claimBundles,
           { userId: bob.userId, deviceIds: [1, 1] },
           alice.accessToken,
         )
       ).code,
     ).toBe('BAD_USER_INPUT');
-    expect((await expectErrorCode(url, claimBundles, { userId: bob.userId })).code).toBe(
+    expect((await expectErrorCode(world.url, claimBundles, { userId: bob.userId })).code).toBe(
       'UNAUTHENTICATED',
     );
   });
 
   it('rate-limits claims per claimant', async () => {
-    const bob = await registerAccount(url);
-    const mallory = await registerAccount(url);
+    const bob = await registerAccount(world.url);
+    const mallory = await registerAccount(world.url);
     const codes: (string | undefined)[] = [];
     for (let i = 0; i < 45; i++) {
       const response = await postGraphQL(
-        url,
+        world.url,
         claimBundles,
         { userId: bob.userId },
         mallory.accessToken,
@@ -180,7 +160,7 @@ describe('Signal prekeys', () => {
   describe('refuses bad keys and stores nothing', () => {
     let account: TestAccount;
     beforeAll(async () => {
-      account = await registerAccount(url, { preKeys: 2, kyberPreKeys: 2 });
+      account = await registerAccount(world.url, { preKeys: 2, kyberPreKeys: 2 });
     });
 
     const cases: [
@@ -261,7 +241,7 @@ describe('Signal prekeys', () => {
       const otherSignature = toDeviceKeysInput(stranger).kyberLastResortPreKey.signature;
       const before = await counts(account);
       const { code } = await expectErrorCode(
-        url,
+        world.url,
         uploadPreKeys,
         { input: makeInput(keys, otherSignature) },
         account.accessToken,
@@ -283,13 +263,13 @@ describe('Signal prekeys', () => {
       ]) {
         const username = `bad_${Math.random().toString(36).slice(2, 10)}`;
         const { code } = await expectErrorCode(
-          url,
+          world.url,
           'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }',
           { input: { username, password: 'long enough', device: bad } },
         );
         expect(code).toBe('BAD_USER_INPUT');
         const lookup = await expectData<{ userByUsername: null }>(
-          url,
+          world.url,
           'query ($u: String!) { userByUsername(username: $u) { id } }',
           { u: username },
           account.accessToken,
@@ -297,122 +277,5 @@ describe('Signal prekeys', () => {
         expect(lookup.userByUsername).toBeNull();
       }
     });
-  });
-});
-
-describe('MLS KeyPackages', () => {
-  async function mlsAccount() {
-    const account = await registerAccount(url);
-    const client = await createMlsClient({ userId: account.userId, deviceId: 1 });
-    return { account, client };
-  }
-
-  it('stores valid KeyPackages (deduplicated) and hands each to one claimant, one per device', async () => {
-    const bob = await mlsAccount();
-    const linked = await linkDevice(url, bob.account);
-    const linkedClient = await createMlsClient({
-      userId: bob.account.userId,
-      deviceId: linked.deviceId,
-    });
-    const packages = await Promise.all([1, 2, 3].map(() => createKeyPackage(bob.client)));
-    const upload = (token: string, kps: Uint8Array[]) =>
-      expectData<{ uploadKeyPackages: number }>(
-        url,
-        uploadKeyPackages,
-        { kps: kps.map(toBase64) },
-        token,
-      );
-    expect(
-      (
-        await upload(
-          bob.account.accessToken,
-          packages.map((p) => p.bytes),
-        )
-      ).uploadKeyPackages,
-    ).toBe(3);
-    expect(
-      (await upload(bob.account.accessToken, [packages[0]?.bytes ?? new Uint8Array()]))
-        .uploadKeyPackages,
-    ).toBe(0);
-    expect(
-      (await upload(linked.accessToken, [(await createKeyPackage(linkedClient)).bytes]))
-        .uploadKeyPackages,
-    ).toBe(1);
-
-    const claimants = await Promise.all(Array.from({ length: 6 }, () => registerAccount(url)));
-    const results = await Promise.all(
-      claimants.map((claimant) =>
-        expectData<{ claimKeyPackages: { deviceId: number; keyPackage: string }[] }>(
-          url,
-          claimKeyPackages,
-          { ids: [bob.account.userId] },
-          claimant.accessToken,
-        ),
-      ),
-    );
-    const claimed = results.flatMap((result) => result.claimKeyPackages);
-    expect(claimed.filter((claim) => claim.deviceId === 1)).toHaveLength(3);
-    expect(claimed.filter((claim) => claim.deviceId === linked.deviceId)).toHaveLength(1);
-    expect(new Set(claimed.map((claim) => claim.keyPackage)).size).toBe(4);
-    expect(claimed.map((claim) => claim.keyPackage).sort()).toEqual(
-      expect.arrayContaining(packages.map((p) => toBase64(p.bytes))),
-    );
-  });
-
-  it('keeps one last-resort KeyPackage per device: a newer one replaces it, two at once are refused', async () => {
-    const bob = await mlsAccount();
-    const kps = async (...packages: Uint8Array[]) =>
-      postGraphQL<{ uploadKeyPackages: number }>(
-        url,
-        uploadKeyPackages,
-        { kps: packages.map(toBase64) },
-        bob.account.accessToken,
-      );
-    const older = await createKeyPackage(bob.client, { lastResort: true });
-    const newer = await createKeyPackage(bob.client, { lastResort: true });
-    const both = await kps(older.bytes, newer.bytes);
-    expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await kps(older.bytes)).data?.uploadKeyPackages).toBe(1);
-    expect((await kps(older.bytes)).data?.uploadKeyPackages).toBe(0);
-    expect((await kps(newer.bytes)).data?.uploadKeyPackages).toBe(1);
-    const claimant = await registerAccount(url);
-    for (let i = 0; i < 2; i++) {
-      const { claimKeyPackages: claims } = await expectData<{
-        claimKeyPackages: { keyPackage: string }[];
-      }>(url, claimKeyPackages, { ids: [bob.account.userId] }, claimant.accessToken);
-      expect(claims.map((claim) => claim.keyPackage)).toEqual([toBase64(newer.bytes)]);
-    }
-  });
-
-  it('refuses KeyPackages of another identity, expired, tampered or not MLS, storing none of the batch', async () => {
-    const bob = await mlsAccount();
-    const other = await createMlsClient({ userId: bob.account.userId, deviceId: 2 });
-    const good = await createKeyPackage(bob.client);
-    const bad = [
-      (await createKeyPackage(other)).bytes,
-      (await createExpiredKeyPackage(bob.client, new Date())).bytes,
-      withTamperedSignature((await createKeyPackage(bob.client)).bytes),
-      new Uint8Array([1, 2, 3]),
-    ];
-    for (const kp of bad) {
-      const { code } = await expectErrorCode(
-        url,
-        uploadKeyPackages,
-        { kps: [toBase64(good.bytes), toBase64(kp)] },
-        bob.account.accessToken,
-      );
-      expect(code).toBe('BAD_USER_INPUT');
-    }
-    const claimant = await registerAccount(url);
-    const { claimKeyPackages: claims } = await expectData<{ claimKeyPackages: unknown[] }>(
-      url,
-      claimKeyPackages,
-      { ids: [bob.account.userId] },
-      claimant.accessToken,
-    );
-    expect(claims).toEqual([]);
-    expect(
-      (await expectErrorCode(url, claimKeyPackages, { ids: ['nope'] }, claimant.accessToken)).code,
-    ).toBe('NOT_FOUND');
   });
 });

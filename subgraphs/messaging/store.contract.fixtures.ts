@@ -1,0 +1,69 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { uuid7 } from '../../shared/ids/index.js';
+import {
+  type ConversationRecord,
+  type EnvelopeRecord,
+  type MessagingStore,
+  type SentMessageRecord,
+} from './store.js';
+
+/** The store a contract test runs against: a fresh one per test, opened by the contract's beforeEach. */
+export class StoreUnderTest {
+  store!: MessagingStore;
+}
+
+export const hour = 3600_000;
+
+/** A pending envelope for the device (a SIGNAL_MESSAGE due in an hour, unless overridden). */
+export function envelope(
+  userId: string,
+  deviceId: number,
+  overrides: Partial<EnvelopeRecord> = {},
+): EnvelopeRecord {
+  const now = new Date();
+  return {
+    id: uuid7(),
+    messageId: uuid7(),
+    recipientUserId: userId,
+    recipientDeviceId: deviceId,
+    type: 'SIGNAL_MESSAGE',
+    senderUserId: randomUUID(),
+    senderDeviceId: 1,
+    conversationId: null,
+    content: new Uint8Array(randomBytes(40)),
+    serverTimestamp: now,
+    expiresAt: new Date(now.getTime() + hour),
+    receiptRequested: false,
+    ...overrides,
+  };
+}
+
+/** A new MLS group of these members at epoch 0, to pass to createGroup. */
+export function newGroup(
+  memberIds: readonly string[],
+  overrides: Partial<ConversationRecord> = {},
+): ConversationRecord {
+  return {
+    id: randomUUID(),
+    kind: 'GROUP',
+    mlsGroupId: new Uint8Array(randomBytes(16)),
+    epoch: 0,
+    createdAt: new Date(),
+    memberIds,
+    ...overrides,
+  };
+}
+
+export function sent(
+  clientMessageId = randomUUID(),
+  senderUserId = randomUUID(),
+): SentMessageRecord {
+  return {
+    senderUserId,
+    senderDeviceId: 1,
+    clientMessageId,
+    messageId: uuid7(),
+    serverTimestamp: new Date(),
+    recipients: 1,
+  };
+}
