@@ -94,6 +94,11 @@ function jsonAnswer(status: number, body: string, resultType?: string): JsonPost
     : { status, contentType: resultType, body, cacheControl: 'no-store' };
 }
 
+/** What a request that failed unexpectedly is answered, over HTTP and in process alike. */
+function internalErrorAnswer(): JsonPostResponse {
+  return jsonAnswer(500, JSON.stringify(errorResponseBody(new InternalError())));
+}
+
 function sendJson(response: ServerResponse, answer: JsonPostResponse): void {
   response.writeHead(answer.status, {
     ...(answer.cacheControl ? { 'cache-control': answer.cacheControl } : {}),
@@ -208,7 +213,7 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
         return;
       }
       logger.error({ err: error }, 'request failed');
-      sendJson(response, jsonAnswer(500, JSON.stringify(errorResponseBody(new InternalError()))));
+      sendJson(response, internalErrorAnswer());
     });
   }
 
@@ -221,8 +226,7 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
       async () => {
         const made = await answerText(body, headers, inProcessPeer).catch((error: unknown) => {
           logger.error({ err: error }, 'request failed');
-          const failed = JSON.stringify(errorResponseBody(new InternalError()));
-          return { kind: 'answered', answer: jsonAnswer(500, failed) } as const;
+          return { kind: 'answered', answer: internalErrorAnswer() } as const;
         });
         return { status: made.kind === 'answered' ? made.answer.status : 0, made };
       },
