@@ -11,6 +11,7 @@ import type { ExportedSpan } from '../support/otlp-spans.js';
 import { recipientDevices } from '../support/messaging-client.js';
 import { collect, withSubscriptions } from '../support/subscriptions-client.js';
 import { startTestGuardyn } from '../support/test-guardyn.js';
+import { postJson } from '../../shared/http/post-json.js';
 
 const spanKind = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 
@@ -66,6 +67,20 @@ async function sendTracedMessage(url: string, alice: TestAccount, bob: TestAccou
   return { traceId, parentSpanId, secrets } satisfies ClientRequest;
 }
 
+/**
+ * A call from this process to the auth subgraph that only Apollo Server may answer (a document
+ * that does not parse): offered in process first, then made over HTTP.
+ */
+async function sendRefusedCall(authUrl: string): Promise<string> {
+  const traceId = randomBytes(16).toString('hex');
+  const answer = await postJson(authUrl, JSON.stringify({ query: '{ me { id' }), {
+    headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    timeoutMs: 5_000,
+  });
+  expect(answer.status).toBe(400);
+  return traceId;
+}
+
 function one(
   spans: readonly ExportedSpan[],
   description: string,
@@ -85,6 +100,7 @@ describe.each([
 ] as const)('traces over OTLP %s', (protocol, startReceiver) => {
   let receiver: OtlpReceiver;
   let request: ClientRequest;
+  let refusedTraceId: string;
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -102,6 +118,7 @@ describe.each([
         const stream = collect(socket.client, 'subscription { messageReceived { id } }');
         await until(() => guardyn.gateway?.subscriptions.followedSubjects() ?? 0, Boolean);
         request = await sendTracedMessage(guardyn.url, alice, bob);
+        refusedTraceId = await sendRefusedCall(guardyn.subgraphs.auth?.url ?? '');
         await stream.waitFor(1);
         stream.stop();
       });
@@ -163,6 +180,18 @@ describe.each([
     );
     expect(['sqlite', 'cassandra']).toContain(write.attributes['db.system']);
     expect(write.attributes['db.query.summary']).toMatch(/^INSERT \w+/);
+  });
+
+  it('gives a subgraph call that Apollo Server refuses one server span, with its status', () => {
+    const served = receiver.spans.filter(
+      (span) =>
+        span.traceId === refusedTraceId &&
+        span.attributes['guardyn.service'] === 'auth' &&
+        span.kind === spanKind.server,
+    );
+    expect(served).toHaveLength(1);
+    expect(served[0]?.attributes['http.response.status_code']).toEqual(expect.any(Number));
+    expect(served[0]?.attributes['http.response.status_code']).not.toBe(0);
   });
 
   it('carries the trace over the bus from the publish to the consumer', () => {

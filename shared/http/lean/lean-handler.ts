@@ -108,10 +108,16 @@ function sendJson(response: ServerResponse, answer: JsonPostResponse): void {
   response.end(answer.body);
 }
 
-/** What the lean path made of a request: an answer, or a body only Apollo Server may answer. */
-type LeanOutcome =
+/** What the lean path made of a request before running it. */
+type Admission<Context> =
   | { readonly kind: 'answered'; readonly answer: JsonPostResponse }
-  | { readonly kind: 'apollo'; readonly body: unknown };
+  | { readonly kind: 'apollo'; readonly body: unknown }
+  | {
+      readonly kind: 'run';
+      readonly plain: PlainRequest;
+      readonly prepared: PreparedOperation;
+      readonly context: Context;
+    };
 
 /**
  * `POST /graphql` without Express or Apollo Server's request pipeline for the ordinary case: a
@@ -127,11 +133,12 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
 } {
   const { metrics, logger } = options;
 
-  async function answerText(
+  /** Everything before execution: whether the lean path answers, runs, or hands the body on. */
+  async function admit(
     text: string,
     headers: IncomingHttpHeaders,
     peer: string | undefined,
-  ): Promise<LeanOutcome> {
+  ): Promise<Admission<Context>> {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -148,12 +155,18 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
     const plain = isRecord(body) ? plainRequest(body) : null;
     const prepared = plain ? options.prepare(plain) : null;
     if (!plain || !prepared) return { kind: 'apollo', body };
-    let context: Context;
     try {
-      context = await options.context(headers, peer);
+      return { kind: 'run', plain, prepared, context: await options.context(headers, peer) };
     } catch {
       return { kind: 'apollo', body };
     }
+  }
+
+  async function run(
+    admitted: Admission<Context> & { readonly kind: 'run' },
+    accept: string | undefined,
+  ): Promise<JsonPostResponse> {
+    const { plain, prepared, context } = admitted;
     const { valid, operation, name } = prepared;
     const span = activeOperationSpan();
     if (span) nameOperationSpan(span, operation.operation, name);
@@ -171,20 +184,20 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
     done(operation.operation, name, errors?.length ? 'error' : 'ok');
     // Apollo Server's field order (errors first) and its trailing newline.
     const json = `${JSON.stringify({ errors, data, extensions })}\n`;
-    return {
-      kind: 'answered',
-      answer: jsonAnswer(answer.status, json, answerType(headers.accept) ?? jsonType),
-    };
+    return jsonAnswer(answer.status, json, answerType(accept) ?? jsonType);
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const text = (await readBody(request)).toString('utf8');
-    const outcome = await answerText(text, request.headers, request.socket.remoteAddress);
-    if (outcome.kind === 'apollo') {
-      await options.answerWithApollo(request, response, outcome.body);
+    const admitted = await admit(text, request.headers, request.socket.remoteAddress);
+    if (admitted.kind === 'apollo') {
+      await options.answerWithApollo(request, response, admitted.body);
       return;
     }
-    sendJson(response, outcome.answer);
+    sendJson(
+      response,
+      admitted.kind === 'answered' ? admitted.answer : await run(admitted, request.headers.accept),
+    );
   }
 
   const http: RequestListener = (request, response) => {
@@ -220,21 +233,25 @@ export function leanGraphqlHandler<Context>(options: LeanHandlerOptions<Context>
   const inProcess: InProcessAnswer = async (body, sent) => {
     const headers = { ...sent, 'content-length': String(Buffer.byteLength(body)) };
     if (!leanEligibleHeaders(headers, options.corsOrigins, options.maxBodyBytes)) return null;
-    const outcome = await withInProcessRequestSpan(
+    // Decided before the request span starts: a body handed to the HTTP path gets its span there.
+    const admitted = await admit(body, headers, inProcessPeer).catch(
+      (error: unknown) => ({ kind: 'failed', error }) as const,
+    );
+    if (admitted.kind === 'apollo') return null;
+    const answer = await withInProcessRequestSpan(
       options.service,
       headers,
       async () => {
-        const made = await answerText(body, headers, inProcessPeer).catch((error: unknown) => {
-          logger.error({ err: error }, 'request failed');
-          return { kind: 'answered', answer: internalErrorAnswer() } as const;
-        });
-        return { status: made.kind === 'answered' ? made.answer.status : 0, made };
+        if (admitted.kind === 'failed') throw admitted.error;
+        return admitted.kind === 'answered' ? admitted.answer : run(admitted, sent['accept']);
       },
       { continueOnly: options.continueTraceOnly ?? false },
-    );
-    if (outcome.made.kind === 'apollo') return null;
-    metrics.countHttpResponse('graphql', 'POST', outcome.made.answer.status);
-    return outcome.made.answer;
+    ).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      return internalErrorAnswer();
+    });
+    metrics.countHttpResponse('graphql', 'POST', answer.status);
+    return answer;
   };
 
   return { http, inProcess };
