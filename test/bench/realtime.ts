@@ -6,7 +6,8 @@ import { recipientDevices, startDirectConversation } from '../support/messaging-
 import { startTestGuardyn } from '../support/test-guardyn.js';
 import { profiled } from './realtime/profile.js';
 import { ClientPool } from './realtime/client-pool.js';
-import { steadySend, type Route } from './realtime/steady-send.js';
+import type { Route } from './realtime/steady-send.js';
+import { steadySendInChild } from './realtime/steady-send-child.js';
 import { percentiles, printTable } from './stats.js';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,8 +32,9 @@ const typingQuery =
 
 /**
  * Subscriptions through the gateway, on an embedded Guardyn (with NATS when
- * GUARDYN_MESSAGING__NATS_URL is set); the subscribed sockets of the fan-out and the memory
- * measure live in child processes, so this process's memory is the server's alone. Printed, not
+ * GUARDYN_MESSAGING__NATS_URL is set); the steady senders, the subscribed sockets of the fan-out
+ * and of the memory measure live in child processes, so this process's CPU and memory are the
+ * server's alone. Printed, not
  * asserted. Sizes from the environment: REALTIME_SOCKETS (fan-out, default 10,000),
  * REALTIME_MEMORY_SOCKETS (memory, default the same; at most about 19,000 here, where a process
  * may hold 20,000 file descriptors), REALTIME_RATES (steady sends per second, or "serial" for
@@ -69,15 +71,18 @@ export async function benchRealtime(): Promise<void> {
       const recipient = await registerAccount(url);
       routes.push({ sender, recipient, devices: await devicesOf(url, sender, recipient) });
     }
+    let firstId = 0;
     for (const rate of rates) {
       const serial = rate === 'serial';
-      const result = await steadySend(
+      const { result, nextId } = await steadySendInChild({
         url,
         routes,
-        serial ? 1000 : Number(rate),
+        rate: serial ? 1000 : Number(rate),
         seconds,
-        serial ? 1 : 200,
-      );
+        maxInFlight: serial ? 1 : 200,
+        firstId,
+      });
+      firstId = nextId;
       console.log(
         `\n${serial ? 'one at a time' : `steady ${rate}/s`} for ${seconds} s, ${senders} senders: ` +
           `achieved ${result.achievedRate.toFixed(0)}/s, skipped ${serial ? '-' : result.skipped}, ` +

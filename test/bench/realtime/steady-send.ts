@@ -23,9 +23,6 @@ export interface SteadyResult {
   readonly delivery: Percentiles;
 }
 
-// Message numbers stay unique across runs: a new subscription re-reads what was not acknowledged.
-let nextId = 0;
-
 /** 256 opaque bytes whose first bytes name the send, so its event can be matched to it. */
 function content(seq: number): string {
   return Buffer.from(`seq:${seq}:`.padEnd(256, 'x')).toString('base64');
@@ -35,18 +32,29 @@ function seqOf(base64: string): number {
   return Number(Buffer.from(base64, 'base64').toString().split(':')[1]);
 }
 
+export interface SteadyOptions {
+  /** Sends outstanding at most; a due send beyond it is skipped (and counted). */
+  readonly maxInFlight: number;
+  /**
+   * The first message number. Numbers must stay unique across runs on the same accounts: a new
+   * subscription re-reads what an earlier one did not acknowledge.
+   */
+  readonly firstId: number;
+}
+
 /**
  * Sends at a steady `rate` (open loop: the schedule does not wait for answers, up to
  * `maxInFlight` outstanding) for `seconds`, spread over the routes, and times each message from
- * `sendMessage` returning to its recipient's `messageReceived` event.
+ * `sendMessage` returning to its recipient's `messageReceived` event. Returns the next unused
+ * message number with the result.
  */
 export async function steadySend(
   url: string,
   routes: readonly Route[],
   rate: number,
   seconds: number,
-  maxInFlight = 200,
-): Promise<SteadyResult> {
+  { maxInFlight, firstId }: SteadyOptions,
+): Promise<{ readonly result: SteadyResult; readonly nextId: number }> {
   const returnedAt = new Map<number, number>();
   const deliveredAt = new Map<number, number>();
   const recipients = [...new Map(routes.map((r) => [r.recipient.userId, r.recipient])).values()];
@@ -67,7 +75,6 @@ export async function steadySend(
   );
   const sendLatencies: number[] = [];
   let seq = 0;
-  const firstId = nextId;
   let inFlight = 0;
   let skipped = 0;
   let failed = 0;
@@ -124,7 +131,6 @@ export async function steadySend(
             continue;
           }
           const id = firstId + seq++;
-          nextId = id + 1;
           void sendOne(routes[id % routes.length] as Route, id);
         }
         if (now >= end) {
@@ -147,7 +153,7 @@ export async function steadySend(
       // An event may beat the HTTP answer to the sender (it then counts as 0 ms).
       else deliveries.push(Math.max(0, delivered - returned));
     }
-    return {
+    const result: SteadyResult = {
       targetRate: rate,
       achievedRate: returnedAt.size / elapsed,
       skipped,
@@ -156,6 +162,7 @@ export async function steadySend(
       send: percentiles(sendLatencies),
       delivery: percentiles(deliveries),
     };
+    return { result, nextId: firstId + seq };
   } finally {
     stops.forEach((stop) => stop());
     await Promise.all(sockets.map((socket) => socket.dispose()));
