@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/api';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
+import { GuardynError } from '../errors/index.js';
 import { tracer, tracingActive, withinTrace } from './tracer.js';
 
 /** Marks the span that `graphqlSpanPlugin` names after the operation (never someone else's). */
@@ -117,11 +118,16 @@ export function nameOperationSpan(span: Span, type: string, name: string | null 
 /** Marks the span failed with the errors' distinct codes (`UNKNOWN` for none). */
 export function recordOperationErrors(
   span: Span,
-  errors: readonly { readonly extensions?: Readonly<Record<string, unknown>> }[],
+  errors: readonly {
+    readonly extensions?: Readonly<Record<string, unknown>>;
+    readonly originalError?: Error | null | undefined;
+  }[],
 ): void {
-  const codes = [
-    ...new Set(errors.map((error) => String(error.extensions?.['code'] ?? 'UNKNOWN'))),
-  ];
+  // Before formatting, a service's refusal carries its code on the error it threw.
+  const codeOf = (error: (typeof errors)[number]) =>
+    error.extensions?.['code'] ??
+    (error.originalError instanceof GuardynError ? error.originalError.code : 'UNKNOWN');
+  const codes = [...new Set(errors.map((error) => String(codeOf(error))))];
   span.setStatus({ code: SpanStatusCode.ERROR });
   span.setAttribute('guardyn.error.codes', codes);
 }

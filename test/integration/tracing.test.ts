@@ -81,6 +81,23 @@ async function sendRefusedCall(authUrl: string): Promise<string> {
   return traceId;
 }
 
+/** `{ me { id } }` with a token no subgraph accepts: auth refuses it in its resolver. */
+async function sendUnauthenticatedQuery(url: string): Promise<string> {
+  const traceId = randomBytes(16).toString('hex');
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: 'Bearer not-a-token',
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    },
+    body: JSON.stringify({ query: '{ me { id } }' }),
+  });
+  const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+  expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  return traceId;
+}
+
 function one(
   spans: readonly ExportedSpan[],
   description: string,
@@ -101,6 +118,7 @@ describe.each([
   let receiver: OtlpReceiver;
   let request: ClientRequest;
   let refusedTraceId: string;
+  let unauthenticatedTraceId: string;
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -118,6 +136,7 @@ describe.each([
         const stream = collect(socket.client, 'subscription { messageReceived { id } }');
         await until(() => guardyn.gateway?.subscriptions.followedSubjects() ?? 0, Boolean);
         request = await sendTracedMessage(guardyn.url, alice, bob);
+        unauthenticatedTraceId = await sendUnauthenticatedQuery(guardyn.url);
         refusedTraceId = await sendRefusedCall(guardyn.subgraphs.auth?.url ?? '');
         await stream.waitFor(1);
         stream.stop();
@@ -192,6 +211,18 @@ describe.each([
     expect(served).toHaveLength(1);
     expect(served[0]?.attributes['http.response.status_code']).toEqual(expect.any(Number));
     expect(served[0]?.attributes['http.response.status_code']).not.toBe(0);
+  });
+
+  it("records a subgraph's refusal with the code its service threw", () => {
+    const served = one(
+      receiver.spans,
+      'served by auth for the unauthenticated query',
+      (span) =>
+        span.traceId === unauthenticatedTraceId &&
+        span.attributes['guardyn.service'] === 'auth' &&
+        span.kind === spanKind.server,
+    );
+    expect(served.attributes['guardyn.error.codes']).toEqual(['UNAUTHENTICATED']);
   });
 
   it('carries the trace over the bus from the publish to the consumer', () => {
