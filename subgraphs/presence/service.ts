@@ -135,8 +135,7 @@ export class PresenceService {
     const since = new Date(this.now().getTime() - this.options.livenessMs);
     // When the last socket closes the user has left: an earlier setPresence no longer keeps them present.
     const left =
-      event.state === 'closed' &&
-      (await this.store.countLiveConnections(event.userId, since)) === 0;
+      event.state === 'closed' && !(await this.store.hasLiveConnection(event.userId, since));
     await this.store.savePresence({
       userId: event.userId,
       chosen: record?.chosen ?? 'ONLINE',
@@ -190,16 +189,14 @@ export class PresenceService {
     userId: string,
     record: PresenceRecord | null,
   ): Promise<PresenceStatus> {
-    const liveConnections = await this.store.countLiveConnections(userId, this.liveSince());
-    return this.statusOf({ record, liveConnections });
+    const connected = await this.store.hasLiveConnection(userId, this.liveSince());
+    return this.statusOf({ record, connected });
   }
 
-  private statusOf(snapshot: Pick<PresenceSnapshot, 'record' | 'liveConnections'>): PresenceStatus {
+  private statusOf(snapshot: Pick<PresenceSnapshot, 'record' | 'connected'>): PresenceStatus {
     const { record } = snapshot;
     const chosenRecently = record?.chosenAt != null && record.chosenAt > this.liveSince();
-    return snapshot.liveConnections > 0 || chosenRecently
-      ? (record?.chosen ?? 'ONLINE')
-      : 'OFFLINE';
+    return snapshot.connected || chosenRecently ? (record?.chosen ?? 'ONLINE') : 'OFFLINE';
   }
 
   private view(snapshot: PresenceSnapshot): PresenceView {

@@ -77,21 +77,21 @@ export function describePresenceStoreContract(
       );
     });
 
-    it('counts the connections of a user heard from after `since`, refreshed by heartbeats', async () => {
+    it('tells whether a user has a connection heard from after `since`, refreshed by heartbeats', async () => {
       const [userId, other] = [randomUUID(), randomUUID()];
       const first = connection(userId, 0);
       await store.touchConnection(first);
       await store.touchConnection(connection(userId, 10));
       await store.touchConnection(connection(other, 20));
-      expect(await store.countLiveConnections(userId, at(-1))).toBe(2);
+      expect(await store.hasLiveConnection(userId, at(-1))).toBe(true);
       // Heard from strictly after `since`.
-      expect(await store.countLiveConnections(userId, at(0))).toBe(1);
-      expect(await store.countLiveConnections(userId, at(10))).toBe(0);
+      expect(await store.hasLiveConnection(userId, at(0))).toBe(true);
+      expect(await store.hasLiveConnection(userId, at(10))).toBe(false);
 
       await store.touchConnection({ ...first, lastHeartbeatAt: at(30) });
-      expect(await store.countLiveConnections(userId, at(10))).toBe(1);
-      expect(await store.countLiveConnections(userId, at(-1))).toBe(2);
-      expect(await store.countLiveConnections(randomUUID(), at(-1))).toBe(0);
+      expect(await store.hasLiveConnection(userId, at(10))).toBe(true);
+      expect(await store.hasLiveConnection(userId, at(-1))).toBe(true);
+      expect(await store.hasLiveConnection(randomUUID(), at(-1))).toBe(false);
     });
 
     it('removes a connection by its id; an unknown id changes nothing', async () => {
@@ -103,11 +103,11 @@ export function describePresenceStoreContract(
       await store.removeConnection(closed.connectionId);
       await store.removeConnection(gone.connectionId);
       await store.removeConnection(randomUUID());
-      expect(await store.countLiveConnections(userId, at(-1))).toBe(1);
-      expect(await store.countLiveConnections(leaver, at(-1))).toBe(0);
+      expect(await store.hasLiveConnection(userId, at(-1))).toBe(true);
+      expect(await store.hasLiveConnection(leaver, at(-1))).toBe(false);
       // A removed connection is not expired later: only the kept one is, and its user named.
       expect(await store.expireConnections(at(5))).toEqual([userId]);
-      expect(await store.countLiveConnections(userId, at(-1))).toBe(0);
+      expect(await store.hasLiveConnection(userId, at(-1))).toBe(false);
     });
 
     it('expires connections not heard from since `before` and names their users once each', async () => {
@@ -123,14 +123,14 @@ export function describePresenceStoreContract(
 
       // Not heard from since `before`: at or before it.
       expect(sorted(await store.expireConnections(at(10)))).toEqual(sorted([quiet, mixed]));
-      expect(await store.countLiveConnections(quiet, at(-1))).toBe(0);
-      expect(await store.countLiveConnections(live, at(-1))).toBe(2);
-      expect(await store.countLiveConnections(mixed, at(-1))).toBe(1);
+      expect(await store.hasLiveConnection(quiet, at(-1))).toBe(false);
+      expect(await store.hasLiveConnection(live, at(-1))).toBe(true);
+      expect(await store.hasLiveConnection(mixed, at(-1))).toBe(true);
       expect(await store.expireConnections(at(10))).toEqual([]);
 
       // A heartbeat after expiry brings a connection back.
       await store.touchConnection(connection(quiet, 60));
-      expect(await store.countLiveConnections(quiet, at(-1))).toBe(1);
+      expect(await store.hasLiveConnection(quiet, at(-1))).toBe(true);
       expect(sorted(await store.expireConnections(at(100)))).toEqual(sorted([quiet, live, mixed]));
       expect(await store.expireConnections(at(100))).toEqual([]);
     });
@@ -143,7 +143,7 @@ export function describePresenceStoreContract(
       expect(await store.findPresence(record.userId)).toEqual(record);
     });
 
-    it('reads many users at once: record, live connections and visibility, with defaults', async () => {
+    it('reads many users at once: record, whether connected, and visibility, with defaults', async () => {
       const known = presence({ chosen: 'AWAY', chosenAt: at(3), lastActiveAt: at(4) });
       const hidden = presence();
       const unknown = randomUUID();
@@ -161,9 +161,9 @@ export function describePresenceStoreContract(
       );
       expect(read).toEqual(
         new Map([
-          [known.userId, { record: known, liveConnections: 1, visibility: 'CONTACTS' }],
-          [hidden.userId, { record: hidden, liveConnections: 0, visibility: 'NOBODY' }],
-          [unknown, { record: null, liveConnections: 1, visibility: 'CONTACTS' }],
+          [known.userId, { record: known, connected: true, visibility: 'CONTACTS' }],
+          [hidden.userId, { record: hidden, connected: false, visibility: 'NOBODY' }],
+          [unknown, { record: null, connected: true, visibility: 'CONTACTS' }],
         ]),
       );
       expect(await store.readPresenceBatch([], at(0))).toEqual(new Map());

@@ -64,9 +64,9 @@ if (target.available) {
           connectionId: randomUUID(),
           lastHeartbeatAt: new Date(),
         });
-        expect(await store.countLiveConnections(userId, new Date(0))).toBe(1);
+        expect(await store.hasLiveConnection(userId, new Date(0))).toBe(true);
         await new Promise((resolve) => setTimeout(resolve, 3_000));
-        expect(await store.countLiveConnections(userId, new Date(0))).toBe(0);
+        expect(await store.hasLiveConnection(userId, new Date(0))).toBe(false);
         // Gone before any sweep saw it: not reported, but the user is still announced present.
         expect(await store.expireConnections(new Date())).toEqual([]);
         expect(await store.findPresence(userId)).toEqual(record);
@@ -92,10 +92,10 @@ if (target.available) {
         // The sweep read the stale heartbeat, so it names the user; the newer write survives.
         expect(await store.expireConnections(new Date(Date.now() - 60_000))).toEqual([userId]);
         store.heartbeat = null;
-        expect(await store.countLiveConnections(userId, new Date(Date.now() - 60_000))).toBe(1);
+        expect(await store.hasLiveConnection(userId, new Date(Date.now() - 60_000))).toBe(true);
         // The user is still known to the sweep, which expires the connection once it is stale.
         expect(await store.expireConnections(new Date(Date.now() + 1_000))).toEqual([userId]);
-        expect(await store.countLiveConnections(userId, new Date(0))).toBe(0);
+        expect(await store.hasLiveConnection(userId, new Date(0))).toBe(false);
       } finally {
         await store.close();
       }

@@ -29,8 +29,8 @@ export interface ConnectionRecord {
 /** What resolving one user's presence needs, read for many users at once. */
 export interface PresenceSnapshot {
   readonly record: PresenceRecord | null;
-  /** Connections heard from after the `liveSince` of the read. */
-  readonly liveConnections: number;
+  /** Whether a connection was heard from after the `liveSince` of the read. */
+  readonly connected: boolean;
   /** The user's setting; the default when they never chose. */
   readonly visibility: PresenceVisibility;
 }
@@ -52,8 +52,11 @@ export interface PresenceStore {
   /** Inserts or refreshes a connection's heartbeat. */
   touchConnection(connection: ConnectionRecord): Promise<void>;
   removeConnection(connectionId: string): Promise<void>;
-  /** How many of the user's connections were heard from after `since`. */
-  countLiveConnections(userId: string, since: Date): Promise<number>;
+  /**
+   * Whether one of the user's connections was heard from after `since`. Its cost must not grow
+   * with the user's connections: every heartbeat asks it.
+   */
+  hasLiveConnection(userId: string, since: Date): Promise<boolean>;
   /** Deletes connections not heard from since `before`; returns their users. */
   expireConnections(before: Date): Promise<string[]>;
 

@@ -83,9 +83,9 @@ export class Connections {
     );
   }
 
-  async countLive(userId: string, since: Date): Promise<number> {
+  async hasLive(userId: string, since: Date): Promise<boolean> {
     const connections = await this.readUserConnections(userId);
-    return connections.filter((connection) => connection.lastHeartbeatAt > since).length;
+    return connections.some((connection) => connection.lastHeartbeatAt > since);
   }
 
   /** Deletes the connections not heard from since `before`; returns their users. */

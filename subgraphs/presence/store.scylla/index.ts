@@ -104,8 +104,8 @@ export class ScyllaPresenceStore extends KeyspaceStore implements PresenceStore 
     return this.connections.remove(connectionId);
   }
 
-  countLiveConnections(userId: string, since: Date): Promise<number> {
-    return this.connections.countLive(userId, since);
+  hasLiveConnection(userId: string, since: Date): Promise<boolean> {
+    return this.connections.hasLive(userId, since);
   }
 
   expireConnections(before: Date): Promise<string[]> {

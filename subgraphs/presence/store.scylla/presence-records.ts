@@ -110,18 +110,17 @@ export class PresenceRecords {
           cells.oneOf(row, 'visibility', presenceVisibilities),
         ]),
       );
-      const live = new Map<string, number>();
+      const connected = new Set<string>();
       for (const row of connections.rows) {
         const heartbeat = cells.optionalDate(row, 'last_heartbeat_at');
         const userId = cells.text(row, 'user_id');
-        if (heartbeat !== null && heartbeat > liveSince)
-          live.set(userId, (live.get(userId) ?? 0) + 1);
+        if (heartbeat !== null && heartbeat > liveSince) connected.add(userId);
       }
       for (const userId of chunk) {
         const row = recordOf.get(userId);
         snapshots.set(userId, {
           record: row ? toPresence(row) : null,
-          liveConnections: live.get(userId) ?? 0,
+          connected: connected.has(userId),
           visibility: visibilityOf.get(userId) ?? defaultPresenceVisibility,
         });
       }

@@ -33,7 +33,7 @@ export function shards(): number[] {
  *   record and inserts or deletes its copy in one logged batch, whose single write timestamp
  *   makes the latest save win in both tables alike.
  * - `connections` (by connection id, for `removeConnection`) and `connections_by_user` (one
- *   partition per user, for `countLiveConnections`): each heartbeat rewrites both `USING TTL` a
+ *   partition per user, for `hasLiveConnection`): each heartbeat rewrites both `USING TTL` a
  *   little above the liveness window, so a connection whose gateway died disappears by itself.
  * - `connected_users`: the users with connections, in 16 partitions by hash, rewritten with the
  *   same TTL on each heartbeat; `expireConnections` reads them and each user's connections.
