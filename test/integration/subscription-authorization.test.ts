@@ -4,7 +4,7 @@
  * different rights, and frames that should never be parsed or run.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
@@ -26,7 +26,8 @@ import {
   type Collected,
   type TestSubscriptionClient,
 } from '../support/subscriptions-client.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 interface Typing {
   typing: { typing: boolean; user: { id: string } };
@@ -129,27 +130,21 @@ const about =
     value.presenceChanged.id === userId;
 
 describe('with rights re-checked on membership events (timer at its default)', () => {
-  let guardyn: TestGuardyn;
-  let url: string;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn({
-      auth: manyRegistrations,
-      // Typing indicators end only when set to false, so every event in a test is one it sent.
-      presence: { typingMs: 60_000 },
-      subscriptionLimits: { maxConnectionsPerDevice: 3, connectionInitWaitMs: 300 },
-    });
-    url = guardyn.url;
+  const world = useTestGuardyn({
+    auth: manyRegistrations,
+    // Typing indicators end only when set to false, so every event in a test is one it sent.
+    presence: { typingMs: 60_000 },
+    subscriptionLimits: { maxConnectionsPerDevice: 3, connectionInitWaitMs: 300 },
   });
-  afterAll(() => guardyn.dispose());
 
   async function groupOfFour() {
     const [owner, bob, eve, witness] = await Promise.all(
-      [1, 2, 3, 4].map(() => registerAccount(url)),
+      [1, 2, 3, 4].map(() => registerAccount(world.url)),
     );
     if (!owner || !bob || !eve || !witness) throw new Error('no accounts');
-    const group = await createGroupWith(url, owner, [bob, eve, witness]);
+    const group = await createGroupWith(world.url, owner, [bob, eve, witness]);
     // Eve speaks in the group, so its members may see her presence.
-    await speakInGroup(url, group, eve);
+    await speakInGroup(world.url, group, eve);
     return { owner, bob, eve, witness, group };
   }
 
@@ -161,13 +156,17 @@ describe('with rights re-checked on membership events (timer at its default)', (
     group: TestGroup,
   ) {
     const variables = { c: group.conversationId };
-    const bobStream = collect<Typing>(connect(url, bob).client, typingSubscription, variables);
-    const witnessStream = collect<Typing>(
-      connect(url, witness).client,
+    const bobStream = collect<Typing>(
+      connect(world.url, bob).client,
       typingSubscription,
       variables,
     );
-    await warmUp(() => setTyping(url, eve, group, true), [bobStream, witnessStream]);
+    const witnessStream = collect<Typing>(
+      connect(world.url, witness).client,
+      typingSubscription,
+      variables,
+    );
+    await warmUp(() => setTyping(world.url, eve, group, true), [bobStream, witnessStream]);
     expect(bobStream.values[0]?.typing).toEqual({ typing: true, user: { id: eve.userId } });
     return { bobStream, witnessStream };
   }
@@ -181,7 +180,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
   ) {
     const bobHad = bobStream.values.length;
     const witnessHad = witnessStream.values.length;
-    await setTyping(url, eve, group, false);
+    await setTyping(world.url, eve, group, false);
     const seen = await witnessStream.waitFor(witnessHad + 1);
     expect(seen[witnessHad]?.typing.typing).toBe(false);
     expect(bobStream.values).toHaveLength(bobHad);
@@ -197,7 +196,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
       const { bob, eve, witness, group } = await groupOfFour();
       const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
 
-      await endMembership(url, group, bob);
+      await endMembership(world.url, group, bob);
       await bobStream.completed;
       expect(bobStream.errors).toEqual([forbidden]);
       await expectNothingMoreFor(bobStream, witnessStream, eve, group);
@@ -207,10 +206,10 @@ describe('with rights re-checked on membership events (timer at its default)', (
   it('keeps the typing stream of members a commit did not remove', async () => {
     const { bob, eve, witness, group } = await groupOfFour();
     const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
-    await removeFromGroup(url, group, witness);
+    await removeFromGroup(world.url, group, witness);
     await witnessStream.completed;
     const bobHad = bobStream.values.length;
-    await setTyping(url, eve, group, false);
+    await setTyping(world.url, eve, group, false);
     expect((await bobStream.waitFor(bobHad + 1))[bobHad]?.typing.typing).toBe(false);
     expect(bobStream.errors).toEqual([]);
     bobStream.stop();
@@ -220,28 +219,36 @@ describe('with rights re-checked on membership events (timer at its default)', (
     // Bob and Carol share only the group with Eve. Bob subscribes first, so before the fix his
     // execution of each event was handed to Carol as well.
     const { bob, eve, witness: carol, group } = await groupOfFour();
-    const before = followedNow(guardyn);
-    const bobStream = collect<PresenceChange>(connect(url, bob).client, presenceSubscription, {
-      ids: [eve.userId],
-    });
-    await followingMore(guardyn, before);
+    const before = followedNow(world.guardyn);
+    const bobStream = collect<PresenceChange>(
+      connect(world.url, bob).client,
+      presenceSubscription,
+      {
+        ids: [eve.userId],
+      },
+    );
+    await followingMore(world.guardyn, before);
     // Carol also follows herself: her own change later shows that Eve's was handled before it.
-    const afterBob = followedNow(guardyn);
-    const carolStream = collect<PresenceChange>(connect(url, carol).client, presenceSubscription, {
-      ids: [eve.userId, carol.userId],
-    });
-    await followingMore(guardyn, afterBob);
-    const toggleEve = presenceToggle(url, eve);
+    const afterBob = followedNow(world.guardyn);
+    const carolStream = collect<PresenceChange>(
+      connect(world.url, carol).client,
+      presenceSubscription,
+      {
+        ids: [eve.userId, carol.userId],
+      },
+    );
+    await followingMore(world.guardyn, afterBob);
+    const toggleEve = presenceToggle(world.url, eve);
     await warmUp(toggleEve, [bobStream, carolStream], about(eve.userId));
 
-    await leaveGroup(url, group, carol);
+    await leaveGroup(world.url, group, carol);
     const carolHadOfEve = carolStream.values.filter(about(eve.userId)).length;
     const bobHad = bobStream.values.length;
     await toggleEve();
     const [latest] = (await bobStream.waitFor(bobHad + 1)).slice(bobHad);
     expect(latest?.presenceChanged.id).toBe(eve.userId);
     expect(['AWAY', 'ONLINE']).toContain(latest?.presenceChanged.presence?.status);
-    await setPresence(url, carol, 'AWAY');
+    await setPresence(world.url, carol, 'AWAY');
     await arrival(
       carolStream,
       (value) => about(carol.userId)(value) && value.presenceChanged.presence?.status === 'AWAY',
@@ -254,9 +261,9 @@ describe('with rights re-checked on membership events (timer at its default)', (
 
   it('delivers nothing more to the typing and presence streams of a removed device', async () => {
     const { bob, eve, group } = await groupOfFour();
-    const tablet = await linkDevice(url, bob);
-    const tabletSocket = connect(url, tablet);
-    const phoneSocket = connect(url, bob);
+    const tablet = await linkDevice(world.url, bob);
+    const tabletSocket = connect(world.url, tablet);
+    const phoneSocket = connect(world.url, bob);
     const streams = [tabletSocket, phoneSocket].map((socket) => ({
       typing: collect<Typing>(socket.client, typingSubscription, { c: group.conversationId }),
       presence: collect<PresenceChange>(socket.client, presenceSubscription, {
@@ -265,12 +272,12 @@ describe('with rights re-checked on membership events (timer at its default)', (
     }));
     const [onTablet, onPhone] = streams;
     if (!onTablet || !onPhone) throw new Error('no streams');
-    const toggleEve = presenceToggle(url, eve);
-    await warmUp(() => setTyping(url, eve, group, true), [onTablet.typing, onPhone.typing]);
+    const toggleEve = presenceToggle(world.url, eve);
+    await warmUp(() => setTyping(world.url, eve, group, true), [onTablet.typing, onPhone.typing]);
     await warmUp(toggleEve, [onTablet.presence, onPhone.presence]);
 
     await expectData(
-      url,
+      world.url,
       'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
       { d: tablet.deviceId },
       bob.accessToken,
@@ -278,7 +285,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
     expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
     const tabletHad = [onTablet.typing.values.length, onTablet.presence.values.length];
     const phoneHad = [onPhone.typing.values.length, onPhone.presence.values.length];
-    await setTyping(url, eve, group, false);
+    await setTyping(world.url, eve, group, false);
     await toggleEve();
     await onPhone.typing.waitFor((phoneHad[0] ?? 0) + 1);
     await onPhone.presence.waitFor((phoneHad[1] ?? 0) + 1);
@@ -289,7 +296,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
 
   describe('the socket', () => {
     function rawSocket(): WebSocket {
-      return new WebSocket(wsUrl(url), 'graphql-transport-ws');
+      return new WebSocket(wsUrl(world.url), 'graphql-transport-ws');
     }
     const closeCode = (socket: WebSocket) =>
       new Promise<number>((resolve, reject) => {
@@ -318,8 +325,8 @@ describe('with rights re-checked on membership events (timer at its default)', (
     });
 
     it('refuses queries and mutations over the socket (BAD_USER_INPUT), running nothing', async () => {
-      const alice = await registerAccount(url);
-      const socket = connect(url, alice);
+      const alice = await registerAccount(world.url);
+      const socket = connect(world.url, alice);
       for (const operation of [
         'query { me { id } }',
         'mutation { logout }',
@@ -335,12 +342,12 @@ describe('with rights re-checked on membership events (timer at its default)', (
         ]);
       }
       // logout did not run: the token still works.
-      await expectData(url, '{ me { id } }', {}, alice.accessToken);
+      await expectData(world.url, '{ me { id } }', {}, alice.accessToken);
     });
 
     it('applies the gateway’s operation limits to subscriptions (BAD_USER_INPUT naming the limit)', async () => {
-      const alice = await registerAccount(url);
-      const socket = connect(url, alice);
+      const alice = await registerAccount(world.url);
+      const socket = connect(world.url, alice);
       // 60 aliases of the same field inside the payload: over the alias limit (50).
       const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: id`).join(' ');
       const attempt = collect(socket.client, `subscription { messageReceived { ${aliases} } }`);
@@ -352,29 +359,26 @@ describe('with rights re-checked on membership events (timer at its default)', (
 });
 
 describe('with rights re-checked on a short timer', () => {
-  let guardyn: TestGuardyn;
-  let url: string;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn({
-      auth: manyRegistrations,
-      presence: { typingMs: 60_000 },
-      subscriptionLimits: { rightsRecheckMs: 200 },
-    });
-    url = guardyn.url;
+  const world = useTestGuardyn({
+    auth: manyRegistrations,
+    presence: { typingMs: 60_000 },
+    subscriptionLimits: { rightsRecheckMs: 200 },
   });
-  afterAll(() => guardyn.dispose());
 
   it('ends the typing stream of a member whose membership event was lost', async () => {
-    const [owner, bob] = await Promise.all([registerAccount(url), registerAccount(url)]);
+    const [owner, bob] = await Promise.all([
+      registerAccount(world.url),
+      registerAccount(world.url),
+    ]);
     if (!owner || !bob) throw new Error('no accounts');
-    const group = await createGroupWith(url, owner, [bob]);
-    const before = followedNow(guardyn);
-    const bobStream = collect<Typing>(connect(url, bob).client, typingSubscription, {
+    const group = await createGroupWith(world.url, owner, [bob]);
+    const before = followedNow(world.guardyn);
+    const bobStream = collect<Typing>(connect(world.url, bob).client, typingSubscription, {
       c: group.conversationId,
     });
-    await followingMore(guardyn, before);
+    await followingMore(world.guardyn, before);
     // Remove Bob behind the service's back: no membership event is published.
-    const db = new Database(path.join(guardyn.dataDir, 'messaging.sqlite'));
+    const db = new Database(path.join(world.guardyn.dataDir, 'messaging.sqlite'));
     try {
       db.prepare('DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?').run(
         group.conversationId,
@@ -389,18 +393,22 @@ describe('with rights re-checked on a short timer', () => {
   });
 
   it('starts delivering the presence of a user who becomes visible after subscribing', async () => {
-    const [bob, eve] = await Promise.all([registerAccount(url), registerAccount(url)]);
+    const [bob, eve] = await Promise.all([registerAccount(world.url), registerAccount(world.url)]);
     if (!bob || !eve) throw new Error('no accounts');
-    const before = followedNow(guardyn);
-    const bobStream = collect<PresenceChange>(connect(url, bob).client, presenceSubscription, {
-      ids: [eve.userId, bob.userId],
-    });
+    const before = followedNow(world.guardyn);
+    const bobStream = collect<PresenceChange>(
+      connect(world.url, bob).client,
+      presenceSubscription,
+      {
+        ids: [eve.userId, bob.userId],
+      },
+    );
     // Only Bob himself is visible to Bob.
-    await followingMore(guardyn, before);
-    const followingBob = followedNow(guardyn);
-    await startDirectConversation(url, eve, bob);
-    await followingMore(guardyn, followingBob);
-    await setPresence(url, eve, 'AWAY');
+    await followingMore(world.guardyn, before);
+    const followingBob = followedNow(world.guardyn);
+    await startDirectConversation(world.url, eve, bob);
+    await followingMore(world.guardyn, followingBob);
+    await setPresence(world.url, eve, 'AWAY');
     expect((await arrival(bobStream, about(eve.userId))).presenceChanged).toEqual({
       id: eve.userId,
       presence: { status: 'AWAY' },
