@@ -12,7 +12,7 @@ import { SqliteAuthStore } from '../../subgraphs/auth/store.sqlite/index.js';
 import { SqliteMediaStore } from '../../subgraphs/media/store.sqlite.js';
 import { newMediaRecord } from '../../subgraphs/media/store.contract.js';
 import type { MediaRecord } from '../../subgraphs/media/store.js';
-import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite.js';
+import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite/index.js';
 import { SqliteNotificationStore } from '../../subgraphs/notification/store.sqlite.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { countingStore, type CountingStore } from '../support/counting-store.js';

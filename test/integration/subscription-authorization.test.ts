@@ -1,12 +1,11 @@
 /**
- * Attacks on the subscription bridge's authorization and on its socket, replayed against a
- * running supergraph: rights that outlive membership, results shared between viewers with
- * different rights, and frames that should never be parsed or run.
+ * Attacks on the subscription bridge's authorization, replayed against a running supergraph:
+ * rights that outlive membership, and results shared between viewers with different rights.
+ * Attacks on its socket are in subscription-socket.test.ts.
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { until } from '../support/eventually.js';
@@ -22,7 +21,6 @@ import { startDirectConversation } from '../support/messaging-client.js';
 import {
   collect,
   connectSubscriptions,
-  wsUrl,
   type Collected,
   type TestSubscriptionClient,
 } from '../support/subscriptions-client.js';
@@ -134,7 +132,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
     auth: manyRegistrations,
     // Typing indicators end only when set to false, so every event in a test is one it sent.
     presence: { typingMs: 60_000 },
-    subscriptionLimits: { maxConnectionsPerDevice: 3, connectionInitWaitMs: 300 },
+    subscriptionLimits: { maxConnectionsPerDevice: 3 },
   });
 
   async function groupOfFour() {
@@ -292,69 +290,6 @@ describe('with rights re-checked on membership events (timer at its default)', (
     expect([onTablet.typing.values.length, onTablet.presence.values.length]).toEqual(tabletHad);
     onPhone.typing.stop();
     onPhone.presence.stop();
-  });
-
-  describe('the socket', () => {
-    function rawSocket(): WebSocket {
-      return new WebSocket(wsUrl(world.url), 'graphql-transport-ws');
-    }
-    const closeCode = (socket: WebSocket) =>
-      new Promise<number>((resolve, reject) => {
-        socket.on('close', (code) => resolve(code));
-        socket.on('error', reject);
-      });
-
-    it('closes a socket whose connection_init frame is too large (1009), without reading it', async () => {
-      const socket = rawSocket();
-      const closed = closeCode(socket);
-      // A bad token inside: had the frame been parsed and authenticated, the close would be 4401.
-      socket.on('open', () =>
-        socket.send(
-          JSON.stringify({
-            type: 'connection_init',
-            payload: { authorization: 'Bearer nope', padding: 'x'.repeat(1024 * 1024) },
-          }),
-        ),
-      );
-      expect(await closed).toBe(1009);
-    });
-
-    it('closes a socket that sends no connection_init in time (4408)', async () => {
-      const socket = rawSocket();
-      expect(await closeCode(socket)).toBe(4408);
-    });
-
-    it('refuses queries and mutations over the socket (BAD_USER_INPUT), running nothing', async () => {
-      const alice = await registerAccount(world.url);
-      const socket = connect(world.url, alice);
-      for (const operation of [
-        'query { me { id } }',
-        'mutation { logout }',
-        'subscription S { messageReceived { id } } query Q { me { id } }',
-      ]) {
-        const attempt = collect(socket.client, operation);
-        await attempt.completed;
-        expect(attempt.values).toEqual([]);
-        expect(attempt.errors).toEqual([
-          expect.objectContaining({
-            extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
-          }),
-        ]);
-      }
-      // logout did not run: the token still works.
-      await expectData(world.url, '{ me { id } }', {}, alice.accessToken);
-    });
-
-    it('applies the gateway’s operation limits to subscriptions (BAD_USER_INPUT naming the limit)', async () => {
-      const alice = await registerAccount(world.url);
-      const socket = connect(world.url, alice);
-      // 60 aliases of the same field inside the payload: over the alias limit (50).
-      const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: id`).join(' ');
-      const attempt = collect(socket.client, `subscription { messageReceived { ${aliases} } }`);
-      await attempt.completed;
-      expect(attempt.values).toEqual([]);
-      expect(JSON.stringify(attempt.errors)).toContain('GUARDYN_GATEWAY__MAX_ALIASES');
-    });
   });
 });
 
