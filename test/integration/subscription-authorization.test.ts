@@ -38,6 +38,13 @@ const typingSubscription =
 const presenceSubscription =
   'subscription ($ids: [ID!]!) { presenceChanged(userIds: $ids) { id presence { status } } }';
 
+/** Typing in the group, as this socket's viewer may see it. */
+const watchTyping = (socket: TestSubscriptionClient, group: TestGroup) =>
+  collect<Typing>(socket.client, typingSubscription, { c: group.conversationId });
+/** Presence changes of these users, as this socket's viewer may see them. */
+const watchPresence = (socket: TestSubscriptionClient, userIds: readonly string[]) =>
+  collect<PresenceChange>(socket.client, presenceSubscription, { ids: userIds });
+
 const forbidden = expect.objectContaining({
   extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
 });
@@ -153,17 +160,8 @@ describe('with rights re-checked on membership events (timer at its default)', (
     eve: TestAccount,
     group: TestGroup,
   ) {
-    const variables = { c: group.conversationId };
-    const bobStream = collect<Typing>(
-      connect(world.url, bob).client,
-      typingSubscription,
-      variables,
-    );
-    const witnessStream = collect<Typing>(
-      connect(world.url, witness).client,
-      typingSubscription,
-      variables,
-    );
+    const bobStream = watchTyping(connect(world.url, bob), group);
+    const witnessStream = watchTyping(connect(world.url, witness), group);
     await warmUp(() => setTyping(world.url, eve, group, true), [bobStream, witnessStream]);
     expect(bobStream.values[0]?.typing).toEqual({ typing: true, user: { id: eve.userId } });
     return { bobStream, witnessStream };
@@ -218,23 +216,11 @@ describe('with rights re-checked on membership events (timer at its default)', (
     // execution of each event was handed to Carol as well.
     const { bob, eve, witness: carol, group } = await groupOfFour();
     const before = followedNow(world.guardyn);
-    const bobStream = collect<PresenceChange>(
-      connect(world.url, bob).client,
-      presenceSubscription,
-      {
-        ids: [eve.userId],
-      },
-    );
+    const bobStream = watchPresence(connect(world.url, bob), [eve.userId]);
     await followingMore(world.guardyn, before);
     // Carol also follows herself: her own change later shows that Eve's was handled before it.
     const afterBob = followedNow(world.guardyn);
-    const carolStream = collect<PresenceChange>(
-      connect(world.url, carol).client,
-      presenceSubscription,
-      {
-        ids: [eve.userId, carol.userId],
-      },
-    );
+    const carolStream = watchPresence(connect(world.url, carol), [eve.userId, carol.userId]);
     await followingMore(world.guardyn, afterBob);
     const toggleEve = presenceToggle(world.url, eve);
     await warmUp(toggleEve, [bobStream, carolStream], about(eve.userId));
@@ -263,10 +249,8 @@ describe('with rights re-checked on membership events (timer at its default)', (
     const tabletSocket = connect(world.url, tablet);
     const phoneSocket = connect(world.url, bob);
     const streams = [tabletSocket, phoneSocket].map((socket) => ({
-      typing: collect<Typing>(socket.client, typingSubscription, { c: group.conversationId }),
-      presence: collect<PresenceChange>(socket.client, presenceSubscription, {
-        ids: [eve.userId],
-      }),
+      typing: watchTyping(socket, group),
+      presence: watchPresence(socket, [eve.userId]),
     }));
     const [onTablet, onPhone] = streams;
     if (!onTablet || !onPhone) throw new Error('no streams');
@@ -308,9 +292,7 @@ describe('with rights re-checked on a short timer', () => {
     if (!owner || !bob) throw new Error('no accounts');
     const group = await createGroupWith(world.url, owner, [bob]);
     const before = followedNow(world.guardyn);
-    const bobStream = collect<Typing>(connect(world.url, bob).client, typingSubscription, {
-      c: group.conversationId,
-    });
+    const bobStream = watchTyping(connect(world.url, bob), group);
     await followingMore(world.guardyn, before);
     // Remove Bob behind the service's back: no membership event is published.
     const db = new Database(path.join(world.guardyn.dataDir, 'messaging.sqlite'));
@@ -331,13 +313,7 @@ describe('with rights re-checked on a short timer', () => {
     const [bob, eve] = await Promise.all([registerAccount(world.url), registerAccount(world.url)]);
     if (!bob || !eve) throw new Error('no accounts');
     const before = followedNow(world.guardyn);
-    const bobStream = collect<PresenceChange>(
-      connect(world.url, bob).client,
-      presenceSubscription,
-      {
-        ids: [eve.userId, bob.userId],
-      },
-    );
+    const bobStream = watchPresence(connect(world.url, bob), [eve.userId, bob.userId]);
     // Only Bob himself is visible to Bob.
     await followingMore(world.guardyn, before);
     const followingBob = followedNow(world.guardyn);
