@@ -5,6 +5,7 @@ import {
   linkDevice,
   registerAccount,
   uniqueUsername,
+  removeDevice,
 } from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
@@ -308,12 +309,7 @@ describe('devices', () => {
         )
       ).code,
     ).toBe('NOT_FOUND');
-    await expectData(
-      world.url,
-      'mutation ($id: Int!) { removeDevice(deviceId: $id) }',
-      { id: linked.deviceId },
-      account.accessToken,
-    );
+    await removeDevice(world.url, account, linked.deviceId);
     const { me } = await expectData<{ me: { devices: { deviceId: number }[] } }>(
       world.url,
       '{ me { devices { deviceId } } }',

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
 import {
@@ -268,12 +273,7 @@ describe('device removal', () => {
       ).n;
     try {
       expect(pending()).toBe(1);
-      await expectData(
-        world.url,
-        'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
-        { d: bob2.deviceId },
-        bob.accessToken,
-      );
+      await removeDevice(world.url, bob, bob2.deviceId);
       expect(await eventually(async () => pending(), 0)).toBe(0);
       expect(await readInbox(world.url, bob.accessToken)).toHaveLength(1);
     } finally {

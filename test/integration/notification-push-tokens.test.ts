@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
 import { manyRegistrations } from '../support/test-guardyn.js';
@@ -135,12 +140,7 @@ describe('push tokens', () => {
     );
     expect(await pushOf(carol, phone.deviceId)).toEqual({ platform: 'FCM' });
 
-    await expectData(
-      world.url,
-      'mutation ($id: Int!) { removeDevice(deviceId: $id) }',
-      { id: phone.deviceId },
-      carol.accessToken,
-    );
+    await removeDevice(world.url, carol, phone.deviceId);
     expect(await eventually(() => pushOf(carol, phone.deviceId), null)).toBeNull();
   });
 });

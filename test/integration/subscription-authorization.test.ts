@@ -7,7 +7,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { CloseCode } from '../../gateway/index.js';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { until } from '../support/eventually.js';
 import { expectData } from '../support/graphql-client.js';
 import {
@@ -258,12 +263,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
     await warmUp(() => setTyping(world.url, eve, group, true), [onTablet.typing, onPhone.typing]);
     await warmUp(toggleEve, [onTablet.presence, onPhone.presence]);
 
-    await expectData(
-      world.url,
-      'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
-      { d: tablet.deviceId },
-      bob.accessToken,
-    );
+    await removeDevice(world.url, bob, tablet.deviceId);
     expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
     const tabletHad = [onTablet.typing.values.length, onTablet.presence.values.length];
     const phoneHad = [onPhone.typing.values.length, onPhone.presence.values.length];

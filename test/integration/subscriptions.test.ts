@@ -3,7 +3,12 @@ import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { eventually, until } from '../support/eventually.js';
 import { expectData } from '../support/graphql-client.js';
 import {
@@ -72,12 +77,7 @@ describe('authentication', () => {
     const tabletSocket = connectSubscriptions(world.url, tablet.accessToken);
     const tabletStream = collect(tabletSocket.client, messageSubscription);
     await eventually(async () => world.guardyn.gateway?.subscriptions.connectionCount() ?? 0, 1);
-    await expectData(
-      world.url,
-      'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
-      { d: tablet.deviceId },
-      alice.accessToken,
-    );
+    await removeDevice(world.url, alice, tablet.deviceId);
     expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
     tabletStream.stop();
 
