@@ -3,29 +3,18 @@
  * Cassandra of `npm run cassandra:start`), in keyspaces of this file's own that are dropped at the
  * end. Without a node it is skipped with the reason, except under CI, where it must run.
  */
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
-import { createLogger } from '../../shared/logging/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { describeOnCql, readyStore, usingReadyStore } from '../../shared/cql/describe-on-cql.js';
 import { describeAuthStoreContract, newDevice, newUser } from './store.contract.js';
 import { ScyllaAuthStore } from './store.scylla/index.js';
 import { DeviceLimitError } from './store.js';
 
-const target = await cqlTestTarget('auth');
-
-if (target.available) {
-  const { database } = target;
-  const logger = createLogger('silent', 'auth-store-test');
-  describeAuthStoreContract('ScyllaDB (CQL)', async () => {
-    const store = ScyllaAuthStore.open({ database, logger });
-    await store.ready(60_000);
-    return store;
-  });
+await describeOnCql('auth', 'AuthStore', (cql) => {
+  describeAuthStoreContract('ScyllaDB (CQL)', () => readyStore(ScyllaAuthStore.open(cql)));
 
   describe('AuthStore on ScyllaDB (CQL): device links', () => {
-    it('gives concurrent links distinct ids and never passes the device limit', async () => {
-      const store = ScyllaAuthStore.open({ database, logger });
-      try {
-        await store.ready(60_000);
+    it('gives concurrent links distinct ids and never passes the device limit', () =>
+      usingReadyStore(ScyllaAuthStore.open(cql), async (store) => {
         const user = newUser();
         await store.createUser(user, newDevice({ preKeys: 1 }));
         const results = await Promise.allSettled(
@@ -44,15 +33,6 @@ if (target.available) {
           1, 2, 3, 4,
         ]);
         expect(await store.countPreKeys(user.id, 3)).toEqual({ ecOneTime: 1, kyberOneTime: 0 });
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   });
-  afterAll(() => dropTestKeyspaces(database), 60_000);
-} else {
-  process.stderr.write(`auth store.scylla: skipping the CQL contract: ${target.reason}\n`);
-  describe.skip('AuthStore contract: ScyllaDB (CQL)', () => {
-    it.skip(target.reason, () => undefined);
-  });
-}
+});

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
+import { describeStoreContract } from '../../shared/testing/store-contract.js';
 import { uuid7 } from '../../shared/ids/index.js';
 import type { MediaRecord, MediaStore } from './store.js';
 
@@ -27,18 +28,12 @@ export function describeMediaStoreContract(
   adapter: string,
   openStore: () => Promise<MediaStore>,
 ): void {
-  describe(`MediaStore contract: ${adapter}`, () => {
-    let store: MediaStore;
-    beforeEach(async () => {
-      store = await openStore();
-    });
-    afterEach(() => store.close());
-
+  describeStoreContract(`MediaStore contract: ${adapter}`, openStore, (t) => {
     it('stores a media and finds it by id, every field intact', async () => {
       const record = newMediaRecord({ kind: 'avatar', encrypted: false, width: 640, height: 480 });
-      await store.insert([record]);
-      expect(await store.findMedia(record.id)).toEqual(record);
-      expect(await store.findMedia(uuid7())).toBeNull();
+      await t.store.insert([record]);
+      expect(await t.store.findMedia(record.id)).toEqual(record);
+      expect(await t.store.findMedia(uuid7())).toBeNull();
     });
 
     it('lists thumbnails: server sizes smallest first, then client-made ones', async () => {
@@ -54,14 +49,14 @@ export function describeMediaStoreContract(
       const small = thumbnail(64);
       const client = thumbnail(null);
       const middle = thumbnail(256);
-      await store.insert([parent, big, small, client, middle]);
-      expect((await store.listThumbnails(parent.id)).map((t) => t.id)).toEqual([
+      await t.store.insert([parent, big, small, client, middle]);
+      expect((await t.store.listThumbnails(parent.id)).map((t) => t.id)).toEqual([
         small.id,
         middle.id,
         big.id,
         client.id,
       ]);
-      expect(await store.listThumbnails(big.id)).toEqual([]);
+      expect(await t.store.listThumbnails(big.id)).toEqual([]);
     });
 
     it('reads media, thumbnails and latest avatars of many with one call each', async () => {
@@ -85,34 +80,34 @@ export function describeMediaStoreContract(
         thumbnailOf(first, 64),
       ];
       const secondThumbnails = [thumbnailOf(second, 256)];
-      await store.insert([first, ...firstThumbnails]);
-      await store.insert([second, ...secondThumbnails]);
+      await t.store.insert([first, ...firstThumbnails]);
+      await t.store.insert([second, ...secondThumbnails]);
 
-      expect(byId(await store.findMediaByIds([first.id, second.id, uuid7(), first.id]))).toEqual(
+      expect(byId(await t.store.findMediaByIds([first.id, second.id, uuid7(), first.id]))).toEqual(
         byId([first, second]),
       );
-      expect(await store.findMediaByIds([])).toEqual([]);
+      expect(await t.store.findMediaByIds([])).toEqual([]);
 
-      const thumbnails = await store.listThumbnailsOfMany([second.id, first.id, uuid7()]);
+      const thumbnails = await t.store.listThumbnailsOfMany([second.id, first.id, uuid7()]);
       const ofParent = (parent: MediaRecord) =>
         thumbnails.filter((thumbnail) => thumbnail.parentId === parent.id);
-      expect(ofParent(first)).toEqual(await store.listThumbnails(first.id));
+      expect(ofParent(first)).toEqual(await t.store.listThumbnails(first.id));
       expect(ofParent(second)).toEqual(secondThumbnails);
       expect(thumbnails).toHaveLength(4);
 
       const [ownerA, ownerB] = [randomUUID(), randomUUID()];
       const latestA = newMediaRecord({ ownerId: ownerA, kind: 'avatar', createdAt: at(3) });
       const latestB = newMediaRecord({ ownerId: ownerB, kind: 'avatar', createdAt: at(1) });
-      await store.insert([
+      await t.store.insert([
         newMediaRecord({ ownerId: ownerA, kind: 'avatar', createdAt: at(1) }),
         latestA,
         newMediaRecord({ ownerId: ownerA, createdAt: at(5) }),
         latestB,
       ]);
-      expect(byId(await store.latestAvatarsOf([ownerA, ownerB, randomUUID()]))).toEqual(
+      expect(byId(await t.store.latestAvatarsOf([ownerA, ownerB, randomUUID()]))).toEqual(
         byId([latestA, latestB]),
       );
-      expect(await store.latestAvatarsOf([])).toEqual([]);
+      expect(await t.store.latestAvatarsOf([])).toEqual([]);
     });
 
     it('lists a user’s avatars newest first, and only avatars', async () => {
@@ -121,19 +116,19 @@ export function describeMediaStoreContract(
       const old = newMediaRecord({ ownerId, kind: 'avatar', createdAt: at(1) });
       const latest = newMediaRecord({ ownerId, kind: 'avatar', createdAt: at(3) });
       const middle = newMediaRecord({ ownerId, kind: 'avatar', createdAt: at(2) });
-      await store.insert([
+      await t.store.insert([
         old,
         latest,
         middle,
         newMediaRecord({ ownerId }),
         newMediaRecord({ kind: 'avatar' }),
       ]);
-      expect((await store.listAvatars(ownerId)).map((a) => a.id)).toEqual([
+      expect((await t.store.listAvatars(ownerId)).map((a) => a.id)).toEqual([
         latest.id,
         middle.id,
         old.id,
       ]);
-      expect(await store.listAvatars(randomUUID())).toEqual([]);
+      expect(await t.store.listAvatars(randomUUID())).toEqual([]);
     });
 
     it('deletes a media with its thumbnails and returns them; a second delete finds nothing', async () => {
@@ -144,14 +139,14 @@ export function describeMediaStoreContract(
         ownerId: parent.ownerId,
       });
       const other = newMediaRecord();
-      await store.insert([parent, thumbnail, other]);
+      await t.store.insert([parent, thumbnail, other]);
 
-      const deleted = await store.deleteMedia(parent.id);
+      const deleted = await t.store.deleteMedia(parent.id);
       expect(deleted.map((record) => record.id).sort()).toEqual([parent.id, thumbnail.id].sort());
-      expect(await store.findMedia(parent.id)).toBeNull();
-      expect(await store.findMedia(thumbnail.id)).toBeNull();
-      expect(await store.findMedia(other.id)).toEqual(other);
-      expect(await store.deleteMedia(parent.id)).toEqual([]);
+      expect(await t.store.findMedia(parent.id)).toBeNull();
+      expect(await t.store.findMedia(thumbnail.id)).toBeNull();
+      expect(await t.store.findMedia(other.id)).toEqual(other);
+      expect(await t.store.deleteMedia(parent.id)).toEqual([]);
     });
 
     it('deletes a thumbnail alone, leaving its parent', async () => {
@@ -161,29 +156,29 @@ export function describeMediaStoreContract(
         parentId: parent.id,
         ownerId: parent.ownerId,
       });
-      await store.insert([parent, thumbnail]);
-      expect((await store.deleteMedia(thumbnail.id)).map((record) => record.id)).toEqual([
+      await t.store.insert([parent, thumbnail]);
+      expect((await t.store.deleteMedia(thumbnail.id)).map((record) => record.id)).toEqual([
         thumbnail.id,
       ]);
-      expect(await store.findMedia(parent.id)).toEqual(parent);
-      expect(await store.listThumbnails(parent.id)).toEqual([]);
+      expect(await t.store.findMedia(parent.id)).toEqual(parent);
+      expect(await t.store.listThumbnails(parent.id)).toEqual([]);
     });
 
     it('inserts all or nothing: a repeated id stores none of the batch', async () => {
       const existing = newMediaRecord();
-      await store.insert([existing]);
+      await t.store.insert([existing]);
       const fresh = newMediaRecord();
       // Adapters throw their driver's error (from another realm under jest): just "it failed".
-      const failed = await store.insert([fresh, { ...existing }]).then(
+      const failed = await t.store.insert([fresh, { ...existing }]).then(
         () => false,
         () => true,
       );
       expect(failed).toBe(true);
-      expect(await store.findMedia(fresh.id)).toBeNull();
+      expect(await t.store.findMedia(fresh.id)).toBeNull();
     });
 
     it('answers ping', async () => {
-      await expect(store.ping()).resolves.toBeUndefined();
+      await expect(t.store.ping()).resolves.toBeUndefined();
     });
   });
 }

@@ -12,7 +12,7 @@ import type { MessagingEvents } from './events.js';
 import { SendLimits } from './send-limits.js';
 import { GroupService } from './group-service.js';
 import { defaultMessagingOptions } from './service.js';
-import { SqliteMessagingStore } from './store.sqlite.js';
+import { SqliteMessagingStore } from './store.sqlite/index.js';
 
 const principal = (userId: string) => ({
   userId,

@@ -33,7 +33,7 @@ import {
 } from './service.js';
 import type { MessagingStore } from './store.js';
 import { ScyllaMessagingStore } from './store.scylla/index.js';
-import { SqliteMessagingStore } from './store.sqlite.js';
+import { SqliteMessagingStore } from './store.sqlite/index.js';
 
 export const name = 'messaging';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { GuardynError, RateLimitedError } from '../../shared/errors/index.js';
 import { MailboxFullError, SendLimits, sendByteUnit } from './send-limits.js';
-import { SqliteMessagingStore } from './store.sqlite.js';
+import { SqliteMessagingStore } from './store.sqlite/index.js';
 import type { EnvelopeRecord } from './store.js';
 import { envelope } from './store.contract.fixtures.js';
 

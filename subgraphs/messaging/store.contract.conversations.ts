@@ -2,10 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
 import { GroupExistsError } from './store.js';
-import { envelope, newGroup, sent, type StoreUnderTest } from './store.contract.fixtures.js';
+import {
+  envelope,
+  newGroup,
+  sent,
+  type MessagingStoreUnderTest,
+} from './store.contract.fixtures.js';
 
 /** The MessagingStore contract for conversations: direct and MLS groups, speakers, epochs, commits. */
-export function conversationsContract(t: StoreUnderTest): void {
+export function conversationsContract(t: MessagingStoreUnderTest): void {
   it('finds many conversations with one call, members included', async () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     const direct = await t.store.ensureDirectConversation([a, b], randomUUID(), new Date());

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { uuid7 } from '../../shared/ids/index.js';
+import type { StoreUnderTest } from '../../shared/testing/store-contract.js';
 import {
   type ConversationRecord,
   type EnvelopeRecord,
@@ -7,10 +8,8 @@ import {
   type SentMessageRecord,
 } from './store.js';
 
-/** The store a contract test runs against: a fresh one per test, opened by the contract's beforeEach. */
-export class StoreUnderTest {
-  store!: MessagingStore;
-}
+/** The store a contract test runs against: a fresh one per test (see describeStoreContract). */
+export type MessagingStoreUnderTest = StoreUnderTest<MessagingStore>;
 
 export const hour = 3600_000;
 

@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
 import { type EnvelopeRecord } from './store.js';
-import { envelope, hour, sent, type StoreUnderTest } from './store.contract.fixtures.js';
+import { envelope, hour, sent, type MessagingStoreUnderTest } from './store.contract.fixtures.js';
 
 /** The MessagingStore contract for mailboxes: sends, paging, deletes, counts and quotas. */
-export function mailboxContract(t: StoreUnderTest): void {
+export function mailboxContract(t: MessagingStoreUnderTest): void {
   it('stores a send once per (device, clientMessageId), also under concurrent retries', async () => {
     const user = randomUUID();
     const record = sent();

@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe } from '@jest/globals';
+import { describeStoreContract } from '../../shared/testing/store-contract.js';
 import { type MessagingStore } from './store.js';
-import { StoreUnderTest } from './store.contract.fixtures.js';
 import { conversationsContract } from './store.contract.conversations.js';
 import { mailboxContract } from './store.contract.mailbox.js';
 
@@ -11,13 +10,7 @@ export function describeMessagingStoreContract(
   adapter: string,
   openStore: () => Promise<MessagingStore>,
 ): void {
-  describe(`MessagingStore contract: ${adapter}`, () => {
-    const t = new StoreUnderTest();
-    beforeEach(async () => {
-      t.store = await openStore();
-    });
-    afterEach(() => t.store.close());
-
+  describeStoreContract(`MessagingStore contract: ${adapter}`, openStore, (t) => {
     mailboxContract(t);
     conversationsContract(t);
   });

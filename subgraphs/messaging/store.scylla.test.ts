@@ -3,9 +3,8 @@
  * Cassandra of `npm run cassandra:start`), in a fresh keyspace per test, all dropped at the end. Without a node it is skipped with the reason, except under CI, where it must run.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
-import { createLogger } from '../../shared/logging/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { describeOnCql, readyStore } from '../../shared/cql/describe-on-cql.js';
 import { describeMessagingStoreContract, envelope, newGroup } from './store.contract.js';
 import { ScyllaMessagingStore } from './store.scylla/index.js';
 
@@ -19,26 +18,22 @@ class CrashAfterCommit extends ScyllaMessagingStore {
 /** A commit's envelope for the user's device 1. */
 const commitEnvelope = (userId: string) => envelope(userId, 1, { type: 'MLS_COMMIT' });
 
-const target = await cqlTestTarget('messaging');
-
-if (target.available) {
-  const { database } = target;
-  const logger = createLogger('silent', 'messaging-store-test');
+await describeOnCql('messaging', 'MessagingStore', ({ database, logger }) => {
   let opened = 0;
   // A keyspace per test, as SQLite gets a fresh file per test: the expiry sweep counts every
   // mailbox of the keyspace, not only the test's own.
-  describeMessagingStoreContract('ScyllaDB (CQL)', async () => {
-    const store = ScyllaMessagingStore.open({
-      database: {
-        ...database,
-        scyllaKeyspacePrefix: `${database.scyllaKeyspacePrefix}_${++opened}`,
-      },
-      logger,
-      sentRecordRetentionMs: 24 * 3600_000,
-    });
-    await store.ready(60_000);
-    return store;
-  });
+  describeMessagingStoreContract('ScyllaDB (CQL)', () =>
+    readyStore(
+      ScyllaMessagingStore.open({
+        database: {
+          ...database,
+          scyllaKeyspacePrefix: `${database.scyllaKeyspacePrefix}_${++opened}`,
+        },
+        logger,
+        sentRecordRetentionMs: 24 * 3600_000,
+      }),
+    ),
+  );
 
   describe('MessagingStore on ScyllaDB (CQL): crash recovery', () => {
     it('delivers a commit that won its epoch when its committer died before delivering it', async () => {
@@ -50,7 +45,7 @@ if (target.available) {
       const dying = CrashAfterCommit.open(options);
       const restarted = ScyllaMessagingStore.open(options);
       try {
-        await Promise.all([dying.ready(60_000), restarted.ready(60_000)]);
+        await Promise.all([readyStore(dying), readyStore(restarted)]);
         const [owner, joiner, late] = [randomUUID(), randomUUID(), randomUUID()];
         const group = await dying.createGroup(newGroup([owner]));
         const welcome = commitEnvelope(joiner);
@@ -100,10 +95,4 @@ if (target.available) {
       }
     });
   });
-  afterAll(() => dropTestKeyspaces(database), 60_000);
-} else {
-  process.stderr.write(`messaging store.scylla: skipping the CQL contract: ${target.reason}\n`);
-  describe.skip('MessagingStore contract: ScyllaDB (CQL)', () => {
-    it.skip(target.reason, () => undefined);
-  });
-}
+});

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
 import { describeMessagingStoreContract } from './store.contract.js';
-import { SqliteMessagingStore } from './store.sqlite.js';
+import { SqliteMessagingStore } from './store.sqlite/index.js';
 
 describeMessagingStoreContract('SQLite', async () => new SqliteMessagingStore(':memory:'));
 

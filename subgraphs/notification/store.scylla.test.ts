@@ -5,30 +5,21 @@
  * except under CI, where it must run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
-import { createLogger } from '../../shared/logging/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { describeOnCql, readyStore } from '../../shared/cql/describe-on-cql.js';
 import { describeNotificationStoreContract } from './store.contract.js';
 import { ScyllaNotificationStore } from './store.scylla.js';
 
-const target = await cqlTestTarget('notification');
-
-if (target.available) {
-  const { database } = target;
-  const logger = createLogger('silent', 'notification-store-test');
-  describeNotificationStoreContract('ScyllaDB (CQL)', async () => {
-    const store = ScyllaNotificationStore.open({ database, logger });
-    await store.ready(60_000);
-    return store;
-  });
+await describeOnCql('notification', 'NotificationStore', (cql) => {
+  describeNotificationStoreContract('ScyllaDB (CQL)', () =>
+    readyStore(ScyllaNotificationStore.open(cql)),
+  );
 
   describe('NotificationStore on ScyllaDB (CQL): replicas', () => {
     it('hands a window to one claim across stores (replicas), and a token to one device', async () => {
-      const stores = Array.from({ length: 3 }, () =>
-        ScyllaNotificationStore.open({ database, logger }),
-      );
+      const stores = Array.from({ length: 3 }, () => ScyllaNotificationStore.open(cql));
       try {
-        await Promise.all(stores.map((store) => store.ready(60_000)));
+        await Promise.all(stores.map(readyStore));
         const userId = randomUUID();
         const token = randomBytes(32).toString('hex');
         const [first, second, third] = stores as [
@@ -54,10 +45,4 @@ if (target.available) {
       }
     });
   });
-  afterAll(() => dropTestKeyspaces(database), 60_000);
-} else {
-  process.stderr.write(`notification store.scylla: skipping the CQL contract: ${target.reason}\n`);
-  describe.skip('NotificationStore contract: ScyllaDB (CQL)', () => {
-    it.skip(target.reason, () => undefined);
-  });
-}
+});

@@ -4,14 +4,11 @@
  * Without a node it is skipped with the reason, except under CI, where it must run.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
-import { createLogger } from '../../shared/logging/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { describeOnCql, readyStore, usingReadyStore } from '../../shared/cql/describe-on-cql.js';
 import { describePresenceStoreContract } from './store.contract.js';
 import { ScyllaPresenceStore, type ScyllaPresenceStoreOptions } from './store.scylla/index.js';
 import type { ConnectionRecord } from './store.js';
-
-const target = await cqlTestTarget('presence');
 
 /** A gateway whose heartbeat for the connection arrives while a sweep looks at it. */
 class HeartbeatDuringSweep extends ScyllaPresenceStore {
@@ -24,9 +21,7 @@ class HeartbeatDuringSweep extends ScyllaPresenceStore {
   }
 }
 
-if (target.available) {
-  const { database } = target;
-  const logger = createLogger('silent', 'presence-store-test');
+await describeOnCql('presence', 'PresenceStore', ({ database, logger }) => {
   let opened = 0;
   // A keyspace per test, as SQLite gets a fresh database per test: listAnnouncedPresent and
   // expireConnections look at every user of the keyspace.
@@ -34,52 +29,48 @@ if (target.available) {
     database: { ...database, scyllaKeyspacePrefix: `${database.scyllaKeyspacePrefix}_${++opened}` },
     logger,
   });
-  describePresenceStoreContract('ScyllaDB (CQL)', async () => {
-    const store = ScyllaPresenceStore.open(options());
-    await store.ready(60_000);
-    return store;
-  });
+  describePresenceStoreContract('ScyllaDB (CQL)', () =>
+    readyStore(ScyllaPresenceStore.open(options())),
+  );
 
   describe('PresenceStore on ScyllaDB (CQL): TTL and sweeps', () => {
-    it('lets a connection not heard from expire by TTL, keeping the presence record', async () => {
-      const store = ScyllaPresenceStore.open({
-        ...options(),
-        livenessMs: 1_000,
-        connectionTtlMarginMs: 1_000,
-      });
-      try {
-        await store.ready(60_000);
-        const userId = randomUUID();
-        const record = {
-          userId,
-          chosen: 'ONLINE' as const,
-          chosenAt: null,
-          lastActiveAt: new Date(),
-          announced: 'ONLINE' as const,
-        };
-        await store.savePresence(record);
-        await store.touchConnection({
-          userId,
-          deviceId: 1,
-          connectionId: randomUUID(),
-          lastHeartbeatAt: new Date(),
-        });
-        expect(await store.hasLiveConnection(userId, new Date(0))).toBe(true);
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
-        expect(await store.hasLiveConnection(userId, new Date(0))).toBe(false);
-        // Gone before any sweep saw it: not reported, but the user is still announced present.
-        expect(await store.expireConnections(new Date())).toEqual([]);
-        expect(await store.findPresence(userId)).toEqual(record);
-        expect((await store.listAnnouncedPresent()).map((entry) => entry.userId)).toEqual([userId]);
-      } finally {
-        await store.close();
-      }
-    });
+    it('lets a connection not heard from expire by TTL, keeping the presence record', () =>
+      usingReadyStore(
+        ScyllaPresenceStore.open({
+          ...options(),
+          livenessMs: 1_000,
+          connectionTtlMarginMs: 1_000,
+        }),
+        async (store) => {
+          const userId = randomUUID();
+          const record = {
+            userId,
+            chosen: 'ONLINE' as const,
+            chosenAt: null,
+            lastActiveAt: new Date(),
+            announced: 'ONLINE' as const,
+          };
+          await store.savePresence(record);
+          await store.touchConnection({
+            userId,
+            deviceId: 1,
+            connectionId: randomUUID(),
+            lastHeartbeatAt: new Date(),
+          });
+          expect(await store.hasLiveConnection(userId, new Date(0))).toBe(true);
+          await new Promise((resolve) => setTimeout(resolve, 3_000));
+          expect(await store.hasLiveConnection(userId, new Date(0))).toBe(false);
+          // Gone before any sweep saw it: not reported, but the user is still announced present.
+          expect(await store.expireConnections(new Date())).toEqual([]);
+          expect(await store.findPresence(userId)).toEqual(record);
+          expect((await store.listAnnouncedPresent()).map((entry) => entry.userId)).toEqual([
+            userId,
+          ]);
+        },
+      ));
 
-    it('keeps a connection whose heartbeat lands while a sweep deletes it', async () => {
-      const store = HeartbeatDuringSweep.open(options());
-      try {
-        await store.ready(60_000);
+    it('keeps a connection whose heartbeat lands while a sweep deletes it', () =>
+      usingReadyStore(HeartbeatDuringSweep.open(options()), async (store) => {
         const userId = randomUUID();
         const stale = {
           userId,
@@ -96,15 +87,6 @@ if (target.available) {
         // The user is still known to the sweep, which expires the connection once it is stale.
         expect(await store.expireConnections(new Date(Date.now() + 1_000))).toEqual([userId]);
         expect(await store.hasLiveConnection(userId, new Date(0))).toBe(false);
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   });
-  afterAll(() => dropTestKeyspaces(database), 60_000);
-} else {
-  process.stderr.write(`presence store.scylla: skipping the CQL contract: ${target.reason}\n`);
-  describe.skip('PresenceStore contract: ScyllaDB (CQL)', () => {
-    it.skip(target.reason, () => undefined);
-  });
-}
+});

@@ -7,7 +7,7 @@ import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
 import { uuid7 } from '../../shared/ids/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { ScyllaMessagingStore } from '../../subgraphs/messaging/store.scylla/index.js';
-import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite.js';
+import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite/index.js';
 import type {
   EnvelopeRecord,
   MailboxPage,

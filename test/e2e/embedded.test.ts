@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, it } from '@jest/globals';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { it } from '@jest/globals';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 import { directMessagesScenario } from './scenarios/direct-messages.js';
 import { mlsGroupScenario } from './scenarios/mls-group.js';
 import { realtimeScenario } from './scenarios/realtime.js';
@@ -10,31 +10,27 @@ import { signalBundleSessionScenario } from './scenarios/signal-bundle-session.j
  * when GUARDYN_MESSAGING__NATS_URL is set). distributed.test.ts runs the same ones with every
  * service in its own process.
  */
-let guardyn: TestGuardyn;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-});
-afterAll(() => guardyn.dispose());
+const world = useTestGuardyn();
 
 // Real crypto on two cores: generous timeouts, no timing assertions.
 const timeoutMs = 60_000;
 it(
   'builds a real PQXDH session from a bundle the API handed out',
-  () => signalBundleSessionScenario(guardyn),
+  () => signalBundleSessionScenario(world.guardyn),
   timeoutMs,
 );
 it(
   'delivers libsignal messages to every device, as ciphertext only',
-  () => directMessagesScenario(guardyn),
+  () => directMessagesScenario(world.guardyn),
   timeoutMs,
 );
 it(
   'runs a real MLS group: welcome, messages, removal, racing commits',
-  () => mlsGroupScenario(guardyn),
+  () => mlsGroupScenario(world.guardyn),
   timeoutMs,
 );
 it(
   'delivers messages, typing, presence and revocations in real time',
-  () => realtimeScenario(guardyn),
+  () => realtimeScenario(world.guardyn),
   timeoutMs,
 );

@@ -1,44 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   authPayloadFields,
   linkDevice,
   registerAccount,
   uniqueUsername,
+  removeDevice,
 } from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
 import { createTestDevice, toDeviceKeysInput } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const registerMutation = `mutation ($input: RegisterInput!) { register(input: $input) { ${authPayloadFields} } }`;
 const loginMutation = `mutation ($input: LoginInput!) { login(input: $input) { ${authPayloadFields} } }`;
 const refreshMutation = `mutation ($token: String!) { refreshSession(refreshToken: $token) { ${authPayloadFields} } }`;
 
-let guardyn: TestGuardyn;
-let url: string;
-
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: {
-      failedLoginsPerUsername: { limit: 3, windowMs: 60_000 },
-      failedLoginsPerAddress: { limit: 1000, windowMs: 60_000 },
-    },
-  });
-  url = guardyn.url;
+const world = useTestGuardyn({
+  auth: {
+    failedLoginsPerUsername: { limit: 3, windowMs: 60_000 },
+    failedLoginsPerAddress: { limit: 1000, windowMs: 60_000 },
+  },
 });
-afterAll(() => guardyn.dispose());
 
 async function register(username: string, password = 'correct horse') {
   const device = await createTestDevice();
-  return postGraphQL<{ register: { user: { id: string } } }>(url, registerMutation, {
+  return postGraphQL<{ register: { user: { id: string } } }>(world.url, registerMutation, {
     input: { username, password, device: toDeviceKeysInput(device) },
   });
 }
 
 describe('register', () => {
   it('creates the account with device 1 and returns working tokens', async () => {
-    const account = await registerAccount(url, { deviceName: 'phone' });
+    const account = await registerAccount(world.url, { deviceName: 'phone' });
     const claims = decodeJwt(account.accessToken);
     expect(decodeProtectedHeader(account.accessToken)).toMatchObject({
       alg: 'EdDSA',
@@ -47,7 +41,7 @@ describe('register', () => {
     expect(claims).toMatchObject({ sub: account.userId, did: 1, sid: expect.any(String) });
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(15 * 60);
     const { me } = await expectData<{ me: { id: string; username: string; devices: unknown[] } }>(
-      url,
+      world.url,
       '{ me { id username devices { id deviceId registrationId name } } }',
       {},
       account.accessToken,
@@ -73,7 +67,7 @@ describe('register', () => {
     ['émile', 'a non-ASCII letter'],
     ['semi;colon', 'punctuation'],
   ])('refuses the username %j (%s)', async (username) => {
-    const { code } = await expectErrorCode(url, registerMutation, {
+    const { code } = await expectErrorCode(world.url, registerMutation, {
       input: {
         username,
         password: 'correct horse',
@@ -116,9 +110,9 @@ describe('register', () => {
 
 describe('login', () => {
   it('signs in on an existing device and links new ones up to six', async () => {
-    const account = await registerAccount(url);
+    const account = await registerAccount(world.url);
     const { login } = await expectData<{ login: { device: { deviceId: number } } }>(
-      url,
+      world.url,
       loginMutation,
       {
         input: {
@@ -131,10 +125,10 @@ describe('login', () => {
     expect(login.device.deviceId).toBe(1);
 
     const linked = [];
-    for (let i = 0; i < 5; i++) linked.push((await linkDevice(url, account)).deviceId);
+    for (let i = 0; i < 5; i++) linked.push((await linkDevice(world.url, account)).deviceId);
     expect(linked).toEqual([2, 3, 4, 5, 6]);
     const device = await createTestDevice();
-    const { code } = await expectErrorCode(url, loginMutation, {
+    const { code } = await expectErrorCode(world.url, loginMutation, {
       input: {
         username: account.username,
         password: account.password,
@@ -145,11 +139,11 @@ describe('login', () => {
   });
 
   it('answers a wrong password and an unknown user the same way', async () => {
-    const account = await registerAccount(url);
-    const wrongPassword = await expectErrorCode(url, loginMutation, {
+    const account = await registerAccount(world.url);
+    const wrongPassword = await expectErrorCode(world.url, loginMutation, {
       input: { username: account.username, password: 'not the password', deviceId: 1 },
     });
-    const unknownUser = await expectErrorCode(url, loginMutation, {
+    const unknownUser = await expectErrorCode(world.url, loginMutation, {
       input: { username: uniqueUsername('ghost'), password: 'not the password', deviceId: 1 },
     });
     expect(wrongPassword.code).toBe('UNAUTHENTICATED');
@@ -158,9 +152,9 @@ describe('login', () => {
   });
 
   it('rate-limits failed logins per username, with retryAfterSeconds', async () => {
-    const account = await registerAccount(url);
+    const account = await registerAccount(world.url);
     const attempt = (password: string) =>
-      expectErrorCode(url, loginMutation, {
+      expectErrorCode(world.url, loginMutation, {
         input: { username: account.username, password, deviceId: 1 },
       });
     for (let i = 0; i < 3; i++)
@@ -171,8 +165,8 @@ describe('login', () => {
   });
 
   it('needs exactly one of deviceId and newDevice', async () => {
-    const account = await registerAccount(url);
-    const { code } = await expectErrorCode(url, loginMutation, {
+    const account = await registerAccount(world.url);
+    const { code } = await expectErrorCode(world.url, loginMutation, {
       input: { username: account.username, password: account.password },
     });
     expect(code).toBe('BAD_USER_INPUT');
@@ -181,50 +175,61 @@ describe('login', () => {
 
 describe('sessions', () => {
   it('rotates refresh tokens and revokes the session when an old one is reused', async () => {
-    const account = await registerAccount(url);
+    const account = await registerAccount(world.url);
     const first = await expectData<{
       refreshSession: { refreshToken: string; accessToken: string };
-    }>(url, refreshMutation, { token: account.refreshToken });
+    }>(world.url, refreshMutation, { token: account.refreshToken });
     expect(first.refreshSession.refreshToken).not.toBe(account.refreshToken);
 
-    const reuse = await expectErrorCode(url, refreshMutation, { token: account.refreshToken });
+    const reuse = await expectErrorCode(world.url, refreshMutation, {
+      token: account.refreshToken,
+    });
     expect(reuse.code).toBe('UNAUTHENTICATED');
     // The whole session is gone: the newest refresh token and the access tokens stop working.
     expect(
-      (await expectErrorCode(url, refreshMutation, { token: first.refreshSession.refreshToken }))
-        .code,
+      (
+        await expectErrorCode(world.url, refreshMutation, {
+          token: first.refreshSession.refreshToken,
+        })
+      ).code,
     ).toBe('UNAUTHENTICATED');
     expect(
-      (await expectErrorCode(url, '{ me { id } }', {}, first.refreshSession.accessToken)).code,
+      (await expectErrorCode(world.url, '{ me { id } }', {}, first.refreshSession.accessToken))
+        .code,
     ).toBe('UNAUTHENTICATED');
   });
 
   it('lists sessions, revokes one, and logs out; revoked access tokens stop at once everywhere', async () => {
-    const account = await registerAccount(url);
-    const second = await expectData<{ login: { accessToken: string } }>(url, loginMutation, {
+    const account = await registerAccount(world.url);
+    const second = await expectData<{ login: { accessToken: string } }>(world.url, loginMutation, {
       input: { username: account.username, password: account.password, deviceId: 1 },
     });
     const { sessions } = await expectData<{
       sessions: { id: string; current: boolean; deviceId: number }[];
-    }>(url, '{ sessions { id deviceId current createdAt lastUsedAt } }', {}, account.accessToken);
+    }>(
+      world.url,
+      '{ sessions { id deviceId current createdAt lastUsedAt } }',
+      {},
+      account.accessToken,
+    );
     expect(sessions).toHaveLength(2);
     const other = sessions.find((session) => !session.current);
     expect(other).toBeDefined();
 
     await expectData(
-      url,
+      world.url,
       'mutation ($id: ID!) { revokeSession(id: $id) }',
       { id: other?.id },
       account.accessToken,
     );
     // Auth refuses at once; the other subgraphs learn it from the bus (presence here).
-    expect((await expectErrorCode(url, '{ me { id } }', {}, second.login.accessToken)).code).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(
+      (await expectErrorCode(world.url, '{ me { id } }', {}, second.login.accessToken)).code,
+    ).toBe('UNAUTHENTICATED');
     const presenceProbe = async () =>
       (
         await expectErrorCode(
-          url,
+          world.url,
           'mutation { setPresence(status: AWAY) { status } }',
           {},
           second.login.accessToken,
@@ -233,53 +238,61 @@ describe('sessions', () => {
     expect(await eventually(presenceProbe, 'UNAUTHENTICATED')).toBe('UNAUTHENTICATED');
 
     expect(
-      (await expectData<{ logout: boolean }>(url, 'mutation { logout }', {}, account.accessToken))
-        .logout,
+      (
+        await expectData<{ logout: boolean }>(
+          world.url,
+          'mutation { logout }',
+          {},
+          account.accessToken,
+        )
+      ).logout,
     ).toBe(true);
-    expect((await expectErrorCode(url, '{ sessions { id } }', {}, account.accessToken)).code).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(
+      (await expectErrorCode(world.url, '{ sessions { id } }', {}, account.accessToken)).code,
+    ).toBe('UNAUTHENTICATED');
   });
 
   it('refuses someone else’s session id with NOT_FOUND', async () => {
-    const alice = await registerAccount(url);
-    const bob = await registerAccount(url);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
     const { sessions } = await expectData<{ sessions: { id: string }[] }>(
-      url,
+      world.url,
       '{ sessions { id } }',
       {},
       bob.accessToken,
     );
     const { code } = await expectErrorCode(
-      url,
+      world.url,
       'mutation ($id: ID!) { revokeSession(id: $id) }',
       { id: sessions[0]?.id },
       alice.accessToken,
     );
     expect(code).toBe('NOT_FOUND');
-    expect((await expectData(url, '{ me { id } }', {}, bob.accessToken))['me']).toEqual({
+    expect((await expectData(world.url, '{ me { id } }', {}, bob.accessToken))['me']).toEqual({
       id: bob.userId,
     });
   });
 
   it('refuses garbage and tampered tokens', async () => {
-    const account = await registerAccount(url);
+    const account = await registerAccount(world.url);
     const [header, payload] = account.accessToken.split('.');
     const tampered = `${header}.${payload}.${Buffer.alloc(64).toString('base64url')}`;
     for (const token of ['garbage', tampered]) {
-      expect((await expectErrorCode(url, '{ me { id } }', {}, token)).code).toBe('UNAUTHENTICATED');
+      expect((await expectErrorCode(world.url, '{ me { id } }', {}, token)).code).toBe(
+        'UNAUTHENTICATED',
+      );
     }
   });
 });
 
 describe('devices', () => {
   it('removes a linked device with its sessions, but never device 1', async () => {
-    const account = await registerAccount(url);
-    const linked = await linkDevice(url, account, { deviceName: 'tablet' });
+    const account = await registerAccount(world.url);
+    const linked = await linkDevice(world.url, account, { deviceName: 'tablet' });
     expect(
       (
         await expectErrorCode(
-          url,
+          world.url,
           'mutation { removeDevice(deviceId: 1) }',
           {},
           account.accessToken,
@@ -289,41 +302,36 @@ describe('devices', () => {
     expect(
       (
         await expectErrorCode(
-          url,
+          world.url,
           'mutation { removeDevice(deviceId: 9) }',
           {},
           account.accessToken,
         )
       ).code,
     ).toBe('NOT_FOUND');
-    await expectData(
-      url,
-      'mutation ($id: Int!) { removeDevice(deviceId: $id) }',
-      { id: linked.deviceId },
-      account.accessToken,
-    );
+    await removeDevice(world.url, account, linked.deviceId);
     const { me } = await expectData<{ me: { devices: { deviceId: number }[] } }>(
-      url,
+      world.url,
       '{ me { devices { deviceId } } }',
       {},
       account.accessToken,
     );
     expect(me.devices.map((device) => device.deviceId)).toEqual([1]);
-    expect((await expectErrorCode(url, '{ me { id } }', {}, linked.accessToken)).code).toBe(
+    expect((await expectErrorCode(world.url, '{ me { id } }', {}, linked.accessToken)).code).toBe(
       'UNAUTHENTICATED',
     );
-    expect((await expectErrorCode(url, refreshMutation, { token: linked.refreshToken })).code).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(
+      (await expectErrorCode(world.url, refreshMutation, { token: linked.refreshToken })).code,
+    ).toBe('UNAUTHENTICATED');
   });
 
   it('shows device names only to their owner', async () => {
-    const alice = await registerAccount(url, { deviceName: 'alice phone' });
-    const bob = await registerAccount(url);
+    const alice = await registerAccount(world.url, { deviceName: 'alice phone' });
+    const bob = await registerAccount(world.url);
     const { user } = await expectData<{
       user: { devices: { name: string | null; deviceId: number }[] };
     }>(
-      url,
+      world.url,
       'query ($id: ID!) { user(id: $id) { devices { deviceId name lastSeenAt } } }',
       { id: alice.userId },
       bob.accessToken,
@@ -334,14 +342,14 @@ describe('devices', () => {
 
 describe('lookups', () => {
   it('finds users by id and by username (any case), and needs a token', async () => {
-    const alice = await registerAccount(url);
-    const bob = await registerAccount(url);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
     const data = await expectData<{
       byId: { username: string };
       byName: { id: string };
       nobody: null;
     }>(
-      url,
+      world.url,
       `query ($id: ID!, $name: String!) {
         byId: user(id: $id) { username }
         byName: userByUsername(username: $name) { id }
@@ -355,6 +363,6 @@ describe('lookups', () => {
       byName: { id: alice.userId },
       nobody: null,
     });
-    expect((await expectErrorCode(url, '{ me { id } }')).code).toBe('UNAUTHENTICATED');
+    expect((await expectErrorCode(world.url, '{ me { id } }')).code).toBe('UNAUTHENTICATED');
   });
 });

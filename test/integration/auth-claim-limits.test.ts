@@ -3,7 +3,7 @@
  * them to a group, and draining a device's one-time prekeys. Replayed through the gateway and
  * straight at the auth port.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData, postGraphQL } from '../support/graphql-client.js';
 import { createMlsClient, publishKeyPackages } from '../support/mls-client.js';
@@ -14,7 +14,8 @@ import {
   memberIdentities,
 } from '../support/mls-group.js';
 import { fromBase64, toBase64 } from '../support/signal-device.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const claimKeyPackages =
   'mutation ($ids: [ID!]!) { claimKeyPackages(userIds: $ids) { userId deviceId keyPackage } }';
@@ -24,21 +25,17 @@ const claimBundles =
 /** The per-claimant-and-target limit this file runs with (the default is 10 per hour). */
 const perTarget = 4;
 
-let guardyn: TestGuardyn;
 const urls: [string, () => string][] = [
-  ['through the gateway', () => guardyn.url],
-  ['straight at the auth port', () => guardyn.subgraphs.auth?.url ?? ''],
+  ['through the gateway', () => world.url],
+  ['straight at the auth port', () => world.guardyn.subgraphs.auth?.url ?? ''],
 ];
 
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: {
-      ...manyRegistrations,
-      claimsPerClaimantAndTarget: { limit: perTarget, windowMs: 3600_000 },
-    },
-  });
+const world = useTestGuardyn({
+  auth: {
+    ...manyRegistrations,
+    claimsPerClaimantAndTarget: { limit: perTarget, windowMs: 3600_000 },
+  },
 });
-afterAll(() => guardyn.dispose());
 
 interface Claim {
   userId: string;

@@ -4,31 +4,28 @@
  * Verifications are counted with an injected verifier around the real argon2id one.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { registerAccount } from '../support/accounts.js';
 import { CountingPasswordVerifier, postWithHeaders } from '../support/counting-passwords.js';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
 import { createTestDevice, toDeviceKeysInput } from '../support/signal-device.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const loginMutation = `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`;
 
-let guardyn: TestGuardyn;
-let gatewayUrl: string;
 let authUrl: string;
 const passwords = new CountingPasswordVerifier();
 
+const world = useTestGuardyn({
+  authPasswords: passwords,
+  auth: manyRegistrations,
+});
 beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    authPasswords: passwords,
-    auth: manyRegistrations,
-  });
-  gatewayUrl = guardyn.url;
-  const auth = guardyn.subgraphs.auth;
+  const auth = world.guardyn.subgraphs.auth;
   if (!auth) throw new Error('embedded mode runs auth');
   authUrl = auth.url;
 });
-afterAll(() => guardyn.dispose());
 
 /**
  * A fresh client address (in the IPv6 documentation range), named in X-Forwarded-For: the auth
@@ -68,10 +65,10 @@ function tally(outcomes: readonly Outcome[]): Record<string, number> {
 
 describe('concurrent password guessing for one username', () => {
   it.each([
-    ['through the gateway', () => gatewayUrl, () => ({})],
+    ['through the gateway', () => world.url, () => ({})],
     ['straight at the auth port', () => authUrl, () => ({ 'x-forwarded-for': address() })],
   ])('%s: 30 at once check at most 5 passwords', async (_where, url, headers) => {
-    const victim = await registerAccount(gatewayUrl);
+    const victim = await registerAccount(world.url);
     const before = passwords.checks;
     const forwarded = headers();
     const outcomes = await Promise.all(
@@ -92,7 +89,7 @@ describe('concurrent password guessing for one username', () => {
   });
 
   it('counts only failures: a successful login gives its attempt back', async () => {
-    const user = await registerAccount(gatewayUrl);
+    const user = await registerAccount(world.url);
     const headers = { 'x-forwarded-for': address() };
     for (let i = 0; i < 4; i++) {
       expect((await loginAt(authUrl, user.username, 'wrong password', headers)).code).toBe(
@@ -132,11 +129,11 @@ describe('oversized usernames', () => {
   const huge = 'a'.repeat(4 * 1024 * 1024);
 
   it.each([
-    ['through the gateway', () => gatewayUrl],
+    ['through the gateway', () => world.url],
     ['straight at the auth port', () => authUrl],
   ])('%s: refused with BAD_USER_INPUT before any check or count', async (_where, url) => {
     const before = passwords.checks;
-    const token = (await registerAccount(gatewayUrl)).accessToken;
+    const token = (await registerAccount(world.url)).accessToken;
     const headers = { 'x-forwarded-for': address() };
     for (let i = 0; i < 10; i++) {
       const outcome = await loginAt(url(), `${huge}${i}`, 'some password', headers);
@@ -177,7 +174,7 @@ describe('oversized usernames', () => {
   });
 
   it('refuses an oversized password at login before checking it', async () => {
-    const user = await registerAccount(gatewayUrl);
+    const user = await registerAccount(world.url);
     const before = passwords.checks;
     const outcome = await loginAt(authUrl, user.username, 'x'.repeat(1025), {
       'x-forwarded-for': address(),

@@ -11,7 +11,7 @@ import { startGuardyn, type Guardyn } from '../../main.js';
 import { loadConfig } from '../../shared/config/index.js';
 import { defaultAuthServiceOptions } from '../../subgraphs/auth/service.js';
 import type { ClientError } from '../support/graphql-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const addressLimit = defaultAuthServiceOptions.failedLoginsPerAddress.limit;
 
@@ -108,21 +108,17 @@ describe('a gateway reached from an untrusted peer', () => {
 });
 
 describe('a gateway behind a trusted proxy (embedded: loopback is trusted)', () => {
-  let guardyn: TestGuardyn;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn();
-  });
-  afterAll(() => guardyn.dispose());
+  const world = useTestGuardyn();
 
   it('counts each client the proxy names on its own, and ignores what clients forged', async () => {
     // The proxy appends the client it saw; the first entry is the client's own forgery.
     const client = (address: string) => () => `${nextSpoofedAddress()}, ${address}`;
-    await exhaustAddressLimit(guardyn.url, client('203.0.113.7'));
-    expect((await failedLogin(guardyn.url, client('203.0.113.7')()))?.extensions?.code).toBe(
+    await exhaustAddressLimit(world.url, client('203.0.113.7'));
+    expect((await failedLogin(world.url, client('203.0.113.7')()))?.extensions?.code).toBe(
       'RATE_LIMITED',
     );
     // Another client behind the same proxy is not limited by the first one's failures.
-    expect((await failedLogin(guardyn.url, client('203.0.113.8')()))?.extensions?.code).toBe(
+    expect((await failedLogin(world.url, client('203.0.113.8')()))?.extensions?.code).toBe(
       'UNAUTHENTICATED',
     );
   });

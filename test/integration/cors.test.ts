@@ -1,22 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const app = 'https://app.example';
 const devServer = 'http://localhost:5173';
 const stranger = 'https://evil.example';
 
-let guardyn: TestGuardyn;
 let alice: TestAccount;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    env: { GUARDYN_GATEWAY__CORS_ORIGINS: `${app}, ${devServer}` },
-  });
-  alice = await registerAccount(guardyn.url);
+const world = useTestGuardyn({
+  env: { GUARDYN_GATEWAY__CORS_ORIGINS: `${app}, ${devServer}` },
 });
-afterAll(() => guardyn.dispose());
+beforeAll(async () => {
+  alice = await registerAccount(world.url);
+});
 
 const preflight = (url: string, origin: string, method: string, headers: string) =>
   fetch(url, {
@@ -33,7 +31,7 @@ const corsHeaders = (response: Response) =>
 
 describe('CORS on /graphql', () => {
   it('answers a preflight from a listed origin with the methods, headers and max-age', async () => {
-    const response = await preflight(guardyn.url, app, 'POST', 'content-type,authorization');
+    const response = await preflight(world.url, app, 'POST', 'content-type,authorization');
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(app);
     expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
@@ -53,11 +51,11 @@ describe('CORS on /graphql', () => {
   });
 
   it('gives an origin not in the list no CORS header at all', async () => {
-    const refused = await preflight(guardyn.url, stranger, 'POST', 'content-type');
+    const refused = await preflight(world.url, stranger, 'POST', 'content-type');
     expect(refused.status).toBe(204);
     expect(corsHeaders(refused)).toEqual([]);
 
-    const response = await fetch(guardyn.url, {
+    const response = await fetch(world.url, {
       method: 'POST',
       headers: { origin: stranger, 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ __typename }' }),
@@ -67,7 +65,7 @@ describe('CORS on /graphql', () => {
   });
 
   it('echoes a listed origin on the actual request', async () => {
-    const response = await fetch(guardyn.url, {
+    const response = await fetch(world.url, {
       method: 'POST',
       headers: {
         origin: devServer,
@@ -97,7 +95,7 @@ describe('CORS on media downloads', () => {
     );
     form.append('map', '{"0":["variables.file"]}');
     form.append('0', new Blob([bytes]), 'f.bin');
-    const response = await fetch(guardyn.url, {
+    const response = await fetch(world.url, {
       method: 'POST',
       body: form,
       headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${alice.accessToken}` },
@@ -136,7 +134,7 @@ describe('CORS on media downloads', () => {
 describe('the subscription socket', () => {
   /** The HTTP status the upgrade got (101 when the socket opened). */
   function upgrade(origin: string | undefined): Promise<number> {
-    const url = guardyn.url.replace(/^http/, 'ws');
+    const url = world.url.replace(/^http/, 'ws');
     const socket = new WebSocket(url, 'graphql-transport-ws', origin ? { origin } : {});
     return new Promise((resolve, reject) => {
       socket.on('open', () => {
@@ -153,7 +151,7 @@ describe('the subscription socket', () => {
 
   it('opens for a listed origin, the gateway’s own host and native clients (no Origin)', async () => {
     expect(await upgrade(app)).toBe(101);
-    expect(await upgrade(new URL(guardyn.url).origin)).toBe(101);
+    expect(await upgrade(new URL(world.url).origin)).toBe(101);
     expect(await upgrade(undefined)).toBe(101);
   });
 

@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { subgraphNames } from '../../shared/config/index.js';
 import { registerAccount } from '../support/accounts.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
 import { startDirectConversation } from '../support/messaging-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
-let guardyn: TestGuardyn;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-});
-afterAll(() => guardyn.dispose());
+const world = useTestGuardyn();
 
 describe('embedded supergraph', () => {
   it('runs the five subgraphs and the gateway; /health reports each subgraph', async () => {
-    expect(Object.keys(guardyn.subgraphs).sort()).toEqual([...subgraphNames].sort());
-    const response = await fetch(`${guardyn.gateway?.origin}/health`);
+    expect(Object.keys(world.guardyn.subgraphs).sort()).toEqual([...subgraphNames].sort());
+    const response = await fetch(`${world.guardyn.gateway?.origin}/health`);
     expect(response.status).toBe(200);
     const report = (await response.json()) as {
       status: string;
@@ -22,7 +18,7 @@ describe('embedded supergraph', () => {
     };
     expect(report.status).toBe('ok');
     expect(Object.keys(report.checks).sort()).toEqual(['graphql', ...subgraphNames].sort());
-    for (const server of Object.values(guardyn.subgraphs)) {
+    for (const server of Object.values(world.guardyn.subgraphs)) {
       const health = await fetch(`${server?.origin}/health`);
       expect(health.status).toBe(200);
       const metrics = await fetch(`${server?.origin}/metrics`);
@@ -31,19 +27,19 @@ describe('embedded supergraph', () => {
   });
 
   it('resolves a query across subgraphs through entity references (auth user + presence)', async () => {
-    const alice = await registerAccount(guardyn.url);
-    const bob = await registerAccount(guardyn.url);
-    const stranger = await registerAccount(guardyn.url);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
+    const stranger = await registerAccount(world.url);
     // Alice speaks to Bob: that, not Bob's messages, lets Bob see her presence.
-    await startDirectConversation(guardyn.url, alice, bob);
+    await startDirectConversation(world.url, alice, bob);
     await expectData(
-      guardyn.url,
+      world.url,
       'mutation { setPresence(status: AWAY) { status } }',
       {},
       alice.accessToken,
     );
     const { user } = await expectData<{ user: unknown }>(
-      guardyn.url,
+      world.url,
       'query ($id: ID!) { user(id: $id) { username presence { status lastSeenAt } } }',
       { id: alice.userId },
       bob.accessToken,
@@ -54,7 +50,7 @@ describe('embedded supergraph', () => {
     });
     // Presence is only for those the user has spoken to.
     const unseen = await expectData<{ user: unknown }>(
-      guardyn.url,
+      world.url,
       'query ($id: ID!) { user(id: $id) { username presence { status } } }',
       { id: alice.userId },
       stranger.accessToken,
@@ -64,20 +60,18 @@ describe('embedded supergraph', () => {
 
   it('forwards Authorization to every subgraph: presence refuses a missing token', async () => {
     const { code } = await expectErrorCode(
-      guardyn.url,
+      world.url,
       'mutation { setPresence(status: ONLINE) { status } }',
     );
     expect(code).toBe('UNAUTHENTICATED');
   });
 
   it('maps requests that never reach a resolver to BAD_USER_INPUT', async () => {
-    expect((await expectErrorCode(guardyn.url, '{ nope }')).code).toBe('BAD_USER_INPUT');
-    expect((await expectErrorCode(guardyn.url, '{ me { id ')).code).toBe('BAD_USER_INPUT');
-    const badVariable = await postGraphQL(
-      guardyn.url,
-      'query ($id: ID!) { user(id: $id) { id } }',
-      { id: { x: 1 } },
-    );
+    expect((await expectErrorCode(world.url, '{ nope }')).code).toBe('BAD_USER_INPUT');
+    expect((await expectErrorCode(world.url, '{ me { id ')).code).toBe('BAD_USER_INPUT');
+    const badVariable = await postGraphQL(world.url, 'query ($id: ID!) { user(id: $id) { id } }', {
+      id: { x: 1 },
+    });
     expect(badVariable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

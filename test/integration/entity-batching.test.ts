@@ -12,17 +12,17 @@ import { SqliteAuthStore } from '../../subgraphs/auth/store.sqlite/index.js';
 import { SqliteMediaStore } from '../../subgraphs/media/store.sqlite.js';
 import { newMediaRecord } from '../../subgraphs/media/store.contract.js';
 import type { MediaRecord } from '../../subgraphs/media/store.js';
-import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite.js';
+import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite/index.js';
 import { SqliteNotificationStore } from '../../subgraphs/notification/store.sqlite.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { countingStore, type CountingStore } from '../support/counting-store.js';
 import { expectData } from '../support/graphql-client.js';
 import { readInbox, sendOpaqueMessage } from '../support/messaging-client.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const friendCount = 16;
 
-let guardyn: TestGuardyn;
 let storeDir: string;
 let auth: CountingStore<SqliteAuthStore>;
 let media: CountingStore<SqliteMediaStore>;
@@ -32,8 +32,27 @@ let viewer: TestAccount;
 let viewerSecondDevice: number;
 let friends: TestAccount[];
 
+const world = useTestGuardyn(async () => {
+  storeDir = await mkdtemp(path.join(tmpdir(), 'guardyn-entity-batching-'));
+  auth = countingStore(new SqliteAuthStore(path.join(storeDir, 'auth.sqlite')));
+  media = countingStore(new SqliteMediaStore(path.join(storeDir, 'media.sqlite')));
+  messaging = countingStore(new SqliteMessagingStore(path.join(storeDir, 'messaging.sqlite')));
+  notification = countingStore(
+    new SqliteNotificationStore(path.join(storeDir, 'notification.sqlite')),
+  );
+  return {
+    auth: manyRegistrations,
+    stores: {
+      auth: auth.store,
+      media: media.store,
+      messaging: messaging.store,
+      notification: notification.store,
+    },
+  };
+});
+
 function subgraphUrl(name: 'auth' | 'media' | 'messaging' | 'notification'): string {
-  const server = guardyn.subgraphs[name];
+  const server = world.guardyn.subgraphs[name];
   if (!server) throw new Error(`${name} is not running`);
   return server.url;
 }
@@ -59,38 +78,19 @@ function resetCounts(): void {
 }
 
 beforeAll(async () => {
-  storeDir = await mkdtemp(path.join(tmpdir(), 'guardyn-entity-batching-'));
-  auth = countingStore(new SqliteAuthStore(path.join(storeDir, 'auth.sqlite')));
-  media = countingStore(new SqliteMediaStore(path.join(storeDir, 'media.sqlite')));
-  messaging = countingStore(new SqliteMessagingStore(path.join(storeDir, 'messaging.sqlite')));
-  notification = countingStore(
-    new SqliteNotificationStore(path.join(storeDir, 'notification.sqlite')),
-  );
-  guardyn = await startTestGuardyn({
-    auth: manyRegistrations,
-    stores: {
-      auth: auth.store,
-      media: media.store,
-      messaging: messaging.store,
-      notification: notification.store,
-    },
-  });
-  viewer = await registerAccount(guardyn.url, { deviceName: 'viewer phone' });
-  viewerSecondDevice = (await linkDevice(guardyn.url, viewer, { deviceName: 'viewer laptop' }))
+  viewer = await registerAccount(world.url, { deviceName: 'viewer phone' });
+  viewerSecondDevice = (await linkDevice(world.url, viewer, { deviceName: 'viewer laptop' }))
     .deviceId;
   friends = [];
   for (let i = 0; i < friendCount; i++) {
-    const friend = await registerAccount(guardyn.url, { deviceName: `friend ${i}` });
+    const friend = await registerAccount(world.url, { deviceName: `friend ${i}` });
     // Each opens a direct conversation with the viewer and leaves an envelope in their mailboxes.
-    await sendOpaqueMessage(guardyn.url, friend, viewer);
+    await sendOpaqueMessage(world.url, friend, viewer);
     friends.push(friend);
   }
 }, 120_000);
 
-afterAll(async () => {
-  await guardyn.dispose();
-  await rm(storeDir, { recursive: true, force: true });
-});
+afterAll(() => rm(storeDir, { recursive: true, force: true }));
 
 describe('auth resolves a list of users and devices with one store call per read', () => {
   it('answers 17 users with their devices: one users read, one devices read', async () => {
@@ -250,13 +250,13 @@ describe('notification resolves Device.push of a list with one store call', () =
 describe('messaging resolves a list of conversations and envelopes with one store call each', () => {
   it('answers 17 conversations: one read, only those the viewer is a member of', async () => {
     const [first, second] = friends as [TestAccount, TestAccount];
-    await sendOpaqueMessage(guardyn.url, first, second);
+    await sendOpaqueMessage(world.url, first, second);
     const { conversations: theirs } = await expectData<{
       conversations: { id: string; members: { id: string }[] }[];
-    }>(guardyn.url, '{ conversations { id members { id } } }', {}, second.accessToken);
+    }>(world.url, '{ conversations { id members { id } } }', {}, second.accessToken);
     const foreign = theirs.find((c) => c.members.some((member) => member.id === first.userId));
     const { conversations: mine } = await expectData<{ conversations: { id: string }[] }>(
-      guardyn.url,
+      world.url,
       '{ conversations { id } }',
       {},
       viewer.accessToken,
@@ -280,10 +280,10 @@ describe('messaging resolves a list of conversations and envelopes with one stor
   });
 
   it('answers 17 envelopes: one read, only the viewer device’s own, each conversation once', async () => {
-    const inbox = await readInbox(guardyn.url, viewer.accessToken);
+    const inbox = await readInbox(world.url, viewer.accessToken);
     expect(inbox.length).toBeGreaterThanOrEqual(friendCount);
     const [, second] = friends as [TestAccount, TestAccount];
-    const othersEnvelope = (await readInbox(guardyn.url, second.accessToken))[0];
+    const othersEnvelope = (await readInbox(world.url, second.accessToken))[0];
 
     resetCounts();
     const found = await entities<{ id: string; conversation: { id: string } | null } | null>(
@@ -315,7 +315,7 @@ describe('through the gateway', () => {
         }[];
       }[];
     }>(
-      guardyn.url,
+      world.url,
       '{ conversations { members { username devices { deviceId } avatar { id } } } }',
       {},
       viewer.accessToken,
@@ -337,7 +337,7 @@ describe('through the gateway', () => {
     resetCounts();
     const { me } = await expectData<{
       me: { devices: { deviceId: number; push: { platform: string } | null }[] };
-    }>(guardyn.url, '{ me { devices { deviceId push { platform } } } }', {}, viewer.accessToken);
+    }>(world.url, '{ me { devices { deviceId push { platform } } } }', {}, viewer.accessToken);
     expect(me.devices.map((device) => device.push?.platform ?? null)).toEqual([null, 'FCM']);
     expect(notification.calls('findRegistrations')).toBe(1);
     expect(notification.calls('findRegistration')).toBe(0);

@@ -1,20 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { errorCodes } from '../../shared/errors/index.js';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /**
  * Malformed requests replayed at the gateway and at each subgraph's own port: every answer is a
  * small GraphQL JSON error with a registry code, never Express's HTML page, a stack trace, a
  * file path or the runtime's own message.
  */
-let guardyn: TestGuardyn;
 let alice: TestAccount;
+const world = useTestGuardyn();
 beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-  alice = await registerAccount(guardyn.url);
+  alice = await registerAccount(world.url);
 });
-afterAll(() => guardyn.dispose());
 
 interface Answer {
   readonly status: number;
@@ -63,8 +61,8 @@ const tenMegabytes = 'a'.repeat(10 * 1024 * 1024);
 const nestedArray = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
 const endpoints = (): [string, string][] => [
-  ['gateway', guardyn.url],
-  ...Object.entries(guardyn.subgraphs).map(([name, server]): [string, string] => [
+  ['gateway', world.url],
+  ...Object.entries(world.guardyn.subgraphs).map(([name, server]): [string, string] => [
     name,
     server?.url ?? '',
   ]),
@@ -162,7 +160,7 @@ describe('the gateway: a variable nested deep enough to overflow its subgraph re
   it('is BAD_USER_INPUT before any subgraph is asked', async () => {
     const body = `{"query":"mutation ($k: [Base64!]!) { uploadKeyPackages(keyPackages: $k) }","variables":{"k":${nestedArray(100_000)}}}`;
     const answer = await send(
-      guardyn.url,
+      world.url,
       json(body, { authorization: `Bearer ${alice.accessToken}` }),
     );
     expectClean(answer, { status: 400, code: 'BAD_USER_INPUT' });
@@ -170,7 +168,7 @@ describe('the gateway: a variable nested deep enough to overflow its subgraph re
 });
 
 describe.each(['gateway', 'media'])('malformed multipart requests at %s', (name) => {
-  const url = () => (name === 'gateway' ? guardyn.url : (guardyn.subgraphs.media?.url ?? ''));
+  const url = () => (name === 'gateway' ? world.url : (world.guardyn.subgraphs.media?.url ?? ''));
   const multipart = (boundary: string, body: string): RequestInit => ({
     method: 'POST',
     headers: {

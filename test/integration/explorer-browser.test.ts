@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { describe, expect, it } from '@jest/globals';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /** A headless Chromium if the machine has one (Debian: `chromium-headless-shell`); else skipped. */
 const chromium = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find(existsSync);
@@ -12,17 +12,13 @@ if (!chromium) {
 }
 
 describeWithChromium('the explorer in a real browser', () => {
-  let guardyn: TestGuardyn;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn();
-  });
-  afterAll(() => guardyn.dispose());
+  const world = useTestGuardyn();
 
   it('renders GraphiQL from the gateway alone, under its Content-Security-Policy', async () => {
     // --virtual-time-budget lets the page's scripts run before the DOM is printed.
     const { stdout } = await promisify(execFile)(
       chromium ?? '',
-      ['--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', guardyn.url],
+      ['--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', world.url],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     expect(stdout).toContain('graphiql-container');

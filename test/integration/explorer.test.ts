@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { explorerEnabled } from '../../gateway/explorer/explorer.js';
 import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /** How a browser asks for a page. */
 const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
@@ -19,14 +20,10 @@ describe('explorerEnabled', () => {
 });
 
 describe('the explorer in development', () => {
-  let guardyn: TestGuardyn;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn();
-  });
-  afterAll(() => guardyn.dispose());
+  const world = useTestGuardyn();
 
   it('opens on GET /graphql in a browser, every file it loads served by the gateway', async () => {
-    const page = await fetch(guardyn.url, { headers: { accept: browserAccept } });
+    const page = await fetch(world.url, { headers: { accept: browserAccept } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -44,7 +41,7 @@ describe('the explorer in development', () => {
       ]),
     );
     for (const file of files) {
-      const response = await fetch(new URL(file, guardyn.url));
+      const response = await fetch(new URL(file, world.url));
       expect([file, response.status]).toEqual([file, 200]);
       expect(response.headers.get('content-type')).toMatch(/^text\/(javascript|css)/);
       expect((await response.text()).length).toBeGreaterThan(0);
@@ -52,25 +49,26 @@ describe('the explorer in development', () => {
   });
 
   it('leaves API clients alone: GraphQL GETs and JSON requests', async () => {
-    const get = await fetch(`${guardyn.url}?query=${encodeURIComponent('{ __typename }')}`, {
+    const get = await fetch(`${world.url}?query=${encodeURIComponent('{ __typename }')}`, {
       headers: { accept: browserAccept, 'apollo-require-preflight': 'true' },
     });
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
-    const json = await fetch(guardyn.url, { headers: { accept: 'application/json' } });
+    const json = await fetch(world.url, { headers: { accept: 'application/json' } });
     expect(json.headers.get('content-type')).not.toMatch(/^text\/html/);
     await json.arrayBuffer();
   });
 
   it('serves only its own files', async () => {
-    const response = await fetch(new URL('/explorer/package.json', guardyn.url));
+    const response = await fetch(new URL('/explorer/package.json', world.url));
     expect(response.status).toBe(404);
     await response.arrayBuffer();
   });
 });
 
 describe('in production', () => {
-  let guardyn: TestGuardyn;
   const nodeEnv = process.env['NODE_ENV'];
+  // Started by hand: NODE_ENV is production while it starts, and only then.
+  let guardyn: TestGuardyn;
   beforeAll(async () => {
     process.env['NODE_ENV'] = 'production';
     try {

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { inProcessEndpoint } from '../../shared/http/index.js';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /**
  * The gateway and every subgraph answer plain JSON POSTs on the lean path
@@ -12,13 +12,11 @@ import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
  * codes, and refusals alike; at the gateway and at the auth and messaging subgraphs' own ports,
  * and for the subgraphs, a call made in process (shared/http/lean/in-process.ts) too.
  */
-let guardyn: TestGuardyn;
 let alice: TestAccount;
+const world = useTestGuardyn();
 beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-  alice = await registerAccount(guardyn.url);
+  alice = await registerAccount(world.url);
 });
-afterAll(() => guardyn.dispose());
 
 interface Answer {
   readonly status: number;
@@ -176,9 +174,9 @@ const bodies: [string, unknown, Caller][] = [
 ];
 
 const endpoints: [string, () => string][] = [
-  ['the gateway', () => guardyn.url],
-  ['the auth subgraph', () => guardyn.subgraphs.auth?.url ?? ''],
-  ['the messaging subgraph', () => guardyn.subgraphs.messaging?.url ?? ''],
+  ['the gateway', () => world.url],
+  ['the auth subgraph', () => world.guardyn.subgraphs.auth?.url ?? ''],
+  ['the messaging subgraph', () => world.guardyn.subgraphs.messaging?.url ?? ''],
 ];
 
 function authorizationOf(who: Caller): Record<string, string> {
@@ -222,7 +220,7 @@ describe.each(endpoints)(
       // A call from this process (the test runs the supergraph in process) is answered without a
       // socket exactly as the lean path answers it, or handed to HTTP.
       const inProcess = inProcessEndpoint(url());
-      if (url() === guardyn.url) {
+      if (url() === world.url) {
         expect(inProcess).toBeUndefined();
         return;
       }
@@ -239,7 +237,7 @@ describe.each(endpoints)(
     });
 
     it('answers ordinary subgraph calls made in process without a socket', async () => {
-      if (url() === guardyn.url) return;
+      if (url() === world.url) return;
       const answer = await inProcessEndpoint(url())?.(JSON.stringify({ query: '{ __typename }' }), {
         'content-type': 'application/json',
         authorization: `Bearer ${alice.accessToken}`,

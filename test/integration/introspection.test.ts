@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   buildClientSchema,
   lexicographicSortSchema,
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { postGraphQL } from '../support/graphql-client.js';
 import { standardIntrospection } from '../support/standard-introspection.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 import { buildSchema } from 'graphql';
 import { projectRoot } from '../../shared/supergraph/index.js';
 
@@ -19,17 +19,15 @@ const deepData = '{ inbox { edges { conversation { members { id } } } } }';
 const sorted = (sdl: string) => printSchema(lexicographicSortSchema(buildSchema(sdl)));
 
 describe('introspection on (the default outside production)', () => {
-  let guardyn: TestGuardyn;
   let alice: TestAccount;
+  // A low depth limit: the introspection query is far deeper than 4, the data query below too.
+  const world = useTestGuardyn({ env: { GUARDYN_GATEWAY__MAX_DEPTH: '4' } });
   beforeAll(async () => {
-    // A low depth limit: the introspection query is far deeper than 4, the data query below too.
-    guardyn = await startTestGuardyn({ env: { GUARDYN_GATEWAY__MAX_DEPTH: '4' } });
-    alice = await registerAccount(guardyn.url);
+    alice = await registerAccount(world.url);
   });
-  afterAll(() => guardyn.dispose());
 
   it('answers the standard introspection query with the committed API schema', async () => {
-    const response = await postGraphQL<IntrospectionQuery>(guardyn.url, standardIntrospection);
+    const response = await postGraphQL<IntrospectionQuery>(world.url, standardIntrospection);
     expect(response.errors).toBeUndefined();
     if (!response.data) throw new Error('no data');
     const served = printSchema(lexicographicSortSchema(buildClientSchema(response.data)));
@@ -38,7 +36,7 @@ describe('introspection on (the default outside production)', () => {
   });
 
   it('still refuses a deep data query', async () => {
-    const response = await postGraphQL(guardyn.url, deepData, {}, alice.accessToken);
+    const response = await postGraphQL(world.url, deepData, {}, alice.accessToken);
     expect(response.status).toBe(400);
     expect(response.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -49,21 +47,20 @@ describe('introspection on (the default outside production)', () => {
   it('refuses cyclic introspection deeper than graphql-js allows', async () => {
     const cyclic =
       '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }';
-    const response = await postGraphQL(guardyn.url, cyclic);
+    const response = await postGraphQL(world.url, cyclic);
     expect(response.status).toBe(400);
     expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 
 describe('GUARDYN_GATEWAY__INTROSPECTION=false', () => {
-  let guardyn: TestGuardyn;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn({ env: { GUARDYN_GATEWAY__INTROSPECTION: 'false' } });
-  });
-  afterAll(() => guardyn.dispose());
+  const world = useTestGuardyn({ env: { GUARDYN_GATEWAY__INTROSPECTION: 'false' } });
 
   it('refuses __schema and __type at the gateway and at every subgraph, naming the setting', async () => {
-    const urls = [guardyn.url, ...Object.values(guardyn.subgraphs).map((server) => server?.url)];
+    const urls = [
+      world.url,
+      ...Object.values(world.guardyn.subgraphs).map((server) => server?.url),
+    ];
     for (const url of urls) {
       if (!url) continue;
       for (const query of [standardIntrospection, '{ __type(name: "User") { name } }']) {
@@ -77,7 +74,7 @@ describe('GUARDYN_GATEWAY__INTROSPECTION=false', () => {
   });
 
   it('still answers __typename, which is data', async () => {
-    const response = await postGraphQL(guardyn.url, '{ __typename }');
+    const response = await postGraphQL(world.url, '{ __typename }');
     expect(response.data).toEqual({ __typename: 'Query' });
   });
 });

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createLogger } from '../../shared/logging/index.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /** Every line the embedded Guardyn logs while it starts, as written. */
 const lines: string[] = [];
-let guardyn: TestGuardyn;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    logger: createLogger('info', 'embedded', {
-      destination: { write: (line: string) => void lines.push(line) },
-    }),
-  });
+useTestGuardyn({
+  logger: createLogger('info', 'embedded', {
+    destination: { write: (line: string) => void lines.push(line) },
+  }),
 });
-afterAll(() => guardyn.dispose());
 
 describe('log lines', () => {
   it('carry `service` once, the gateway’s included (strict JSON parsers refuse duplicates)', () => {

@@ -3,7 +3,7 @@
  * someone's mailbox, and a mailbox at its quota. Limits are set low so a few sends show them.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData, postGraphQL, type ClientError } from '../support/graphql-client.js';
 import {
@@ -21,32 +21,27 @@ import {
   removeMember,
 } from '../support/mls-group.js';
 import { toBase64 } from '../support/signal-device.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const sendsPerMinute = 3;
 const maxEnvelopes = 4;
 
-let guardyn: TestGuardyn;
-let url: string;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: manyRegistrations,
-    env: {
-      GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: String(sendsPerMinute),
-      // 8 units of 64 KiB: two sends of one 200 KiB envelope, not three.
-      GUARDYN_MESSAGING__SEND_BYTES_PER_MINUTE: String(512 * 1024),
-      GUARDYN_MESSAGING__MAILBOX_MAX_ENVELOPES: String(maxEnvelopes),
-      GUARDYN_MESSAGING__MAILBOX_MAX_BYTES: String(600_000),
-    },
-  });
-  url = guardyn.url;
+const world = useTestGuardyn({
+  auth: manyRegistrations,
+  env: {
+    GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: String(sendsPerMinute),
+    // 8 units of 64 KiB: two sends of one 200 KiB envelope, not three.
+    GUARDYN_MESSAGING__SEND_BYTES_PER_MINUTE: String(512 * 1024),
+    GUARDYN_MESSAGING__MAILBOX_MAX_ENVELOPES: String(maxEnvelopes),
+    GUARDYN_MESSAGING__MAILBOX_MAX_BYTES: String(600_000),
+  },
 });
-afterAll(() => guardyn.dispose());
 
 type Devices = { deviceId: number; registrationId: number }[];
 
 function devicesOf(viewer: TestAccount, userId: string): Promise<Devices> {
-  return recipientDevices(url, viewer, userId);
+  return recipientDevices(world.url, viewer, userId);
 }
 
 interface Sent {
@@ -75,7 +70,7 @@ async function send(
     ...own.map((device) => ({ ...device, userId: from.userId })),
   ].map((device) => ({ ...device, type: 'SIGNAL_MESSAGE', content }));
   const response = await postGraphQL<{ sendMessage: { messageId: string } }>(
-    url,
+    world.url,
     sendMessageMutation,
     { input: { recipientId: to.userId, clientMessageId, deliveryReceipts: false, envelopes } },
     from.accessToken,
@@ -87,11 +82,11 @@ async function send(
 }
 
 const contents = async (account: TestAccount) =>
-  (await readInbox(url, account.accessToken)).map((envelope) => envelope.content).sort();
+  (await readInbox(world.url, account.accessToken)).map((envelope) => envelope.content).sort();
 
 describe('a stranger flooding a mailbox', () => {
   it('is refused RATE_LIMITED after the per-minute sends, and the refused sends store nothing', async () => {
-    const [stranger, victim] = [await registerAccount(url), await registerAccount(url)];
+    const [stranger, victim] = [await registerAccount(world.url), await registerAccount(world.url)];
     const burst = await Promise.all(Array.from({ length: 8 }, () => send(stranger, victim)));
 
     const stored = burst.filter((attempt) => attempt.messageId !== undefined);
@@ -117,7 +112,7 @@ describe('a stranger flooding a mailbox', () => {
   });
 
   it('is refused RATE_LIMITED once its envelope bytes pass the per-minute allowance', async () => {
-    const [stranger, victim] = [await registerAccount(url), await registerAccount(url)];
+    const [stranger, victim] = [await registerAccount(world.url), await registerAccount(world.url)];
     const big = () => ({ content: randomBytes(200 * 1024) });
     expect((await send(stranger, victim, big())).messageId).toBeDefined();
     expect((await send(stranger, victim, big())).messageId).toBeDefined();
@@ -129,11 +124,11 @@ describe('a stranger flooding a mailbox', () => {
 
 describe('a mailbox at its quota', () => {
   it('refuses the next send PAYLOAD_TOO_LARGE naming the full device, stores it for no device, and takes sends again once acked', async () => {
-    const alice = await registerAccount(url);
-    const aliceOther = await linkDevice(url, alice);
-    const bob = await registerAccount(url);
-    const bobOther = await linkDevice(url, bob);
-    const [carol, dave] = [await registerAccount(url), await registerAccount(url)];
+    const alice = await registerAccount(world.url);
+    const aliceOther = await linkDevice(world.url, alice);
+    const bob = await registerAccount(world.url);
+    const bobOther = await linkDevice(world.url, bob);
+    const [carol, dave] = [await registerAccount(world.url), await registerAccount(world.url)];
 
     // Bob's devices get 4 envelopes each, 2 from Alice (copied to her other device), 2 from Carol.
     const aliceFirst = await send(alice, bob);
@@ -141,10 +136,10 @@ describe('a mailbox at its quota', () => {
     expect((await send(alice, bob)).messageId).toBeDefined();
     for (let i = 0; i < 2; i++) expect((await send(carol, bob)).messageId).toBeDefined();
     // Bob's second device reads and acks everything: only his first device is full.
-    const onOther = await readInbox(url, bobOther.accessToken);
+    const onOther = await readInbox(world.url, bobOther.accessToken);
     expect(onOther).toHaveLength(maxEnvelopes);
     await ackEnvelopes(
-      url,
+      world.url,
       bobOther.accessToken,
       onOther.map((envelope) => envelope.id),
     );
@@ -171,18 +166,18 @@ describe('a mailbox at its quota', () => {
     expect(retry).toMatchObject({ messageId: aliceFirst.messageId });
 
     // Acking frees the quota.
-    const [oldest] = await readInbox(url, bob.accessToken);
-    await ackEnvelopes(url, bob.accessToken, [oldest?.id ?? '']);
+    const [oldest] = await readInbox(world.url, bob.accessToken);
+    await ackEnvelopes(world.url, bob.accessToken, [oldest?.id ?? '']);
     const afterAck = await send(dave, bob);
     expect(afterAck.messageId).toBeDefined();
     expect(await contents(bob)).toContain(afterAck.content);
     expect(await contents(bob)).toHaveLength(maxEnvelopes);
 
     // A stranger refused at a full mailbox does not become Bob's conversation peer either.
-    const eve = await registerAccount(url);
+    const eve = await registerAccount(world.url);
     expect((await send(eve, bob)).error?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
     const { conversations } = await expectData<{ conversations: unknown[] }>(
-      url,
+      world.url,
       '{ conversations { id } }',
       {},
       eve.accessToken,
@@ -192,9 +187,9 @@ describe('a mailbox at its quota', () => {
 
   it('counts bytes too', async () => {
     const [alice, carol, bob] = [
-      await registerAccount(url),
-      await registerAccount(url),
-      await registerAccount(url),
+      await registerAccount(world.url),
+      await registerAccount(world.url),
+      await registerAccount(world.url),
     ];
     expect((await send(alice, bob, { content: randomBytes(200 * 1024) })).messageId).toBeDefined();
     expect((await send(carol, bob, { content: randomBytes(200 * 1024) })).messageId).toBeDefined();
@@ -215,14 +210,14 @@ describe('a full member mailbox in an MLS group', () => {
       'mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { recipients } }',
   };
   const types = async (account: TestAccount) =>
-    (await readInbox(url, account.accessToken)).map((envelope) => envelope.type);
+    (await readInbox(world.url, account.accessToken)).map((envelope) => envelope.type);
 
   it('misses group messages, blocks commits that keep it, and lets the group remove it', async () => {
     const [alice, bob, carol, dave] = [
-      await registerAccount(url),
-      await registerAccount(url),
-      await registerAccount(url),
-      await registerAccount(url),
+      await registerAccount(world.url),
+      await registerAccount(world.url),
+      await registerAccount(world.url),
+      await registerAccount(world.url),
     ];
     const aliceMls = await createMlsClient({ userId: alice.userId });
     const bobMls = await createMlsClient({ userId: bob.userId });
@@ -230,7 +225,7 @@ describe('a full member mailbox in an MLS group', () => {
     const groupId = randomBytes(16);
     const aliceMember = await createMlsGroup(aliceMls, groupId);
     const { createGroup: group } = await expectData<{ createGroup: { id: string } }>(
-      url,
+      world.url,
       mutation.createGroup,
       { input: { mlsGroupId: toBase64(groupId) } },
       alice.accessToken,
@@ -241,7 +236,7 @@ describe('a full member mailbox in an MLS group', () => {
       keyPackages.map((keyPackage) => keyPackage.bytes),
     );
     await expectData(
-      url,
+      world.url,
       mutation.commitGroup,
       {
         input: {
@@ -260,7 +255,7 @@ describe('a full member mailbox in an MLS group', () => {
     // A group message skips Bob rather than silencing the group.
     const message = await encryptApplicationMessage(aliceMember, 'hello');
     const { sendGroupMessage } = await expectData<{ sendGroupMessage: { recipients: number } }>(
-      url,
+      world.url,
       mutation.sendGroupMessage,
       {
         input: {
@@ -281,7 +276,7 @@ describe('a full member mailbox in an MLS group', () => {
     const atEpochOne = carolMember.state;
     const keeping = await removeMember(carolMember, `${alice.userId}.1`);
     const blocked = await postGraphQL(
-      url,
+      world.url,
       mutation.commitGroup,
       {
         input: {
@@ -303,7 +298,7 @@ describe('a full member mailbox in an MLS group', () => {
     // The commit that removes Bob goes through, to Bob too (over his quota by that one).
     const removing = await removeMember({ client: carolMls, state: atEpochOne }, `${bob.userId}.1`);
     const { commitGroup } = await expectData<{ commitGroup: { epoch: number } }>(
-      url,
+      world.url,
       mutation.commitGroup,
       {
         input: {

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
 import {
@@ -14,15 +19,10 @@ import {
 import { createMlsClient } from '../support/mls-client.js';
 import { createMlsGroup, encryptApplicationMessage } from '../support/mls-group.js';
 import { toBase64 } from '../support/signal-device.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
-let guardyn: TestGuardyn;
-let url: string;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({ auth: manyRegistrations });
-  url = guardyn.url;
-});
-afterAll(() => guardyn.dispose());
+const world = useTestGuardyn({ auth: manyRegistrations });
 
 const opaque = (length = 32) => toBase64(new Uint8Array(randomBytes(length)));
 const clientMessageId = () => `c-${randomBytes(6).toString('hex')}`;
@@ -38,7 +38,7 @@ function envelopesFor(to: { registrationIds: Map<number, number> }) {
 }
 
 async function withDevices(account: TestAccount) {
-  const devices = await recipientDevices(url, account, account.userId);
+  const devices = await recipientDevices(world.url, account, account.userId);
   return {
     ...account,
     registrationIds: new Map(devices.map((d) => [d.deviceId, d.registrationId])),
@@ -49,15 +49,15 @@ describe('sendMessage', () => {
   let alice: TestAccount;
   let bob: Awaited<ReturnType<typeof withDevices>>;
   beforeAll(async () => {
-    alice = await registerAccount(url);
-    const bobAccount = await registerAccount(url);
-    await linkDevice(url, bobAccount);
+    alice = await registerAccount(world.url);
+    const bobAccount = await registerAccount(world.url);
+    await linkDevice(world.url, bobAccount);
     bob = await withDevices(bobAccount);
   });
 
   const send = (input: Record<string, unknown>, token = alice.accessToken) =>
     expectErrorCode(
-      url,
+      world.url,
       sendMessageMutation,
       { input: { recipientId: bob.userId, clientMessageId: clientMessageId(), ...input } },
       token,
@@ -121,7 +121,7 @@ describe('sendMessage', () => {
   ])('refuses %s and stores nothing', async (_name, input, code) => {
     const refusal = await send(input());
     expect(refusal.code).toBe(code);
-    for (const token of [bob.accessToken]) expect(await readInbox(url, token)).toEqual([]);
+    for (const token of [bob.accessToken]) expect(await readInbox(world.url, token)).toEqual([]);
   });
 
   it('names the missing and extra devices', async () => {
@@ -150,38 +150,38 @@ describe('sendMessage', () => {
       deliveryReceipts: false,
     };
     const first = await expectData<{ sendMessage: { messageId: string } }>(
-      url,
+      world.url,
       sendMessageMutation,
       { input },
       alice.accessToken,
     );
     const again = await expectData<{ sendMessage: { messageId: string } }>(
-      url,
+      world.url,
       sendMessageMutation,
       { input },
       alice.accessToken,
     );
     expect(again).toEqual(first);
-    const inbox = await readInbox(url, bob.accessToken);
+    const inbox = await readInbox(world.url, bob.accessToken);
     expect(inbox).toHaveLength(1);
     await ackEnvelopes(
-      url,
+      world.url,
       bob.accessToken,
       inbox.map((e) => e.id),
     );
     // deliveryReceipts: false, so Alice gets no receipt.
-    expect(await readInbox(url, alice.accessToken)).toEqual([]);
+    expect(await readInbox(world.url, alice.accessToken)).toEqual([]);
   });
 });
 
 describe('mailboxes and conversations', () => {
   it('pages the inbox, acks only the caller’s own envelopes, and lists the direct conversation', async () => {
-    const alice = await registerAccount(url);
-    const bob = await withDevices(await registerAccount(url));
-    const carol = await registerAccount(url);
+    const alice = await registerAccount(world.url);
+    const bob = await withDevices(await registerAccount(world.url));
+    const carol = await registerAccount(world.url);
     for (let i = 0; i < 5; i++) {
       await expectData(
-        url,
+        world.url,
         sendMessageMutation,
         {
           input: {
@@ -193,7 +193,7 @@ describe('mailboxes and conversations', () => {
         alice.accessToken,
       );
     }
-    const all = await readInbox(url, bob.accessToken, 2);
+    const all = await readInbox(world.url, bob.accessToken, 2);
     expect(all).toHaveLength(5);
     expect(all.map((e) => e.serverTimestamp)).toEqual(
       [...all.map((e) => e.serverTimestamp)].sort(),
@@ -202,7 +202,7 @@ describe('mailboxes and conversations', () => {
       expect(
         (
           await expectErrorCode(
-            url,
+            world.url,
             'query ($f: Int) { inbox(first: $f) { hasMore } }',
             { f: first },
             bob.accessToken,
@@ -213,31 +213,31 @@ describe('mailboxes and conversations', () => {
 
     expect(
       await ackEnvelopes(
-        url,
+        world.url,
         carol.accessToken,
         all.map((e) => e.id),
       ),
     ).toBe(0);
-    expect(await readInbox(url, bob.accessToken)).toHaveLength(5);
+    expect(await readInbox(world.url, bob.accessToken)).toHaveLength(5);
     expect(
       await ackEnvelopes(
-        url,
+        world.url,
         bob.accessToken,
         all.slice(0, 2).map((e) => e.id),
       ),
     ).toBe(2);
-    expect(await readInbox(url, bob.accessToken)).toHaveLength(3);
+    expect(await readInbox(world.url, bob.accessToken)).toHaveLength(3);
 
     const { conversations } = await expectData<{
       conversations: { id: string; kind: string; members: { username: string }[] }[];
-    }>(url, '{ conversations { id kind epoch members { username } } }', {}, bob.accessToken);
+    }>(world.url, '{ conversations { id kind epoch members { username } } }', {}, bob.accessToken);
     expect(conversations).toHaveLength(1);
     expect(conversations[0]?.kind).toBe('DIRECT');
     expect(conversations[0]?.members.map((m) => m.username).sort()).toEqual(
       [alice.username, bob.username].sort(),
     );
     const peek = await expectData<{ conversation: null }>(
-      url,
+      world.url,
       'query ($id: ID!) { conversation(id: $id) { id } }',
       { id: conversations[0]?.id },
       carol.accessToken,
@@ -248,19 +248,21 @@ describe('mailboxes and conversations', () => {
 
 describe('device removal', () => {
   it('deletes the removed device’s mailbox', async () => {
-    const alice = await registerAccount(url);
-    const bobAccount = await registerAccount(url);
-    const bob2 = await linkDevice(url, bobAccount);
+    const alice = await registerAccount(world.url);
+    const bobAccount = await registerAccount(world.url);
+    const bob2 = await linkDevice(world.url, bobAccount);
     const bob = await withDevices(bobAccount);
     await expectData(
-      url,
+      world.url,
       sendMessageMutation,
       {
         input: { recipientId: bob.userId, clientMessageId: 'before', envelopes: envelopesFor(bob) },
       },
       alice.accessToken,
     );
-    const db = new Database(path.join(guardyn.dataDir, 'messaging.sqlite'), { readonly: true });
+    const db = new Database(path.join(world.guardyn.dataDir, 'messaging.sqlite'), {
+      readonly: true,
+    });
     const pending = () =>
       (
         db
@@ -271,14 +273,9 @@ describe('device removal', () => {
       ).n;
     try {
       expect(pending()).toBe(1);
-      await expectData(
-        url,
-        'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
-        { d: bob2.deviceId },
-        bob.accessToken,
-      );
+      await removeDevice(world.url, bob, bob2.deviceId);
       expect(await eventually(async () => pending(), 0)).toBe(0);
-      expect(await readInbox(url, bob.accessToken)).toHaveLength(1);
+      expect(await readInbox(world.url, bob.accessToken)).toHaveLength(1);
     } finally {
       db.close();
     }
@@ -291,13 +288,13 @@ describe('MLS groups', () => {
   const commitGroup = 'mutation ($input: CommitInput!) { commitGroup(input: $input) { epoch } }';
 
   it('refuses duplicate group ids, non-members, malformed or mismatched MLS bytes, and changes nothing', async () => {
-    const alice = await registerAccount(url);
-    const mallory = await registerAccount(url);
+    const alice = await registerAccount(world.url);
+    const mallory = await registerAccount(world.url);
     const mls = await createMlsClient({ userId: alice.userId, deviceId: 1 });
     const groupId = randomBytes(16);
     const member = await createMlsGroup(mls, groupId);
     const { createGroup: group } = await expectData<{ createGroup: { id: string } }>(
-      url,
+      world.url,
       createGroup,
       { input: { mlsGroupId: toBase64(groupId) } },
       alice.accessToken,
@@ -305,7 +302,7 @@ describe('MLS groups', () => {
     expect(
       (
         await expectErrorCode(
-          url,
+          world.url,
           createGroup,
           { input: { mlsGroupId: toBase64(groupId) } },
           mallory.accessToken,
@@ -313,8 +310,14 @@ describe('MLS groups', () => {
       ).code,
     ).toBe('CONFLICT');
     expect(
-      (await expectErrorCode(url, createGroup, { input: { mlsGroupId: '' } }, alice.accessToken))
-        .code,
+      (
+        await expectErrorCode(
+          world.url,
+          createGroup,
+          { input: { mlsGroupId: '' } },
+          alice.accessToken,
+        )
+      ).code,
     ).toBe('BAD_USER_INPUT');
 
     const otherGroup = await createMlsGroup(
@@ -350,7 +353,7 @@ describe('MLS groups', () => {
     ];
     for (const [, input, token, code] of cases) {
       const refusal = await expectErrorCode(
-        url,
+        world.url,
         commitGroup,
         { input: { conversationId: group.id, ...input } },
         token,
@@ -359,7 +362,7 @@ describe('MLS groups', () => {
     }
     const foreign = await encryptApplicationMessage(otherGroup, 'elsewhere');
     const misplaced = await expectErrorCode(
-      url,
+      world.url,
       'mutation ($input: GroupMessageInput!) { sendGroupMessage(input: $input) { messageId } }',
       {
         input: {
@@ -374,7 +377,7 @@ describe('MLS groups', () => {
     expect(misplaced.code).toBe('BAD_USER_INPUT');
     expect(misplaced.error.message).toContain('another MLS group');
     const { conversation } = await expectData<{ conversation: { epoch: number } }>(
-      url,
+      world.url,
       'query ($id: ID!) { conversation(id: $id) { epoch } }',
       { id: group.id },
       alice.accessToken,

@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { postGraphQL } from '../support/graphql-client.js';
 import { until } from '../support/eventually.js';
 import { sendOpaqueMessage } from '../support/messaging-client.js';
 import { samplesOf, scrape, type MetricSample } from '../support/metrics-text.js';
 import { collect, connectSubscriptions } from '../support/subscriptions-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 import { projectRoot } from '../../shared/supergraph/index.js';
 
-let guardyn: TestGuardyn;
 let alice: TestAccount;
 let bob: TestAccount;
+const world = useTestGuardyn();
 beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-  [alice, bob] = await Promise.all([registerAccount(guardyn.url), registerAccount(guardyn.url)]);
+  [alice, bob] = await Promise.all([registerAccount(world.url), registerAccount(world.url)]);
 });
-afterAll(() => guardyn.dispose());
 
 const origins = () =>
-  [guardyn.gateway, ...Object.values(guardyn.subgraphs)].map((server) => server?.origin ?? '');
+  [world.guardyn.gateway, ...Object.values(world.guardyn.subgraphs)].map(
+    (server) => server?.origin ?? '',
+  );
 
 /**
  * The series a client's request can reach on every port: GraphQL operations and HTTP requests.
@@ -49,7 +49,7 @@ async function sendNamed(count: number): Promise<void> {
   for (let start = 0; start < count; start += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, count - start) }, async () => {
-        const response = await postGraphQL(guardyn.url, `query ${randomName()} { __typename }`);
+        const response = await postGraphQL(world.url, `query ${randomName()} { __typename }`);
         expect(response.status).toBe(200);
       }),
     );
@@ -68,7 +68,7 @@ describe('metrics', () => {
     for (const origin of origins()) {
       expect(await (await fetch(`${origin}/metrics`)).text()).not.toContain('Op_');
     }
-    const gateway = await scrape(guardyn.gateway?.origin ?? '');
+    const gateway = await scrape(world.guardyn.gateway?.origin ?? '');
     const names = new Set(
       samplesOf(gateway, 'guardyn_graphql_operations_total').map((s) => s.labels['operation']),
     );
@@ -87,9 +87,9 @@ describe('metrics', () => {
   });
 
   it('labels anonymous and unparsable operations without their text', async () => {
-    await postGraphQL(guardyn.url, '{ __typename }');
-    await postGraphQL(guardyn.url, 'query Broken {');
-    const gateway = await scrape(guardyn.gateway?.origin ?? '');
+    await postGraphQL(world.url, '{ __typename }');
+    await postGraphQL(world.url, 'query Broken {');
+    const gateway = await scrape(world.guardyn.gateway?.origin ?? '');
     expect(
       samplesOf(gateway, 'guardyn_graphql_operations_total', {
         type: 'query',
@@ -110,19 +110,19 @@ describe('metrics', () => {
   });
 
   it('exposes sockets, subscriptions by field, bus, store and process metrics on the gateway', async () => {
-    const socket = connectSubscriptions(guardyn.url, bob.accessToken);
+    const socket = connectSubscriptions(world.url, bob.accessToken);
     const messages = collect(socket.client, 'subscription { messageReceived { id } }');
     await socket.connected;
     const value = (samples: MetricSample[], name: string, labels: Record<string, string> = {}) =>
       samplesOf(samples, name, labels).reduce((sum, sample) => sum + sample.value, 0);
-    const gatewayOrigin = guardyn.gateway?.origin ?? '';
+    const gatewayOrigin = world.guardyn.gateway?.origin ?? '';
     const active = () =>
       scrape(gatewayOrigin).then((samples) =>
         value(samples, 'guardyn_subscriptions_active', { field: 'messageReceived' }),
       );
     expect(await until(active, (count) => count === 1)).toBe(1);
 
-    await sendOpaqueMessage(guardyn.url, alice, bob);
+    await sendOpaqueMessage(world.url, alice, bob);
     await messages.waitFor(1);
     const samples = await scrape(gatewayOrigin);
     expect(value(samples, 'guardyn_subscription_sockets_open')).toBe(1);
@@ -166,7 +166,7 @@ describe('metrics', () => {
     }
     expect(samplesOf(samples, 'process_cpu_user_seconds_total')).toHaveLength(1);
     // The process's metrics are exposed once per process: not again on a subgraph's port.
-    const messaging = await scrape(guardyn.subgraphs.messaging?.origin ?? '');
+    const messaging = await scrape(world.guardyn.subgraphs.messaging?.origin ?? '');
     expect(samplesOf(messaging, 'process_cpu_user_seconds_total')).toHaveLength(0);
     expect(samplesOf(messaging, 'guardyn_graphql_operations_total').length).toBeGreaterThan(0);
 

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
 import { expectData, expectErrorCode, postGraphQL } from '../support/graphql-client.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
-let guardyn: TestGuardyn;
-let url: string;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({ auth: manyRegistrations });
-  url = guardyn.url;
-});
-afterAll(() => guardyn.dispose());
+const world = useTestGuardyn({ auth: manyRegistrations });
 
 const register =
   'mutation ($platform: PushPlatform!, $token: String!) { registerPushToken(platform: $platform, token: $token) }';
@@ -26,7 +26,7 @@ interface DevicePush {
 
 async function myDevices(account: { accessToken: string }): Promise<DevicePush[]> {
   const { me } = await expectData<{ me: { devices: DevicePush[] } }>(
-    url,
+    world.url,
     '{ me { devices { deviceId push { platform createdAt } } } }',
     {},
     account.accessToken,
@@ -37,7 +37,7 @@ async function myDevices(account: { accessToken: string }): Promise<DevicePush[]
 /** Device.push asked of the notification subgraph directly, for devices auth no longer lists. */
 async function pushOf(account: TestAccount, deviceId: number): Promise<unknown> {
   const { _entities } = await expectData<{ _entities: { push: unknown }[] }>(
-    guardyn.subgraphs.notification?.url ?? '',
+    world.guardyn.subgraphs.notification?.url ?? '',
     'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Device { push { platform } } } }',
     { r: [{ __typename: 'Device', id: `${account.userId}:${deviceId}` }] },
     account.accessToken,
@@ -48,20 +48,30 @@ async function pushOf(account: TestAccount, deviceId: number): Promise<unknown> 
 describe('push tokens', () => {
   let alice: TestAccount;
   beforeAll(async () => {
-    alice = await registerAccount(url);
+    alice = await registerAccount(world.url);
   });
 
   it('registers, replaces and unregisters the caller’s device token; Device.push shows it', async () => {
     expect(await myDevices(alice)).toEqual([{ deviceId: 1, push: null }]);
-    await expectData(url, register, { platform: 'APNS', token: apnsToken() }, alice.accessToken);
+    await expectData(
+      world.url,
+      register,
+      { platform: 'APNS', token: apnsToken() },
+      alice.accessToken,
+    );
     const [registered] = await myDevices(alice);
     expect(registered?.push).toEqual({ platform: 'APNS', createdAt: expect.any(String) });
 
-    await expectData(url, register, { platform: 'FCM', token: fcmToken() }, alice.accessToken);
+    await expectData(
+      world.url,
+      register,
+      { platform: 'FCM', token: fcmToken() },
+      alice.accessToken,
+    );
     expect((await myDevices(alice))[0]?.push?.platform).toBe('FCM');
 
     const removed = await expectData<{ unregisterPushToken: boolean }>(
-      url,
+      world.url,
       'mutation { unregisterPushToken }',
       {},
       alice.accessToken,
@@ -71,10 +81,15 @@ describe('push tokens', () => {
   });
 
   it('shows a device’s push registration to its own user only', async () => {
-    const bob = await registerAccount(url);
-    await expectData(url, register, { platform: 'APNS', token: apnsToken() }, bob.accessToken);
+    const bob = await registerAccount(world.url);
+    await expectData(
+      world.url,
+      register,
+      { platform: 'APNS', token: apnsToken() },
+      bob.accessToken,
+    );
     const { user } = await expectData<{ user: { devices: DevicePush[] } }>(
-      url,
+      world.url,
       'query ($id: ID!) { user(id: $id) { devices { deviceId push { platform } } } }',
       { id: bob.userId },
       alice.accessToken,
@@ -92,32 +107,40 @@ describe('push tokens', () => {
     ],
     ['an empty token', { platform: 'FCM', token: '' }, 'BAD_USER_INPUT'],
   ])('refuses %s and changes nothing', async (_, variables, code) => {
-    await expectData(url, register, { platform: 'APNS', token: apnsToken() }, alice.accessToken);
+    await expectData(
+      world.url,
+      register,
+      { platform: 'APNS', token: apnsToken() },
+      alice.accessToken,
+    );
     const before = await myDevices(alice);
-    const refused = await expectErrorCode(url, register, variables, alice.accessToken);
+    const refused = await expectErrorCode(world.url, register, variables, alice.accessToken);
     expect(refused.code).toBe(code);
     expect(await myDevices(alice)).toEqual(before);
   });
 
   it('needs an access token', async () => {
-    const response = await postGraphQL(url, register, { platform: 'APNS', token: apnsToken() });
+    const response = await postGraphQL(world.url, register, {
+      platform: 'APNS',
+      token: apnsToken(),
+    });
     expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const unregister = await postGraphQL(url, 'mutation { unregisterPushToken }');
+    const unregister = await postGraphQL(world.url, 'mutation { unregisterPushToken }');
     expect(unregister.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('drops the token of a device removed from its account (guardyn.device.revoked)', async () => {
-    const carol = await registerAccount(url);
-    const phone = await linkDevice(url, carol);
-    await expectData(url, register, { platform: 'FCM', token: fcmToken() }, phone.accessToken);
+    const carol = await registerAccount(world.url);
+    const phone = await linkDevice(world.url, carol);
+    await expectData(
+      world.url,
+      register,
+      { platform: 'FCM', token: fcmToken() },
+      phone.accessToken,
+    );
     expect(await pushOf(carol, phone.deviceId)).toEqual({ platform: 'FCM' });
 
-    await expectData(
-      url,
-      'mutation ($id: Int!) { removeDevice(deviceId: $id) }',
-      { id: phone.deviceId },
-      carol.accessToken,
-    );
+    await removeDevice(world.url, carol, phone.deviceId);
     expect(await eventually(() => pushOf(carol, phone.deviceId), null)).toBeNull();
   });
 });

@@ -17,30 +17,28 @@ import {
   startLoopbackPushProviders,
   type LoopbackPushProviders,
 } from '../support/push-providers/index.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const withNats = process.env['GUARDYN_MESSAGING__NATS_URL'] ? it : it.skip;
 
-let guardyn: TestGuardyn;
 let providers: LoopbackPushProviders;
 /** A second connection to the services' bus, standing in for a gateway. */
 let gatewayBus: EventBus | undefined;
 let alice: TestAccount;
-beforeAll(async () => {
+const world = useTestGuardyn(async () => {
   providers = await startLoopbackPushProviders();
-  guardyn = await startTestGuardyn({
-    auth: manyRegistrations,
-    env: providers.env,
-  });
-  const { natsUrl, natsNamespace } = guardyn.config.messaging;
+  return { auth: manyRegistrations, env: providers.env };
+});
+beforeAll(async () => {
+  const { natsUrl, natsNamespace } = world.guardyn.config.messaging;
   gatewayBus = natsUrl
     ? await createNatsBus({ url: natsUrl, namespace: natsNamespace, name: 'test-gateway' })
     : undefined;
-  alice = await registerAccount(guardyn.url);
+  alice = await registerAccount(world.url);
 });
 afterAll(async () => {
   await gatewayBus?.close();
-  await guardyn.dispose();
   await providers.close();
 });
 
@@ -49,21 +47,21 @@ const registerMutation =
 
 /** A new user whose only device registered a push token. */
 async function recipient(platform: 'APNS' | 'FCM') {
-  const account = await registerAccount(guardyn.url);
+  const account = await registerAccount(world.url);
   const token =
     platform === 'APNS'
       ? randomBytes(32).toString('hex')
       : `${randomBytes(8).toString('hex')}:APA91b${randomBytes(90).toString('base64url')}`;
-  await expectData(guardyn.url, registerMutation, { platform, token }, account.accessToken);
+  await expectData(world.url, registerMutation, { platform, token }, account.accessToken);
   return { ...account, token };
 }
 
 /** Alice sends one opaque message to every device of `to`; returns what could leak. */
 async function sendMessage(to: TestAccount) {
-  const devices = await recipientDevices(guardyn.url, alice, to.userId);
+  const devices = await recipientDevices(world.url, alice, to.userId);
   const content = randomBytes(48).toString('base64');
   const { sendMessage: sent } = await expectData<{ sendMessage: { messageId: string } }>(
-    guardyn.url,
+    world.url,
     sendMessageMutation,
     {
       input: {
@@ -75,7 +73,7 @@ async function sendMessage(to: TestAccount) {
     alice.accessToken,
   );
   const { conversations } = await expectData<{ conversations: { id: string }[] }>(
-    guardyn.url,
+    world.url,
     '{ conversations { id } }',
     {},
     to.accessToken,
@@ -93,7 +91,7 @@ async function sendMessage(to: TestAccount) {
 
 async function pushOf(account: TestAccount): Promise<unknown> {
   const { me } = await expectData<{ me: { devices: { push: unknown }[] } }>(
-    guardyn.url,
+    world.url,
     '{ me { devices { push { platform } } } }',
     {},
     account.accessToken,
@@ -224,7 +222,7 @@ describe('wake-up pushes', () => {
 
   it('sends nothing to a device without a token', async () => {
     const before = providers.apns.received.length + providers.fcm.received.length;
-    const quiet = await registerAccount(guardyn.url);
+    const quiet = await registerAccount(world.url);
     await sendMessage(quiet);
     await pause(500);
     expect(providers.apns.received.length + providers.fcm.received.length).toBe(before);

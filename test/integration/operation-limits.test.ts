@@ -1,26 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData, postGraphQL } from '../support/graphql-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /**
  * The gateway refuses operations over its limits before planning: the attacks below get
  * BAD_USER_INPUT naming the limit, and no subgraph sees a single operation.
  */
-let guardyn: TestGuardyn;
 let alice: TestAccount;
 let bob: TestAccount;
+// A lower cost limit than the default, to show the setting reaches the gateway.
+const world = useTestGuardyn({ env: { GUARDYN_GATEWAY__MAX_COST: '1000' } });
 beforeAll(async () => {
-  // A lower cost limit than the default, to show the setting reaches the gateway.
-  guardyn = await startTestGuardyn({ env: { GUARDYN_GATEWAY__MAX_COST: '1000' } });
-  [alice, bob] = await Promise.all([registerAccount(guardyn.url), registerAccount(guardyn.url)]);
+  [alice, bob] = await Promise.all([registerAccount(world.url), registerAccount(world.url)]);
 });
-afterAll(() => guardyn.dispose());
 
 /** GraphQL operations every subgraph has served so far, from their own /metrics. */
 async function subgraphOperations(): Promise<number> {
   let total = 0;
-  for (const server of Object.values(guardyn.subgraphs)) {
+  for (const server of Object.values(world.guardyn.subgraphs)) {
     const text = await (await fetch(`${server?.origin}/metrics`)).text();
     for (const line of text.split('\n')) {
       if (line.startsWith('guardyn_graphql_operations_total{'))
@@ -36,7 +34,7 @@ async function expectRefusedBeforePlanning(
   limit: string,
 ) {
   const before = await subgraphOperations();
-  const response = await postGraphQL(guardyn.url, query, variables, alice.accessToken);
+  const response = await postGraphQL(world.url, query, variables, alice.accessToken);
   expect(response.status).toBe(400);
   expect(response.data).toBeUndefined();
   expect(response.errors).toHaveLength(1);
@@ -76,7 +74,7 @@ describe('operation limits at the gateway', () => {
     await expectRefusedBeforePlanning(query, { n: 500 }, 'GUARDYN_GATEWAY__MAX_COST');
     // The same operation with a smaller page is within the limit and runs.
     const data = await expectData<{ inbox: { edges: unknown[] } }>(
-      guardyn.url,
+      world.url,
       query,
       { n: 100 },
       alice.accessToken,
@@ -87,7 +85,7 @@ describe('operation limits at the gateway', () => {
   it('lets ordinary operations through (and the subgraphs count them)', async () => {
     const before = await subgraphOperations();
     const data = await expectData<{ me: { id: string } }>(
-      guardyn.url,
+      world.url,
       `query ($id: ID!) { me { id devices { deviceId } } bob: user(id: $id) { username } sessions { id } }`,
       { id: bob.userId },
       alice.accessToken,

@@ -4,7 +4,7 @@
  * mutations. Every root field and every entity lookup must refuse, except the public lists.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { DocumentNode } from 'graphql';
 import { subgraphNames, type SubgraphName } from '../../shared/config/index.js';
 import * as auth from '../../subgraphs/auth/index.js';
@@ -16,7 +16,7 @@ import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { expectData, postGraphQL, type GraphQLResponse } from '../support/graphql-client.js';
 import { readInbox, startDirectConversation } from '../support/messaging-client.js';
 import { rootOperations } from '../support/root-operations.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const subgraphModules: Record<
   SubgraphName,
@@ -30,24 +30,22 @@ const badCredentials: [string, string | undefined][] = [
   ['a non-Bearer header', 'Basic YWxpY2U6cHc='],
 ];
 
-let guardyn: TestGuardyn;
 let alice: TestAccount;
 let bob: TestAccount;
 let conversationId: string;
 let envelopeId: string;
 
+const world = useTestGuardyn();
 beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-  [alice, bob] = await Promise.all([registerAccount(guardyn.url), registerAccount(guardyn.url)]);
-  conversationId = await startDirectConversation(guardyn.url, alice, bob);
-  const [envelope] = await readInbox(guardyn.url, bob.accessToken);
+  [alice, bob] = await Promise.all([registerAccount(world.url), registerAccount(world.url)]);
+  conversationId = await startDirectConversation(world.url, alice, bob);
+  const [envelope] = await readInbox(world.url, bob.accessToken);
   if (!envelope) throw new Error('bob has no envelope');
   envelopeId = envelope.id;
 });
-afterAll(() => guardyn.dispose());
 
 function subgraphUrl(name: SubgraphName): string {
-  const server = guardyn.subgraphs[name];
+  const server = world.guardyn.subgraphs[name];
   if (!server) throw new Error(`${name} is not running`);
   return server.url;
 }

@@ -1,14 +1,18 @@
 /**
- * Attacks on the subscription bridge's authorization and on its socket, replayed against a
- * running supergraph: rights that outlive membership, results shared between viewers with
- * different rights, and frames that should never be parsed or run.
+ * Attacks on the subscription bridge's authorization, replayed against a running supergraph:
+ * rights that outlive membership, and results shared between viewers with different rights.
+ * Attacks on its socket are in subscription-socket.test.ts.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { until } from '../support/eventually.js';
 import { expectData } from '../support/graphql-client.js';
 import {
@@ -22,11 +26,11 @@ import { startDirectConversation } from '../support/messaging-client.js';
 import {
   collect,
   connectSubscriptions,
-  wsUrl,
   type Collected,
   type TestSubscriptionClient,
 } from '../support/subscriptions-client.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 interface Typing {
   typing: { typing: boolean; user: { id: string } };
@@ -38,6 +42,13 @@ const typingSubscription =
   'subscription ($c: ID!) { typing(conversationId: $c) { typing user { id } } }';
 const presenceSubscription =
   'subscription ($ids: [ID!]!) { presenceChanged(userIds: $ids) { id presence { status } } }';
+
+/** Typing in the group, as this socket's viewer may see it. */
+const watchTyping = (socket: TestSubscriptionClient, group: TestGroup) =>
+  collect<Typing>(socket.client, typingSubscription, { c: group.conversationId });
+/** Presence changes of these users, as this socket's viewer may see them. */
+const watchPresence = (socket: TestSubscriptionClient, userIds: readonly string[]) =>
+  collect<PresenceChange>(socket.client, presenceSubscription, { ids: userIds });
 
 const forbidden = expect.objectContaining({
   extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
@@ -129,27 +140,21 @@ const about =
     value.presenceChanged.id === userId;
 
 describe('with rights re-checked on membership events (timer at its default)', () => {
-  let guardyn: TestGuardyn;
-  let url: string;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn({
-      auth: manyRegistrations,
-      // Typing indicators end only when set to false, so every event in a test is one it sent.
-      presence: { typingMs: 60_000 },
-      subscriptionLimits: { maxConnectionsPerDevice: 3, connectionInitWaitMs: 300 },
-    });
-    url = guardyn.url;
+  const world = useTestGuardyn({
+    auth: manyRegistrations,
+    // Typing indicators end only when set to false, so every event in a test is one it sent.
+    presence: { typingMs: 60_000 },
+    subscriptionLimits: { maxConnectionsPerDevice: 3 },
   });
-  afterAll(() => guardyn.dispose());
 
   async function groupOfFour() {
     const [owner, bob, eve, witness] = await Promise.all(
-      [1, 2, 3, 4].map(() => registerAccount(url)),
+      [1, 2, 3, 4].map(() => registerAccount(world.url)),
     );
     if (!owner || !bob || !eve || !witness) throw new Error('no accounts');
-    const group = await createGroupWith(url, owner, [bob, eve, witness]);
+    const group = await createGroupWith(world.url, owner, [bob, eve, witness]);
     // Eve speaks in the group, so its members may see her presence.
-    await speakInGroup(url, group, eve);
+    await speakInGroup(world.url, group, eve);
     return { owner, bob, eve, witness, group };
   }
 
@@ -160,14 +165,9 @@ describe('with rights re-checked on membership events (timer at its default)', (
     eve: TestAccount,
     group: TestGroup,
   ) {
-    const variables = { c: group.conversationId };
-    const bobStream = collect<Typing>(connect(url, bob).client, typingSubscription, variables);
-    const witnessStream = collect<Typing>(
-      connect(url, witness).client,
-      typingSubscription,
-      variables,
-    );
-    await warmUp(() => setTyping(url, eve, group, true), [bobStream, witnessStream]);
+    const bobStream = watchTyping(connect(world.url, bob), group);
+    const witnessStream = watchTyping(connect(world.url, witness), group);
+    await warmUp(() => setTyping(world.url, eve, group, true), [bobStream, witnessStream]);
     expect(bobStream.values[0]?.typing).toEqual({ typing: true, user: { id: eve.userId } });
     return { bobStream, witnessStream };
   }
@@ -181,7 +181,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
   ) {
     const bobHad = bobStream.values.length;
     const witnessHad = witnessStream.values.length;
-    await setTyping(url, eve, group, false);
+    await setTyping(world.url, eve, group, false);
     const seen = await witnessStream.waitFor(witnessHad + 1);
     expect(seen[witnessHad]?.typing.typing).toBe(false);
     expect(bobStream.values).toHaveLength(bobHad);
@@ -197,7 +197,7 @@ describe('with rights re-checked on membership events (timer at its default)', (
       const { bob, eve, witness, group } = await groupOfFour();
       const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
 
-      await endMembership(url, group, bob);
+      await endMembership(world.url, group, bob);
       await bobStream.completed;
       expect(bobStream.errors).toEqual([forbidden]);
       await expectNothingMoreFor(bobStream, witnessStream, eve, group);
@@ -207,10 +207,10 @@ describe('with rights re-checked on membership events (timer at its default)', (
   it('keeps the typing stream of members a commit did not remove', async () => {
     const { bob, eve, witness, group } = await groupOfFour();
     const { bobStream, witnessStream } = await typingFollowers(bob, witness, eve, group);
-    await removeFromGroup(url, group, witness);
+    await removeFromGroup(world.url, group, witness);
     await witnessStream.completed;
     const bobHad = bobStream.values.length;
-    await setTyping(url, eve, group, false);
+    await setTyping(world.url, eve, group, false);
     expect((await bobStream.waitFor(bobHad + 1))[bobHad]?.typing.typing).toBe(false);
     expect(bobStream.errors).toEqual([]);
     bobStream.stop();
@@ -220,28 +220,24 @@ describe('with rights re-checked on membership events (timer at its default)', (
     // Bob and Carol share only the group with Eve. Bob subscribes first, so before the fix his
     // execution of each event was handed to Carol as well.
     const { bob, eve, witness: carol, group } = await groupOfFour();
-    const before = followedNow(guardyn);
-    const bobStream = collect<PresenceChange>(connect(url, bob).client, presenceSubscription, {
-      ids: [eve.userId],
-    });
-    await followingMore(guardyn, before);
+    const before = followedNow(world.guardyn);
+    const bobStream = watchPresence(connect(world.url, bob), [eve.userId]);
+    await followingMore(world.guardyn, before);
     // Carol also follows herself: her own change later shows that Eve's was handled before it.
-    const afterBob = followedNow(guardyn);
-    const carolStream = collect<PresenceChange>(connect(url, carol).client, presenceSubscription, {
-      ids: [eve.userId, carol.userId],
-    });
-    await followingMore(guardyn, afterBob);
-    const toggleEve = presenceToggle(url, eve);
+    const afterBob = followedNow(world.guardyn);
+    const carolStream = watchPresence(connect(world.url, carol), [eve.userId, carol.userId]);
+    await followingMore(world.guardyn, afterBob);
+    const toggleEve = presenceToggle(world.url, eve);
     await warmUp(toggleEve, [bobStream, carolStream], about(eve.userId));
 
-    await leaveGroup(url, group, carol);
+    await leaveGroup(world.url, group, carol);
     const carolHadOfEve = carolStream.values.filter(about(eve.userId)).length;
     const bobHad = bobStream.values.length;
     await toggleEve();
     const [latest] = (await bobStream.waitFor(bobHad + 1)).slice(bobHad);
     expect(latest?.presenceChanged.id).toBe(eve.userId);
     expect(['AWAY', 'ONLINE']).toContain(latest?.presenceChanged.presence?.status);
-    await setPresence(url, carol, 'AWAY');
+    await setPresence(world.url, carol, 'AWAY');
     await arrival(
       carolStream,
       (value) => about(carol.userId)(value) && value.presenceChanged.presence?.status === 'AWAY',
@@ -254,31 +250,24 @@ describe('with rights re-checked on membership events (timer at its default)', (
 
   it('delivers nothing more to the typing and presence streams of a removed device', async () => {
     const { bob, eve, group } = await groupOfFour();
-    const tablet = await linkDevice(url, bob);
-    const tabletSocket = connect(url, tablet);
-    const phoneSocket = connect(url, bob);
+    const tablet = await linkDevice(world.url, bob);
+    const tabletSocket = connect(world.url, tablet);
+    const phoneSocket = connect(world.url, bob);
     const streams = [tabletSocket, phoneSocket].map((socket) => ({
-      typing: collect<Typing>(socket.client, typingSubscription, { c: group.conversationId }),
-      presence: collect<PresenceChange>(socket.client, presenceSubscription, {
-        ids: [eve.userId],
-      }),
+      typing: watchTyping(socket, group),
+      presence: watchPresence(socket, [eve.userId]),
     }));
     const [onTablet, onPhone] = streams;
     if (!onTablet || !onPhone) throw new Error('no streams');
-    const toggleEve = presenceToggle(url, eve);
-    await warmUp(() => setTyping(url, eve, group, true), [onTablet.typing, onPhone.typing]);
+    const toggleEve = presenceToggle(world.url, eve);
+    await warmUp(() => setTyping(world.url, eve, group, true), [onTablet.typing, onPhone.typing]);
     await warmUp(toggleEve, [onTablet.presence, onPhone.presence]);
 
-    await expectData(
-      url,
-      'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
-      { d: tablet.deviceId },
-      bob.accessToken,
-    );
+    await removeDevice(world.url, bob, tablet.deviceId);
     expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
     const tabletHad = [onTablet.typing.values.length, onTablet.presence.values.length];
     const phoneHad = [onPhone.typing.values.length, onPhone.presence.values.length];
-    await setTyping(url, eve, group, false);
+    await setTyping(world.url, eve, group, false);
     await toggleEve();
     await onPhone.typing.waitFor((phoneHad[0] ?? 0) + 1);
     await onPhone.presence.waitFor((phoneHad[1] ?? 0) + 1);
@@ -286,95 +275,27 @@ describe('with rights re-checked on membership events (timer at its default)', (
     onPhone.typing.stop();
     onPhone.presence.stop();
   });
-
-  describe('the socket', () => {
-    function rawSocket(): WebSocket {
-      return new WebSocket(wsUrl(url), 'graphql-transport-ws');
-    }
-    const closeCode = (socket: WebSocket) =>
-      new Promise<number>((resolve, reject) => {
-        socket.on('close', (code) => resolve(code));
-        socket.on('error', reject);
-      });
-
-    it('closes a socket whose connection_init frame is too large (1009), without reading it', async () => {
-      const socket = rawSocket();
-      const closed = closeCode(socket);
-      // A bad token inside: had the frame been parsed and authenticated, the close would be 4401.
-      socket.on('open', () =>
-        socket.send(
-          JSON.stringify({
-            type: 'connection_init',
-            payload: { authorization: 'Bearer nope', padding: 'x'.repeat(1024 * 1024) },
-          }),
-        ),
-      );
-      expect(await closed).toBe(1009);
-    });
-
-    it('closes a socket that sends no connection_init in time (4408)', async () => {
-      const socket = rawSocket();
-      expect(await closeCode(socket)).toBe(4408);
-    });
-
-    it('refuses queries and mutations over the socket (BAD_USER_INPUT), running nothing', async () => {
-      const alice = await registerAccount(url);
-      const socket = connect(url, alice);
-      for (const operation of [
-        'query { me { id } }',
-        'mutation { logout }',
-        'subscription S { messageReceived { id } } query Q { me { id } }',
-      ]) {
-        const attempt = collect(socket.client, operation);
-        await attempt.completed;
-        expect(attempt.values).toEqual([]);
-        expect(attempt.errors).toEqual([
-          expect.objectContaining({
-            extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
-          }),
-        ]);
-      }
-      // logout did not run: the token still works.
-      await expectData(url, '{ me { id } }', {}, alice.accessToken);
-    });
-
-    it('applies the gateway’s operation limits to subscriptions (BAD_USER_INPUT naming the limit)', async () => {
-      const alice = await registerAccount(url);
-      const socket = connect(url, alice);
-      // 60 aliases of the same field inside the payload: over the alias limit (50).
-      const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: id`).join(' ');
-      const attempt = collect(socket.client, `subscription { messageReceived { ${aliases} } }`);
-      await attempt.completed;
-      expect(attempt.values).toEqual([]);
-      expect(JSON.stringify(attempt.errors)).toContain('GUARDYN_GATEWAY__MAX_ALIASES');
-    });
-  });
 });
 
 describe('with rights re-checked on a short timer', () => {
-  let guardyn: TestGuardyn;
-  let url: string;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn({
-      auth: manyRegistrations,
-      presence: { typingMs: 60_000 },
-      subscriptionLimits: { rightsRecheckMs: 200 },
-    });
-    url = guardyn.url;
+  const world = useTestGuardyn({
+    auth: manyRegistrations,
+    presence: { typingMs: 60_000 },
+    subscriptionLimits: { rightsRecheckMs: 200 },
   });
-  afterAll(() => guardyn.dispose());
 
   it('ends the typing stream of a member whose membership event was lost', async () => {
-    const [owner, bob] = await Promise.all([registerAccount(url), registerAccount(url)]);
+    const [owner, bob] = await Promise.all([
+      registerAccount(world.url),
+      registerAccount(world.url),
+    ]);
     if (!owner || !bob) throw new Error('no accounts');
-    const group = await createGroupWith(url, owner, [bob]);
-    const before = followedNow(guardyn);
-    const bobStream = collect<Typing>(connect(url, bob).client, typingSubscription, {
-      c: group.conversationId,
-    });
-    await followingMore(guardyn, before);
+    const group = await createGroupWith(world.url, owner, [bob]);
+    const before = followedNow(world.guardyn);
+    const bobStream = watchTyping(connect(world.url, bob), group);
+    await followingMore(world.guardyn, before);
     // Remove Bob behind the service's back: no membership event is published.
-    const db = new Database(path.join(guardyn.dataDir, 'messaging.sqlite'));
+    const db = new Database(path.join(world.guardyn.dataDir, 'messaging.sqlite'));
     try {
       db.prepare('DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?').run(
         group.conversationId,
@@ -389,18 +310,16 @@ describe('with rights re-checked on a short timer', () => {
   });
 
   it('starts delivering the presence of a user who becomes visible after subscribing', async () => {
-    const [bob, eve] = await Promise.all([registerAccount(url), registerAccount(url)]);
+    const [bob, eve] = await Promise.all([registerAccount(world.url), registerAccount(world.url)]);
     if (!bob || !eve) throw new Error('no accounts');
-    const before = followedNow(guardyn);
-    const bobStream = collect<PresenceChange>(connect(url, bob).client, presenceSubscription, {
-      ids: [eve.userId, bob.userId],
-    });
+    const before = followedNow(world.guardyn);
+    const bobStream = watchPresence(connect(world.url, bob), [eve.userId, bob.userId]);
     // Only Bob himself is visible to Bob.
-    await followingMore(guardyn, before);
-    const followingBob = followedNow(guardyn);
-    await startDirectConversation(url, eve, bob);
-    await followingMore(guardyn, followingBob);
-    await setPresence(url, eve, 'AWAY');
+    await followingMore(world.guardyn, before);
+    const followingBob = followedNow(world.guardyn);
+    await startDirectConversation(world.url, eve, bob);
+    await followingMore(world.guardyn, followingBob);
+    await setPresence(world.url, eve, 'AWAY');
     expect((await arrival(bobStream, about(eve.userId))).presenceChanged).toEqual({
       id: eve.userId,
       presence: { status: 'AWAY' },

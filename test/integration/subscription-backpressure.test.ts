@@ -1,25 +1,21 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
 import { registerAccount } from '../support/accounts.js';
 import { sendOpaqueMessage } from '../support/messaging-client.js';
 import { wsUrl } from '../support/subscriptions-client.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
-let guardyn: TestGuardyn;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    // Pings would end a paused client (no pong) before the slow-consumer rule could show.
-    subscriptionLimits: { maxQueuedResults: 3, maxBufferedBytes: 64 * 1024, keepAliveMs: 60_000 },
-    // 40 sends of 200 KiB in a burst is what the send rate refuses; this test is about sockets.
-    env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '1000' },
-  });
+const world = useTestGuardyn({
+  // Pings would end a paused client (no pong) before the slow-consumer rule could show.
+  subscriptionLimits: { maxQueuedResults: 3, maxBufferedBytes: 64 * 1024, keepAliveMs: 60_000 },
+  // 40 sends of 200 KiB in a burst is what the send rate refuses; this test is about sockets.
+  env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '1000' },
 });
-afterAll(() => guardyn.dispose());
 
 /** A raw graphql-transport-ws client that can stop reading its socket. */
 function rawClient(token: string) {
-  const socket = new WebSocket(wsUrl(guardyn.url), 'graphql-transport-ws');
+  const socket = new WebSocket(wsUrl(world.url), 'graphql-transport-ws');
   const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
   const acknowledged = new Promise<void>((resolve) => {
     socket.on('message', (data: Buffer) => {
@@ -35,8 +31,8 @@ function rawClient(token: string) {
 }
 
 it('disconnects a consumer that stops reading instead of buffering without bound', async () => {
-  const alice = await registerAccount(guardyn.url);
-  const bob = await registerAccount(guardyn.url);
+  const alice = await registerAccount(world.url);
+  const bob = await registerAccount(world.url);
   const client = rawClient(bob.accessToken);
   await client.acknowledged;
   client.socket.send(
@@ -51,7 +47,7 @@ it('disconnects a consumer that stops reading instead of buffering without bound
   const content = Buffer.alloc(200 * 1024, 7);
   // 40 envelopes of 200 KiB: far more than the socket buffers and the 3-result queue hold.
   for (let sent = 0; sent < 40; sent++) {
-    await sendOpaqueMessage(guardyn.url, alice, bob, { content, clientMessageId: `big-${sent}` });
+    await sendOpaqueMessage(world.url, alice, bob, { content, clientMessageId: `big-${sent}` });
   }
   (client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
   expect(await client.closed).toBe(CloseCode.SlowConsumer);

@@ -1,9 +1,14 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
-import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import {
+  linkDevice,
+  registerAccount,
+  removeDevice,
+  type TestAccount,
+} from '../support/accounts.js';
 import { eventually, until } from '../support/eventually.js';
 import { expectData } from '../support/graphql-client.js';
 import {
@@ -12,28 +17,23 @@ import {
   startDirectConversation,
 } from '../support/messaging-client.js';
 import { collect, connectSubscriptions, wsUrl } from '../support/subscriptions-client.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
-let guardyn: TestGuardyn;
-let url: string;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: manyRegistrations,
-    presence: { typingMs: 300 },
-    // One sender streams 300 messages here: far above the per-minute send rate.
-    env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000' },
-    subscriptionLimits: {
-      maxConnectionsPerDevice: 2,
-      maxSubscriptionsPerConnection: 3,
-      keepAliveMs: 100,
-      mailboxPollMs: 300,
-    },
-  });
-  url = guardyn.url;
+const world = useTestGuardyn({
+  auth: manyRegistrations,
+  presence: { typingMs: 300 },
+  // One sender streams 300 messages here: far above the per-minute send rate.
+  env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000' },
+  subscriptionLimits: {
+    maxConnectionsPerDevice: 2,
+    maxSubscriptionsPerConnection: 3,
+    keepAliveMs: 100,
+    mailboxPollMs: 300,
+  },
 });
-afterAll(() => guardyn.dispose());
 
-const followedSubjects = () => guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
+const followedSubjects = () => world.guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
 
 interface Received {
   messageReceived: {
@@ -46,11 +46,14 @@ interface Received {
 const messageSubscription = `subscription { messageReceived { id type content sender { username presence { status } } } }`;
 
 const sendOpaque = (from: TestAccount, to: TestAccount, text: string) =>
-  sendOpaqueMessage(url, from, to, { content: text, clientMessageId: `${text}-${Math.random()}` });
+  sendOpaqueMessage(world.url, from, to, {
+    content: text,
+    clientMessageId: `${text}-${Math.random()}`,
+  });
 
 function closeCodeOfRawSocket(init: Record<string, unknown> | null): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(wsUrl(url), 'graphql-transport-ws');
+    const socket = new WebSocket(wsUrl(world.url), 'graphql-transport-ws');
     socket.on('open', () =>
       socket.send(JSON.stringify({ type: 'connection_init', ...(init ? { payload: init } : {}) })),
     );
@@ -69,35 +72,30 @@ describe('authentication', () => {
   });
 
   it('closes a removed device’s sockets (4403) and a revoked session’s (4401)', async () => {
-    const alice = await registerAccount(url);
-    const tablet = await linkDevice(url, alice);
-    const tabletSocket = connectSubscriptions(url, tablet.accessToken);
+    const alice = await registerAccount(world.url);
+    const tablet = await linkDevice(world.url, alice);
+    const tabletSocket = connectSubscriptions(world.url, tablet.accessToken);
     const tabletStream = collect(tabletSocket.client, messageSubscription);
-    await eventually(async () => guardyn.gateway?.subscriptions.connectionCount() ?? 0, 1);
-    await expectData(
-      url,
-      'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
-      { d: tablet.deviceId },
-      alice.accessToken,
-    );
+    await eventually(async () => world.guardyn.gateway?.subscriptions.connectionCount() ?? 0, 1);
+    await removeDevice(world.url, alice, tablet.deviceId);
     expect(await tabletSocket.closed).toBe(CloseCode.DeviceRevoked);
     tabletStream.stop();
 
-    const phoneSocket = connectSubscriptions(url, alice.accessToken);
+    const phoneSocket = connectSubscriptions(world.url, alice.accessToken);
     collect(phoneSocket.client, messageSubscription);
-    await eventually(async () => guardyn.gateway?.subscriptions.connectionCount() ?? 0, 1);
-    await expectData(url, 'mutation { logout }', {}, alice.accessToken);
+    await eventually(async () => world.guardyn.gateway?.subscriptions.connectionCount() ?? 0, 1);
+    await expectData(world.url, 'mutation { logout }', {}, alice.accessToken);
     expect(await phoneSocket.closed).toBe(CloseCode.Unauthorized);
   });
 });
 
 describe('messageReceived', () => {
   it('delivers the pending mailbox first, then live envelopes, with federated fields', async () => {
-    const alice = await registerAccount(url);
-    const bob = await registerAccount(url);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
     await sendOpaque(alice, bob, 'one');
     await sendOpaque(alice, bob, 'two');
-    const socket = connectSubscriptions(url, bob.accessToken);
+    const socket = connectSubscriptions(world.url, bob.accessToken);
     const stream = collect<Received>(socket.client, messageSubscription);
     await stream.waitFor(2);
     await sendOpaque(alice, bob, 'three');
@@ -117,8 +115,8 @@ describe('messageReceived', () => {
   });
 
   it('loses nothing and duplicates nothing across many reconnects', async () => {
-    const alice = await registerAccount(url);
-    const bob = await registerAccount(url);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
     const total = 300;
     const delivered = new Map<string, number>();
     let acked = 0;
@@ -131,7 +129,7 @@ describe('messageReceived', () => {
     let sessions = 0;
     while (acked < total) {
       sessions++;
-      const socket = connectSubscriptions(url, bob.accessToken);
+      const socket = connectSubscriptions(world.url, bob.accessToken);
       const stream = collect<Received>(socket.client, 'subscription { messageReceived { id } }');
       const want = Math.min(total - acked, 40 + sessions * 7);
       const got = await stream.waitFor(want, 30_000).catch(() => stream.values);
@@ -139,7 +137,7 @@ describe('messageReceived', () => {
       for (const id of ids) delivered.set(id, (delivered.get(id) ?? 0) + 1);
       // Ack only part of what arrived before dropping: the rest must come again.
       const toAck = ids.slice(0, Math.ceil(ids.length * 0.8));
-      acked += await ackEnvelopes(url, bob.accessToken, toAck);
+      acked += await ackEnvelopes(world.url, bob.accessToken, toAck);
       stream.stop();
       await socket.dispose();
       if (sessions > 60) throw new Error('too many reconnects');
@@ -150,7 +148,7 @@ describe('messageReceived', () => {
     expect(delivered.size).toBe(total);
     expect(acked).toBe(total);
     const { inbox } = await expectData<{ inbox: { edges: unknown[] } }>(
-      url,
+      world.url,
       '{ inbox { edges { id } } }',
       {},
       bob.accessToken,
@@ -159,10 +157,10 @@ describe('messageReceived', () => {
   }, 120_000);
 
   it('still delivers, once, an envelope a store committed behind the stream’s cursor', async () => {
-    const alice = await registerAccount(url);
-    const bob = await registerAccount(url);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
     await sendOpaque(alice, bob, 'first');
-    const socket = connectSubscriptions(url, bob.accessToken);
+    const socket = connectSubscriptions(world.url, bob.accessToken);
     const stream = collect<Received>(
       socket.client,
       'subscription { messageReceived { id content } }',
@@ -170,7 +168,7 @@ describe('messageReceived', () => {
     const [first] = await stream.waitFor(1);
     // A distributed store can make an envelope visible after a later one was read: write one
     // with a lower server order than the one the stream has passed.
-    const db = new Database(path.join(guardyn.dataDir, 'messaging.sqlite'));
+    const db = new Database(path.join(world.guardyn.dataDir, 'messaging.sqlite'));
     try {
       const row = db
         .prepare('SELECT * FROM envelopes WHERE id = ?')
@@ -209,16 +207,19 @@ describe('messageReceived', () => {
   });
 
   it('stops all work for a client that leaves', async () => {
-    const alice = await registerAccount(url);
-    const before = guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
-    const socket = connectSubscriptions(url, alice.accessToken);
+    const alice = await registerAccount(world.url);
+    const before = world.guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
+    const socket = connectSubscriptions(world.url, alice.accessToken);
     const stream = collect(socket.client, messageSubscription);
     expect(
-      await eventually(async () => guardyn.gateway?.subscriptions.followedSubjects(), before + 1),
+      await eventually(
+        async () => world.guardyn.gateway?.subscriptions.followedSubjects(),
+        before + 1,
+      ),
     ).toBe(before + 1);
     stream.stop();
     expect(
-      await eventually(async () => guardyn.gateway?.subscriptions.followedSubjects(), before),
+      await eventually(async () => world.guardyn.gateway?.subscriptions.followedSubjects(), before),
     ).toBe(before);
     await socket.dispose();
   });
@@ -226,12 +227,12 @@ describe('messageReceived', () => {
 
 describe('typing and presence', () => {
   it('delivers typing to members only, with federated users, and ends it after a pause', async () => {
-    const alice = await registerAccount(url);
-    const bob = await registerAccount(url);
-    const carol = await registerAccount(url);
-    const conversationId = await startDirectConversation(url, alice, bob);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
+    const carol = await registerAccount(world.url);
+    const conversationId = await startDirectConversation(world.url, alice, bob);
 
-    const carolSocket = connectSubscriptions(url, carol.accessToken);
+    const carolSocket = connectSubscriptions(world.url, carol.accessToken);
     const spy = collect(
       carolSocket.client,
       'subscription ($c: ID!) { typing(conversationId: $c) { typing } }',
@@ -243,7 +244,7 @@ describe('typing and presence', () => {
     ]);
 
     const followed = followedSubjects();
-    const bobSocket = connectSubscriptions(url, bob.accessToken);
+    const bobSocket = connectSubscriptions(world.url, bob.accessToken);
     const stream = collect<{
       typing: { conversationId: string; typing: boolean; who: { username: string } };
     }>(
@@ -253,7 +254,7 @@ describe('typing and presence', () => {
     );
     await until(followedSubjects, (count) => count > followed);
     await expectData(
-      url,
+      world.url,
       'mutation ($c: ID!) { setTyping(conversationId: $c, typing: true) }',
       { c: conversationId },
       alice.accessToken,
@@ -271,13 +272,13 @@ describe('typing and presence', () => {
   });
 
   it('announces presence changes to conversation peers only; strangers are filtered out', async () => {
-    const alice = await registerAccount(url);
-    const bob = await registerAccount(url);
-    const carol = await registerAccount(url);
-    await startDirectConversation(url, alice, bob);
+    const alice = await registerAccount(world.url);
+    const bob = await registerAccount(world.url);
+    const carol = await registerAccount(world.url);
+    await startDirectConversation(world.url, alice, bob);
 
     const followed = followedSubjects();
-    const bobSocket = connectSubscriptions(url, bob.accessToken);
+    const bobSocket = connectSubscriptions(world.url, bob.accessToken);
     const stream = collect<{ presenceChanged: { id: string; presence: { status: string } } }>(
       bobSocket.client,
       'subscription ($ids: [ID!]!) { presenceChanged(userIds: $ids) { id presence { status } } }',
@@ -285,9 +286,9 @@ describe('typing and presence', () => {
     );
     await until(followedSubjects, (count) => count > followed);
     // Carol comes online first: Bob must not hear of it. Then Alice connects.
-    const carolSocket = connectSubscriptions(url, carol.accessToken);
+    const carolSocket = connectSubscriptions(world.url, carol.accessToken);
     collect(carolSocket.client, messageSubscription);
-    const aliceSocket = connectSubscriptions(url, alice.accessToken);
+    const aliceSocket = connectSubscriptions(world.url, alice.accessToken);
     collect(aliceSocket.client, messageSubscription);
     const [online] = await stream.waitFor(1);
     expect(online?.presenceChanged).toEqual({ id: alice.userId, presence: { status: 'ONLINE' } });
@@ -302,8 +303,8 @@ describe('typing and presence', () => {
 
 describe('limits', () => {
   it('pings sockets to keep them alive', async () => {
-    const alice = await registerAccount(url);
-    const socket = new WebSocket(wsUrl(url), 'graphql-transport-ws');
+    const alice = await registerAccount(world.url);
+    const socket = new WebSocket(wsUrl(world.url), 'graphql-transport-ws');
     let pings = 0;
     socket.on('ping', () => pings++);
     socket.on('open', () =>
@@ -324,14 +325,14 @@ describe('limits', () => {
   });
 
   it('refuses a device’s third socket and a socket’s fourth subscription', async () => {
-    const alice = await registerAccount(url);
+    const alice = await registerAccount(world.url);
     const sockets = [
-      connectSubscriptions(url, alice.accessToken),
-      connectSubscriptions(url, alice.accessToken),
+      connectSubscriptions(world.url, alice.accessToken),
+      connectSubscriptions(world.url, alice.accessToken),
     ];
     for (const socket of sockets) collect(socket.client, messageSubscription);
-    await eventually(async () => guardyn.gateway?.subscriptions.connectionCount() ?? 0, 2);
-    const third = connectSubscriptions(url, alice.accessToken);
+    await eventually(async () => world.guardyn.gateway?.subscriptions.connectionCount() ?? 0, 2);
+    const third = connectSubscriptions(world.url, alice.accessToken);
     collect(third.client, messageSubscription);
     expect(await third.closed).toBe(CloseCode.TooManyConnections);
 

@@ -3,7 +3,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:ht
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '../../shared/logging/index.js';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /**
  * A client that keeps its connections (one at a time, so every request after the first reuses
@@ -13,19 +13,17 @@ const maxAttachmentBytes = 64 * 1024;
 /** What the gateway logs at warn and above during this file. */
 const logged: { level: number; msg: string; err?: { code?: string } }[] = [];
 
-let guardyn: TestGuardyn;
 let alice: TestAccount;
 let agent: Agent;
-beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    env: { GUARDYN_MEDIA__MAX_ATTACHMENT_BYTES: String(maxAttachmentBytes) },
-    logger: createLogger('warn', 'test', {
-      destination: { write: (line: string) => void logged.push(JSON.parse(line)) },
-    }),
-  });
-  alice = await registerAccount(guardyn.url);
+const world = useTestGuardyn({
+  env: { GUARDYN_MEDIA__MAX_ATTACHMENT_BYTES: String(maxAttachmentBytes) },
+  logger: createLogger('warn', 'test', {
+    destination: { write: (line: string) => void logged.push(JSON.parse(line)) },
+  }),
 });
-afterAll(() => guardyn.dispose());
+beforeAll(async () => {
+  alice = await registerAccount(world.url);
+});
 beforeAll(() => {
   agent = new Agent({ keepAlive: true, maxSockets: 1 });
 });
@@ -44,7 +42,7 @@ interface Answer {
 }
 
 function post(headers: Record<string, string>, body: Buffer | string): Promise<Answer> {
-  const url = new URL(guardyn.url);
+  const url = new URL(world.url);
   return new Promise((resolve, reject) => {
     const request = httpRequest(url, { method: 'POST', agent, headers }, (response) => {
       const chunks: Buffer[] = [];

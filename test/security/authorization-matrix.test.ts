@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { expectData, postGraphQL } from '../support/graphql-client.js';
 import { connectSubscriptions } from '../support/subscriptions-client.js';
 import { readSupergraphFields } from '../support/supergraph-fields.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import type { TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 import {
   checkForeignEntity,
   entityCases,
@@ -26,17 +27,15 @@ import { buildWorld, postUpload, type World } from './world.js';
 
 const { rootFields, entities } = readSupergraphFields();
 
-let guardyn: TestGuardyn;
+const supergraph = useTestGuardyn();
 let world: World;
 
 beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-  world = await buildWorld(guardyn);
+  world = await buildWorld(supergraph.guardyn);
 }, 60_000);
-afterAll(() => guardyn?.dispose());
 
 function subgraphUrl(name: string): string {
-  const server = guardyn.subgraphs[name as keyof typeof guardyn.subgraphs];
+  const server = supergraph.guardyn.subgraphs[name as keyof TestGuardyn['subgraphs']];
   if (!server) throw new Error(`no subgraph ${name}`);
   return server.url;
 }

@@ -7,7 +7,7 @@ import { expectData } from '../support/graphql-client.js';
 import { startDirectConversation } from '../support/messaging-client.js';
 import { changedTables, snapshotStores } from '../support/store-snapshot.js';
 import { readSupergraphFields } from '../support/supergraph-fields.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 import {
   operationFor,
   requestBody,
@@ -36,7 +36,6 @@ const reuseRefusal = 'Refresh token was already used; the session is revoked';
 const { api } = readSupergraphFields();
 const mutations = Object.values(api.getMutationType()?.getFields() ?? {});
 
-let guardyn: TestGuardyn;
 let alice: TestAccount;
 let bob: TestAccount;
 let aliceToken: string;
@@ -44,13 +43,13 @@ let known: KnownValues;
 let inputsTried = 0;
 const outcomes = new Map<string, number>();
 
+const world = useTestGuardyn();
 beforeAll(async () => {
-  guardyn = await startTestGuardyn();
-  [alice, bob] = await Promise.all([registerAccount(guardyn.url), registerAccount(guardyn.url)]);
+  [alice, bob] = await Promise.all([registerAccount(world.url), registerAccount(world.url)]);
   aliceToken = alice.accessToken;
-  const conversationId = await startDirectConversation(guardyn.url, alice, bob);
+  const conversationId = await startDirectConversation(world.url, alice, bob);
   const { createGroup } = await expectData<{ createGroup: { id: string } }>(
-    guardyn.url,
+    world.url,
     'mutation ($input: CreateGroupInput!) { createGroup(input: $input) { id } }',
     { input: { mlsGroupId: randomBytes(32).toString('base64') } },
     alice.accessToken,
@@ -61,19 +60,18 @@ beforeAll(async () => {
   };
 }, 60_000);
 
-afterAll(async () => {
+afterAll(() => {
   const summary = [...outcomes.entries()].map(([outcome, count]) => `${outcome} ${count}`);
   // The number of inputs tried is part of the test's output (CI logs show it).
   process.stdout.write(
     `mutation property test: ${inputsTried} inputs over ${mutations.length} mutations (${summary.join(', ')})\n`,
   );
-  await guardyn?.dispose();
 });
 
 /** Signs Alice in again when a fuzzed mutation ended her session. */
 async function renewAliceSession(): Promise<void> {
   const { login } = await expectData<{ login: { accessToken: string } }>(
-    guardyn.url,
+    world.url,
     'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
     { input: { username: alice.username, password: alice.password, deviceId: 1 } },
   );
@@ -94,8 +92,8 @@ describe('every mutation with arbitrary variables', () => {
           fc.boolean(),
           async (variables, signedIn) => {
             inputsTried++;
-            const before = snapshotStores(guardyn.dataDir, volatileColumns);
-            const response = await fetch(guardyn.url, {
+            const before = snapshotStores(world.guardyn.dataDir, volatileColumns);
+            const response = await fetch(world.url, {
               method: 'POST',
               headers: {
                 'content-type': 'application/json',
@@ -118,7 +116,7 @@ describe('every mutation with arbitrary variables', () => {
             if (!succeeded && body.errors?.[0]?.message === reuseRefusal) {
               const changed = changedTables(
                 before,
-                snapshotStores(guardyn.dataDir, volatileColumns),
+                snapshotStores(world.guardyn.dataDir, volatileColumns),
               );
               expect(changed.every((table) => /:(sessions|refresh_tokens)$/.test(table))).toBe(
                 true,
@@ -126,7 +124,7 @@ describe('every mutation with arbitrary variables', () => {
               await renewAliceSession();
             } else if (!succeeded) {
               expect(
-                changedTables(before, snapshotStores(guardyn.dataDir, volatileColumns)),
+                changedTables(before, snapshotStores(world.guardyn.dataDir, volatileColumns)),
               ).toEqual([]);
             } else if (signedIn && endsSession.has(field.name)) {
               await renewAliceSession();

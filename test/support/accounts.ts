@@ -80,3 +80,13 @@ export async function linkDevice(
     device: atAddress(device, login.user.id, login.device.deviceId),
   };
 }
+
+/** Removes one of the account's devices (its sessions end, its sockets close). */
+export async function removeDevice(url: string, account: TestAccount, deviceId: number) {
+  await expectData(
+    url,
+    'mutation ($d: Int!) { removeDevice(deviceId: $d) }',
+    { d: deviceId },
+    account.accessToken,
+  );
+}

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
-import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite.js';
+import { SqliteMessagingStore } from '../../subgraphs/messaging/store.sqlite/index.js';
 import { SqlitePresenceStore } from '../../subgraphs/presence/store.sqlite.js';
 import { type TestAccount } from './accounts.js';
 import { countingStore, type CountingStore } from './counting-store.js';

@@ -24,13 +24,14 @@ export const manyRegistrations = {
   registrationsPerAddress: { limit: 1000, windowMs: 60_000 },
 } as const;
 
+/** What startGuardyn takes, and environment variables on top of the test defaults. */
+export type TestGuardynOptions = StartOptions & { env?: Record<string, string> };
+
 /**
  * Starts the whole supergraph in this process. Uses the real NATS when
  * GUARDYN_MESSAGING__NATS_URL is set (as CI does), else the in-process bus.
  */
-export async function startTestGuardyn(
-  options: StartOptions & { env?: Record<string, string> } = {},
-): Promise<TestGuardyn> {
+export async function startTestGuardyn(options: TestGuardynOptions = {}): Promise<TestGuardyn> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-test-'));
   const natsUrl = process.env['GUARDYN_MESSAGING__NATS_URL'];
   const namespace = `test${randomBytes(6).toString('hex')}`;

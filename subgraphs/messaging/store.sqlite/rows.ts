@@ -4,7 +4,7 @@ import type {
   EnvelopeRecord,
   EnvelopeType,
   SentMessageRecord,
-} from './store.js';
+} from '../store.js';
 
 /** Rows of the messaging SQLite database as better-sqlite3 returns them, and their records. */
 export interface ConversationRow {

@@ -1,0 +1,199 @@
+import { openSqlite, type SqliteDatabase } from '../../../shared/sqlite/index.js';
+import { incomingUsage, mailboxFull } from '../mailbox-usage.js';
+import type {
+  CommitOutcome,
+  ConversationRecord,
+  DeviceAddress,
+  EnvelopeRecord,
+  GroupCommit,
+  MailboxFullOutcome,
+  MailboxPage,
+  MailboxQuota,
+  MailboxUsage,
+  MessagingStore,
+  SentMessageRecord,
+  StoreMessageOptions,
+  StoreMessageOutcome,
+} from '../store.js';
+import { ConversationTables } from './conversations.js';
+import { MailboxTables } from './mailboxes.js';
+import { messagingMigrations } from './schema.js';
+import { SentMessageTables } from './sent-messages.js';
+
+/**
+ * The embedded MessagingStore: one SQLite file, built from one set of tables per data group
+ * (mailboxes, sent-message records, conversations). better-sqlite3 is synchronous, so each method
+ * is atomic; one that reads before it writes, or writes several groups, runs in one transaction.
+ */
+export class SqliteMessagingStore implements MessagingStore {
+  private readonly db: SqliteDatabase;
+  private readonly mailboxes: MailboxTables;
+  private readonly sentMessages: SentMessageTables;
+  private readonly conversations: ConversationTables;
+
+  constructor(file: string) {
+    this.db = openSqlite(file, messagingMigrations);
+    this.mailboxes = new MailboxTables(this.db);
+    this.sentMessages = new SentMessageTables(this.db);
+    this.conversations = new ConversationTables(this.db);
+  }
+
+  async countPendingEnvelopes(_now: Date): Promise<number> {
+    return this.mailboxes.countPending();
+  }
+
+  async findSentMessage(senderUserId: string, senderDeviceId: number, clientMessageId: string) {
+    return this.sentMessages.find({ senderUserId, senderDeviceId, clientMessageId });
+  }
+
+  async storeMessage(
+    sent: SentMessageRecord,
+    envelopes: readonly EnvelopeRecord[],
+    options: StoreMessageOptions = {},
+  ): Promise<StoreMessageOutcome> {
+    const { condition, speaker } = options;
+    return this.db.transaction((): StoreMessageOutcome => {
+      const existing = this.sentMessages.find(sent);
+      if (existing) return { kind: 'duplicate', sent: existing };
+      if (condition) {
+        const current = this.conversations.epochOf(condition.conversationId);
+        if (current !== condition.epoch)
+          return { kind: 'stale-epoch', currentEpoch: current ?? -1 };
+      }
+      this.sentMessages.insert(sent);
+      this.mailboxes.insert(envelopes);
+      if (speaker) this.conversations.markSpeaker(speaker);
+      return { kind: 'stored', sent };
+    })();
+  }
+
+  async storeEnvelopes(envelopes: readonly EnvelopeRecord[]) {
+    this.db.transaction(() => this.mailboxes.insert(envelopes))();
+  }
+
+  async findEnvelope(userId: string, deviceId: number, id: string, now: Date) {
+    return this.mailboxes.find(userId, deviceId, id, now);
+  }
+
+  async findEnvelopes(userId: string, deviceId: number, ids: readonly string[], now: Date) {
+    return this.mailboxes.findMany(userId, deviceId, ids, now);
+  }
+
+  async ensureDirectConversation(
+    userIds: readonly [string, string],
+    candidateId: string,
+    now: Date,
+  ) {
+    return this.db.transaction(() => this.conversations.ensureDirect(userIds, candidateId, now))();
+  }
+
+  async findConversation(id: string) {
+    return this.conversations.find(id);
+  }
+
+  async findConversations(ids: readonly string[]) {
+    return this.db.transaction(() => this.conversations.findMany(ids))();
+  }
+
+  async listConversations(userId: string) {
+    return this.conversations.list(userId);
+  }
+
+  async createGroup(conversation: ConversationRecord) {
+    return this.db.transaction(() => this.conversations.createGroup(conversation))();
+  }
+
+  async commitGroup(commit: GroupCommit): Promise<CommitOutcome> {
+    const { conversationId } = commit;
+    return this.db.transaction((): CommitOutcome => {
+      if (!this.conversations.advanceEpoch(conversationId, commit.expectedEpoch)) {
+        return {
+          kind: 'stale-epoch',
+          currentEpoch: this.conversations.epochOf(conversationId) ?? -1,
+        };
+      }
+      this.conversations.addMembers(conversationId, commit.addedUserIds);
+      this.conversations.removeMembers(conversationId, commit.removedUserIds);
+      this.mailboxes.insert(commit.envelopes);
+      this.conversations.markSpeaker({ conversationId, userId: commit.committerUserId });
+      return {
+        kind: 'committed',
+        conversation: this.conversations.find(conversationId) as ConversationRecord,
+      };
+    })();
+  }
+
+  async speakersSharingConversationWith(viewerId: string, userIds: readonly string[]) {
+    return this.conversations.speakersSharingWith(viewerId, userIds);
+  }
+
+  async removeMember(conversationId: string, userId: string) {
+    return this.conversations.removeMembers(conversationId, [userId]);
+  }
+
+  async readMailbox(
+    userId: string,
+    deviceId: number,
+    after: string | null,
+    limit: number,
+    now: Date,
+  ): Promise<MailboxPage> {
+    return this.mailboxes.read(userId, deviceId, after, limit, now);
+  }
+
+  async deleteEnvelopes(userId: string, deviceId: number, ids: readonly string[]) {
+    return this.mailboxes.delete(userId, deviceId, ids);
+  }
+
+  async deleteMailbox(userId: string, deviceId: number) {
+    return this.mailboxes.deleteMailbox(userId, deviceId);
+  }
+
+  async deleteExpired(now: Date, sentRecordsBefore: Date) {
+    this.sentMessages.deleteOlderThan(sentRecordsBefore);
+    return this.mailboxes.deleteExpired(now);
+  }
+
+  async ping() {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close() {
+    if (this.db.open) this.db.close();
+  }
+
+  // --- mailbox quotas ---
+
+  async mailboxUsage(devices: readonly DeviceAddress[]): Promise<MailboxUsage[]> {
+    return this.mailboxes.usage(devices);
+  }
+
+  /**
+   * better-sqlite3 is synchronous and storeMessage runs its transaction before its first await:
+   * no statement runs between this check and that write.
+   */
+  async storeMessageWithinQuota(
+    sent: SentMessageRecord,
+    envelopes: readonly EnvelopeRecord[],
+    quota: MailboxQuota,
+    options?: StoreMessageOptions,
+  ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
+    const existing = this.sentMessages.find(sent);
+    if (existing) return { kind: 'duplicate', sent: existing };
+    const usage = this.mailboxes.usage(incomingUsage(envelopes));
+    return mailboxFull(usage, envelopes, quota) ?? this.storeMessage(sent, envelopes, options);
+  }
+
+  /** As storeMessageWithinQuota: the check and commitGroup's transaction run back to back. */
+  async commitGroupWithinQuota(
+    commit: GroupCommit,
+    quota: MailboxQuota,
+    exemptUserIds: readonly string[],
+  ): Promise<CommitOutcome | MailboxFullOutcome> {
+    // A stale commit is told so first (commitGroup answers it): usage does not matter.
+    if (this.conversations.epochOf(commit.conversationId) !== commit.expectedEpoch)
+      return this.commitGroup(commit);
+    const usage = this.mailboxes.usage(incomingUsage(commit.envelopes));
+    return mailboxFull(usage, commit.envelopes, quota, exemptUserIds) ?? this.commitGroup(commit);
+  }
+}
