@@ -319,12 +319,8 @@ export function loadConfig(env: Env): GuardynConfig {
     auth: {
       jwksUrl: read.url('GUARDYN_AUTH__JWKS_URL', ['http', 'https']),
       signingKeyFile: optionalPath(read.raw('GUARDYN_AUTH__SIGNING_KEY_FILE')),
-      sealedSenderTrustRootFile: optionalPath(
-        read.raw('GUARDYN_AUTH__SEALED_SENDER_TRUST_ROOT_FILE'),
-      ),
-      sealedSenderCertificateFile: optionalPath(
-        read.raw('GUARDYN_AUTH__SEALED_SENDER_CERTIFICATE_FILE'),
-      ),
+      sealedSenderTrustRootFile: optionalPath(read.raw('GUARDYN_AUTH__SEALED_TRUST_ROOT_FILE')),
+      sealedSenderCertificateFile: optionalPath(read.raw('GUARDYN_AUTH__SEALED_CERTIFICATE_FILE')),
     },
     media: readMedia(read),
     notification: readNotification(read),

@@ -51,7 +51,7 @@ export function loadSealedSenderKeys(config: GuardynConfig): Promise<SealedSende
       config.auth.sealedSenderTrustRootFile ?? path.join(keysDir, 'sealed-sender-trust-root.json'),
     certificateFile:
       config.auth.sealedSenderCertificateFile ??
-      path.join(keysDir, 'sealed-sender-server-certificate.json'),
+      path.join(keysDir, 'sealed-sender-certificate.json'),
   });
 }
 
