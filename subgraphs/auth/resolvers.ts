@@ -166,6 +166,16 @@ export function createResolvers(service: AuthService, sealedSender: SealedSender
       ) => service.keys.uploadKeyPackages(requirePrincipal(caller), args.keyPackages),
       claimKeyPackages: (_: unknown, args: { userIds: string[] }, { caller }: RequestContext) =>
         service.keys.claimKeyPackages(requirePrincipal(caller), args.userIds),
+      setUnidentifiedAccess: (
+        _: unknown,
+        args: { accessKey?: Uint8Array | null; unrestricted?: boolean | null },
+        { caller }: RequestContext,
+      ) =>
+        sealedSender.setUnidentifiedAccess(
+          requirePrincipal(caller),
+          args.accessKey ?? null,
+          args.unrestricted ?? false,
+        ),
     },
 
     User: {

@@ -328,7 +328,8 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
-function protocolAddress(address: SignalAddress): ProtocolAddress {
+/** The libsignal address of a user's device. */
+export function protocolAddress(address: SignalAddress): ProtocolAddress {
   return ProtocolAddress.new(address.userId, address.deviceId);
 }
 

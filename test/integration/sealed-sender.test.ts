@@ -1,0 +1,183 @@
+/**
+ * Sealed sender end to end, with real libsignal clients (issue 14, item 7): A sends sealed to
+ * B's two devices and to A's own other device; each recipient learns A only from the sender
+ * certificate; and afterwards no store file and no log line joins A to those envelopes.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createLogger } from '../../shared/logging/index.js';
+import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
+import { readInbox } from '../support/messaging-client.js';
+import { filesHoldingAny } from '../support/plaintext-scan.js';
+import {
+  newAccessKey,
+  openSealed,
+  postSealed,
+  sealFor,
+  senderCertificateOf,
+  setAccess,
+  startSessions,
+  trustRootOf,
+} from '../support/sealed-sender-client.js';
+import { toBase64 } from '../support/signal-device.js';
+import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+
+/** Every line the embedded Guardyn logs, at the most detailed level. */
+const lines: string[] = [];
+let guardyn: TestGuardyn;
+let alice: TestAccount;
+let alicePhone: TestAccount;
+let bob: TestAccount;
+let bobPhone: TestAccount;
+const bobKey = newAccessKey();
+const aliceKey = newAccessKey();
+
+beforeAll(async () => {
+  guardyn = await startTestGuardyn({
+    auth: manyRegistrations,
+    logger: createLogger('trace', 'embedded', {
+      destination: { write: (line: string) => void lines.push(line) },
+    }),
+  });
+  alice = await registerAccount(guardyn.url);
+  alicePhone = await linkDevice(guardyn.url, alice);
+  bob = await registerAccount(guardyn.url);
+  bobPhone = await linkDevice(guardyn.url, bob);
+  await setAccess(guardyn.url, bob, bobKey);
+  await setAccess(guardyn.url, alice, aliceKey);
+});
+afterAll(() => guardyn.dispose());
+
+describe('sealed sender', () => {
+  it('delivers to B’s two devices and to A’s other device, each learning A from the certificate only', async () => {
+    const trustRoot = await trustRootOf(guardyn.url);
+    const certificate = await senderCertificateOf(guardyn.url, alice);
+    const toBob = await startSessions(guardyn.url, alice, bob.userId);
+    expect(toBob).toHaveLength(2);
+    const clientMessageId = `sealed-${randomBytes(4).toString('hex')}`;
+    const input = {
+      recipientId: bob.userId,
+      accessKey: toBase64(bobKey),
+      clientMessageId,
+      envelopes: await sealFor(alice.device, certificate, toBob, enc('hello Bob, sealed')),
+    };
+
+    const logged = lines.length;
+    const sent = await postSealed(guardyn.url, input);
+    expect(sent.errors).toBeUndefined();
+    expect(sent.data?.sendSealedMessage.recipients).toBe(2);
+    const duringSend = lines.slice(logged);
+
+    for (const device of [bob, bobPhone]) {
+      const [envelope, ...rest] = await readInbox(guardyn.url, device.accessToken);
+      expect(rest).toEqual([]);
+      expect(envelope).toMatchObject({
+        type: 'SEALED_SENDER',
+        sender: null,
+        senderDeviceId: null,
+        conversation: null,
+      });
+      const opened = await openSealed(device.device, trustRoot, envelope?.content ?? '');
+      expect(opened).toEqual({
+        senderUserId: alice.userId,
+        senderDeviceId: alice.device.deviceId,
+        plaintext: 'hello Bob, sealed',
+      });
+    }
+    // A retry is answered with the first result and stores nothing.
+    const retry = await postSealed(guardyn.url, input);
+    expect(retry.data?.sendSealedMessage.messageId).toBe(sent.data?.sendSealedMessage.messageId);
+    expect(await readInbox(guardyn.url, bobPhone.accessToken)).toHaveLength(1);
+
+    // Nothing under the data directory joins A to B's envelopes: no file holds both A's marks
+    // and one of the envelopes' (their bytes, ids or message id).
+    const envelopeMarks = [
+      ...input.envelopes.map((envelope) => Buffer.from(envelope.content, 'base64')),
+      ...[sent.data?.sendSealedMessage.messageId ?? 'none'].map((id) => Buffer.from(id)),
+    ];
+    const aliceMarks = [
+      Buffer.from(alice.userId),
+      Buffer.from(alice.username),
+      Buffer.from(alice.device.identityKeyPair.publicKey.serialize()),
+    ];
+    const withEnvelopes = await filesHoldingAny(guardyn.dataDir, envelopeMarks);
+    expect(withEnvelopes.length).toBeGreaterThan(0);
+    const withAlice = await filesHoldingAny(guardyn.dataDir, aliceMarks);
+    expect(withAlice.length).toBeGreaterThan(0);
+    expect(withEnvelopes.filter((file) => withAlice.includes(file))).toEqual([]);
+    // Nor the log: no line of the send names A, A's device, or the client's address.
+    for (const line of duringSend) {
+      for (const mark of [alice.userId, alice.username, '127.0.0.1', '::1', bob.userId]) {
+        expect(line).not.toContain(mark);
+      }
+    }
+
+    // A reaches A's own other device with a separate sealed send to A.
+    const toPhone = await startSessions(guardyn.url, alice, alice.userId, [
+      alicePhone.device.deviceId,
+    ]);
+    const own = await postSealed(guardyn.url, {
+      recipientId: alice.userId,
+      accessKey: toBase64(aliceKey),
+      clientMessageId: `own-${clientMessageId}`,
+      ownDeviceId: alice.device.deviceId,
+      envelopes: await sealFor(alice.device, certificate, toPhone, enc('note to my phone')),
+    });
+    expect(own.data?.sendSealedMessage.recipients).toBe(1);
+    const [copy] = await readInbox(guardyn.url, alicePhone.accessToken);
+    expect(copy).toMatchObject({ type: 'SEALED_SENDER', sender: null });
+    expect(await openSealed(alicePhone.device, trustRoot, copy?.content ?? '')).toMatchObject({
+      senderUserId: alice.userId,
+      plaintext: 'note to my phone',
+    });
+    expect(await readInbox(guardyn.url, alice.accessToken)).toEqual([]);
+  });
+
+  it('refuses a send with a token, a wrong key, an unknown recipient and a turned-off key, storing nothing', async () => {
+    const carol = await registerAccount(guardyn.url);
+    const carolKey = newAccessKey();
+    await setAccess(guardyn.url, carol, carolKey);
+    const certificate = await senderCertificateOf(guardyn.url, alice);
+    const toCarol = await startSessions(guardyn.url, alice, carol.userId);
+    const input = {
+      recipientId: carol.userId,
+      accessKey: toBase64(carolKey),
+      clientMessageId: 'refusals',
+      envelopes: await sealFor(alice.device, certificate, toCarol, enc('for Carol')),
+    };
+    const code = async (response: ReturnType<typeof postSealed>) =>
+      (await response).errors?.[0]?.extensions?.code;
+
+    // A token, valid or not, at the gateway or straight at messaging: refused before any check.
+    expect(await code(postSealed(guardyn.url, input, alice.accessToken))).toBe('BAD_USER_INPUT');
+    expect(await code(postSealed(guardyn.url, input, 'not-a-token'))).toBe('BAD_USER_INPUT');
+    const messaging = guardyn.subgraphs.messaging?.url ?? '';
+    expect(await code(postSealed(messaging, input, alice.accessToken))).toBe('BAD_USER_INPUT');
+
+    // A wrong key and an unknown recipient get one answer.
+    const wrongKey = await postSealed(guardyn.url, { ...input, accessKey: toBase64(bobKey) });
+    const unknown = await postSealed(guardyn.url, {
+      ...input,
+      recipientId: '0190a1b2-0000-7000-8000-000000000000',
+    });
+    expect(wrongKey.errors?.[0]).toEqual(unknown.errors?.[0] && { ...unknown.errors[0] });
+    expect(wrongKey.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(await code(postSealed(guardyn.url, { ...input, accessKey: null }))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(await readInbox(guardyn.url, carol.accessToken)).toEqual([]);
+
+    // Carol turns key-based access off: her old key no longer opens her mailbox.
+    await setAccess(guardyn.url, carol, null);
+    expect(await code(postSealed(guardyn.url, input))).toBe('UNAUTHENTICATED');
+    expect(await readInbox(guardyn.url, carol.accessToken)).toEqual([]);
+
+    // Unrestricted: anyone may send sealed to her, with no key at all.
+    await setAccess(guardyn.url, carol, null, true);
+    const open = await postSealed(guardyn.url, { ...input, accessKey: null });
+    expect(open.data?.sendSealedMessage.recipients).toBe(1);
+    expect(await readInbox(guardyn.url, carol.accessToken)).toHaveLength(1);
+  });
+});
+
+const enc = (text: string) => new TextEncoder().encode(text);
