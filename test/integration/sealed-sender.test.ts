@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PrivateKey, SenderCertificate, ServerCertificate } from '@signalapp/libsignal-client';
 import { createLogger } from '../../shared/logging/index.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
-import { readInbox } from '../support/messaging-client.js';
+import { ackEnvelopes, readInbox } from '../support/messaging-client.js';
 import { filesHoldingAny } from '../support/plaintext-scan.js';
 import {
   newAccessKey,
@@ -177,6 +178,67 @@ describe('sealed sender', () => {
     const open = await postSealed(guardyn.url, { ...input, accessKey: null });
     expect(open.data?.sendSealedMessage.recipients).toBe(1);
     expect(await readInbox(guardyn.url, carol.accessToken)).toHaveLength(1);
+  });
+});
+
+describe('sender certificates', () => {
+  it('are the caller’s device for 24 hours; clients refuse one expired or signed by another root', async () => {
+    const trustRoot = await trustRootOf(guardyn.url);
+    const certificate = await senderCertificateOf(guardyn.url, alice);
+    expect(certificate.senderUuid()).toBe(alice.userId);
+    expect(certificate.senderE164()).toBeNull();
+    expect(certificate.senderDeviceId()).toBe(alice.device.deviceId);
+    expect(certificate.key().serialize()).toEqual(
+      alice.device.identityKeyPair.publicKey.serialize(),
+    );
+    const lifetime = certificate.expiration() - Date.now();
+    expect(lifetime).toBeGreaterThan(23.9 * 3600_000);
+    expect(lifetime).toBeLessThanOrEqual(24 * 3600_000);
+    expect(certificate.validate(trustRoot, Date.now())).toBe(true);
+
+    const dave = await registerAccount(guardyn.url);
+    const daveKey = newAccessKey();
+    await setAccess(guardyn.url, dave, daveKey);
+    const toDave = await startSessions(guardyn.url, alice, dave.userId);
+    const sendToDave = async (signedBy: SenderCertificate, text: string) => {
+      const sent = await postSealed(guardyn.url, {
+        recipientId: dave.userId,
+        accessKey: toBase64(daveKey),
+        clientMessageId: `cert-${randomBytes(4).toString('hex')}`,
+        envelopes: await sealFor(alice.device, signedBy, toDave, enc(text)),
+      });
+      expect(sent.errors).toBeUndefined();
+      const inbox = await readInbox(guardyn.url, dave.accessToken);
+      await ackEnvelopes(
+        guardyn.url,
+        dave.accessToken,
+        inbox.map((envelope) => envelope.id),
+      );
+      return inbox[0]?.content ?? '';
+    };
+
+    // Past its expiry the recipient's libsignal refuses the certificate (the server never looks).
+    const late = await sendToDave(certificate, 'read too late');
+    await expect(
+      openSealed(dave.device, trustRoot, late, certificate.expiration() + 1),
+    ).rejects.toThrow();
+    // (The same envelope opens while the certificate is valid: the refusal was the expiry's.)
+    expect((await openSealed(dave.device, trustRoot, late)).plaintext).toBe('read too late');
+
+    // A certificate chain under some other trust root: refused against the pinned one.
+    const otherRoot = PrivateKey.generate();
+    const otherServerKey = PrivateKey.generate();
+    const forged = SenderCertificate.new(
+      alice.userId,
+      null,
+      alice.device.deviceId,
+      alice.device.identityKeyPair.publicKey,
+      Date.now() + 3600_000,
+      ServerCertificate.new(1, otherServerKey.getPublicKey(), otherRoot),
+      otherServerKey,
+    );
+    const spoofed = await sendToDave(forged, 'signed by someone else');
+    await expect(openSealed(dave.device, trustRoot, spoofed)).rejects.toThrow();
   });
 });
 
