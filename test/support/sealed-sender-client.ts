@@ -7,8 +7,12 @@ import { randomBytes } from 'node:crypto';
 import {
   PublicKey,
   SenderCertificate,
+  UnidentifiedSenderMessageContent,
   sealedSenderDecryptMessage,
+  sealedSenderDecryptToUsmc,
   sealedSenderEncryptMessage,
+  sealedSenderMultiRecipientEncrypt,
+  type CiphertextMessage,
 } from '@signalapp/libsignal-client';
 import {
   ClaimPreKeyBundlesDocument,
@@ -151,4 +155,29 @@ export async function openSealed(
     senderDeviceId: result.deviceId(),
     plaintext: new TextDecoder().decode(result.message()),
   };
+}
+
+/**
+ * libsignal's multi-recipient form: one payload for every target device (sessions must exist),
+ * carrying `inner` (any CiphertextMessage: the server never reads it) under `certificate`.
+ */
+export async function sealForMany(
+  from: TestDevice,
+  certificate: SenderCertificate,
+  targets: readonly SealedTarget[],
+  inner: CiphertextMessage,
+): Promise<Uint8Array> {
+  const content = UnidentifiedSenderMessageContent.new(inner, certificate, 0, null);
+  return sealedSenderMultiRecipientEncrypt(
+    content,
+    targets.map((target) => protocolAddress(target)),
+    from.stores.identity,
+    from.stores.sessions,
+  );
+}
+
+/** A recipient's view of a multi-recipient share: the certificate and the inner message. */
+export async function openShare(device: TestDevice, content: string) {
+  const usmc = await sealedSenderDecryptToUsmc(fromBase64(content), device.stores.identity);
+  return { certificate: usmc.senderCertificate(), inner: usmc.contents() };
 }
