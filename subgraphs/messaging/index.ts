@@ -141,7 +141,9 @@ export async function createSubgraph(
 
   const server = await startSubgraphServer({
     name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, groups, sealed) }]),
+    schema: buildSubgraphSchema([
+      { typeDefs, resolvers: createResolvers(service, groups, sealed) },
+    ]),
     publicFields,
     ...subgraphServerBasics(config, deps),
     verifier: deps.verifier,

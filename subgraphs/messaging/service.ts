@@ -164,18 +164,16 @@ export class MessagingService {
     const message = { messageId: uuid7(now.getTime()), now };
     const receiptRequested = input.deliveryReceipts !== false;
     const sender = { principal, conversationId: conversation?.id ?? null };
-    const envelopes = targets.map(
-      (target): EnvelopeRecord => ({
-        ...this.delivery.envelope(
-          message,
-          target,
-          target.envelope.type,
-          target.envelope.content,
-          sender,
-        ),
-        receiptRequested: receiptRequested && target.userId !== principal.userId,
-      }),
-    );
+    const envelopes = targets.map((target): EnvelopeRecord => ({
+      ...this.delivery.envelope(
+        message,
+        target,
+        target.envelope.type,
+        target.envelope.content,
+        sender,
+      ),
+      receiptRequested: receiptRequested && target.userId !== principal.userId,
+    }));
     const speaker = conversation
       ? { conversationId: conversation.id, userId: principal.userId }
       : undefined;
