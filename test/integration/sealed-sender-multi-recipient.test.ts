@@ -4,7 +4,7 @@
  * lists checked per recipient, idempotency per (recipient, clientMessageId).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { signalEncrypt } from '@signalapp/libsignal-client';
 import { SendSealedMultiRecipientMessageDocument } from '../../schema/generated/operations.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
@@ -21,9 +21,10 @@ import {
   type SealedTarget,
 } from '../support/sealed-sender-client.js';
 import { protocolAddress, toBase64 } from '../support/signal-device.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
-let guardyn: TestGuardyn;
+const world = useTestGuardyn({ auth: manyRegistrations });
 let alice: TestAccount;
 let bob: TestAccount;
 let bobPhone: TestAccount;
@@ -35,26 +36,24 @@ const combined = bobKey.map((byte, index) => byte ^ (carolKey[index] ?? 0));
 let targets: SealedTarget[];
 
 beforeAll(async () => {
-  guardyn = await startTestGuardyn({ auth: manyRegistrations });
-  alice = await registerAccount(guardyn.url);
-  bob = await registerAccount(guardyn.url);
+  alice = await registerAccount(world.url);
+  bob = await registerAccount(world.url);
   // libsignal's multi-recipient form encrypts one share per recipient, to the identity key that
   // all the recipient's devices share (as Signal's do).
-  bobPhone = await linkDevice(guardyn.url, bob, { identityKeyPair: bob.device.identityKeyPair });
-  carol = await registerAccount(guardyn.url);
-  await setAccess(guardyn.url, bob, bobKey);
-  await setAccess(guardyn.url, carol, carolKey);
+  bobPhone = await linkDevice(world.url, bob, { identityKeyPair: bob.device.identityKeyPair });
+  carol = await registerAccount(world.url);
+  await setAccess(world.url, bob, bobKey);
+  await setAccess(world.url, carol, carolKey);
   targets = [
-    ...(await startSessions(guardyn.url, alice, bob.userId)),
-    ...(await startSessions(guardyn.url, alice, carol.userId)),
+    ...(await startSessions(world.url, alice, bob.userId)),
+    ...(await startSessions(world.url, alice, carol.userId)),
   ];
 });
-afterAll(() => guardyn.dispose());
 
 async function payloadFor(to: readonly SealedTarget[], text: string): Promise<string> {
   const [first] = to;
   if (!first) throw new Error('no target');
-  const certificate = await senderCertificateOf(guardyn.url, alice);
+  const certificate = await senderCertificateOf(world.url, alice);
   // Any CiphertextMessage stands for the group message: the server never reads it.
   const inner = await signalEncrypt(
     new TextEncoder().encode(text),
@@ -67,7 +66,7 @@ async function payloadFor(to: readonly SealedTarget[], text: string): Promise<st
 }
 
 function send(payload: string, accessKey: Uint8Array | null, clientMessageId: string) {
-  return postGraphQL(guardyn.url, SendSealedMultiRecipientMessageDocument, {
+  return postGraphQL(world.url, SendSealedMultiRecipientMessageDocument, {
     input: {
       payload,
       combinedAccessKey: accessKey ? toBase64(accessKey) : null,
@@ -78,7 +77,7 @@ function send(payload: string, accessKey: Uint8Array | null, clientMessageId: st
 
 describe('multi-recipient sealed sends', () => {
   it('store each device’s share once; each recipient finds A in the certificate', async () => {
-    const trustRoot = await trustRootOf(guardyn.url);
+    const trustRoot = await trustRootOf(world.url);
     const clientMessageId = `group-${randomBytes(4).toString('hex')}`;
     const payload = await payloadFor(targets, 'to the group');
     const sent = await send(payload, combined, clientMessageId);
@@ -86,7 +85,7 @@ describe('multi-recipient sealed sends', () => {
     expect(sent.data?.sendSealedMultiRecipientMessage.recipients).toBe(3);
 
     for (const device of [bob, bobPhone, carol]) {
-      const inbox = await readInbox(guardyn.url, device.accessToken);
+      const inbox = await readInbox(world.url, device.accessToken);
       expect(inbox).toHaveLength(1);
       expect(inbox[0]).toMatchObject({ type: 'SEALED_SENDER', sender: null, conversation: null });
       const share = await openShare(device.device, inbox[0]?.content ?? '');
@@ -104,14 +103,14 @@ describe('multi-recipient sealed sends', () => {
     expect(again.data?.sendSealedMultiRecipientMessage.messageId).toBe(
       sent.data?.sendSealedMultiRecipientMessage.messageId,
     );
-    expect(await readInbox(guardyn.url, carol.accessToken)).toHaveLength(1);
+    expect(await readInbox(world.url, carol.accessToken)).toHaveLength(1);
   });
 
   it('refuses a wrong combined key and an incomplete device list, storing nothing', async () => {
-    const dave = await registerAccount(guardyn.url);
+    const dave = await registerAccount(world.url);
     const daveKey = newAccessKey();
-    await setAccess(guardyn.url, dave, daveKey);
-    const toDave = await startSessions(guardyn.url, alice, dave.userId);
+    await setAccess(world.url, dave, daveKey);
+    const toDave = await startSessions(world.url, alice, dave.userId);
     const everyone = [...targets, ...toDave];
     const payload = await payloadFor(everyone, 'four recipients');
 
@@ -135,12 +134,12 @@ describe('multi-recipient sealed sends', () => {
 
     const bytes = await send(toBase64(randomBytes(64)), allKeys, 'garbage');
     expect(bytes.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(await readInbox(guardyn.url, dave.accessToken)).toEqual([]);
+    expect(await readInbox(world.url, dave.accessToken)).toEqual([]);
 
     // Unrestricted recipients count for nothing in the XOR.
-    await setAccess(guardyn.url, dave, null, true);
+    await setAccess(world.url, dave, null, true);
     const open = await send(payload, combined, 'dave-unrestricted');
     expect(open.data?.sendSealedMultiRecipientMessage.recipients).toBe(4);
-    expect(await readInbox(guardyn.url, dave.accessToken)).toHaveLength(1);
+    expect(await readInbox(world.url, dave.accessToken)).toHaveLength(1);
   });
 });

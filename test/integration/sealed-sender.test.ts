@@ -4,7 +4,7 @@
  * certificate; and afterwards no store file and no log line joins A to those envelopes.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { PrivateKey, SenderCertificate, ServerCertificate } from '@signalapp/libsignal-client';
 import { createLogger } from '../../shared/logging/index.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
@@ -21,11 +21,17 @@ import {
   trustRootOf,
 } from '../support/sealed-sender-client.js';
 import { toBase64 } from '../support/signal-device.js';
-import { manyRegistrations, startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { manyRegistrations } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 /** Every line the embedded Guardyn logs, at the most detailed level. */
 const lines: string[] = [];
-let guardyn: TestGuardyn;
+const world = useTestGuardyn({
+  auth: manyRegistrations,
+  logger: createLogger('trace', 'embedded', {
+    destination: { write: (line: string) => void lines.push(line) },
+  }),
+});
 let alice: TestAccount;
 let alicePhone: TestAccount;
 let bob: TestAccount;
@@ -34,26 +40,19 @@ const bobKey = newAccessKey();
 const aliceKey = newAccessKey();
 
 beforeAll(async () => {
-  guardyn = await startTestGuardyn({
-    auth: manyRegistrations,
-    logger: createLogger('trace', 'embedded', {
-      destination: { write: (line: string) => void lines.push(line) },
-    }),
-  });
-  alice = await registerAccount(guardyn.url);
-  alicePhone = await linkDevice(guardyn.url, alice);
-  bob = await registerAccount(guardyn.url);
-  bobPhone = await linkDevice(guardyn.url, bob);
-  await setAccess(guardyn.url, bob, bobKey);
-  await setAccess(guardyn.url, alice, aliceKey);
+  alice = await registerAccount(world.url);
+  alicePhone = await linkDevice(world.url, alice);
+  bob = await registerAccount(world.url);
+  bobPhone = await linkDevice(world.url, bob);
+  await setAccess(world.url, bob, bobKey);
+  await setAccess(world.url, alice, aliceKey);
 });
-afterAll(() => guardyn.dispose());
 
 describe('sealed sender', () => {
   it('delivers to B’s two devices and to A’s other device, each learning A from the certificate only', async () => {
-    const trustRoot = await trustRootOf(guardyn.url);
-    const certificate = await senderCertificateOf(guardyn.url, alice);
-    const toBob = await startSessions(guardyn.url, alice, bob.userId);
+    const trustRoot = await trustRootOf(world.url);
+    const certificate = await senderCertificateOf(world.url, alice);
+    const toBob = await startSessions(world.url, alice, bob.userId);
     expect(toBob).toHaveLength(2);
     const clientMessageId = `sealed-${randomBytes(4).toString('hex')}`;
     const input = {
@@ -64,13 +63,13 @@ describe('sealed sender', () => {
     };
 
     const logged = lines.length;
-    const sent = await postSealed(guardyn.url, input);
+    const sent = await postSealed(world.url, input);
     expect(sent.errors).toBeUndefined();
     expect(sent.data?.sendSealedMessage.recipients).toBe(2);
     const duringSend = lines.slice(logged);
 
     for (const device of [bob, bobPhone]) {
-      const [envelope, ...rest] = await readInbox(guardyn.url, device.accessToken);
+      const [envelope, ...rest] = await readInbox(world.url, device.accessToken);
       expect(rest).toEqual([]);
       expect(envelope).toMatchObject({
         type: 'SEALED_SENDER',
@@ -86,9 +85,9 @@ describe('sealed sender', () => {
       });
     }
     // A retry is answered with the first result and stores nothing.
-    const retry = await postSealed(guardyn.url, input);
+    const retry = await postSealed(world.url, input);
     expect(retry.data?.sendSealedMessage.messageId).toBe(sent.data?.sendSealedMessage.messageId);
-    expect(await readInbox(guardyn.url, bobPhone.accessToken)).toHaveLength(1);
+    expect(await readInbox(world.url, bobPhone.accessToken)).toHaveLength(1);
 
     // Nothing under the data directory joins A to B's envelopes: no file holds both A's marks
     // and one of the envelopes' (their bytes, ids or message id).
@@ -101,9 +100,9 @@ describe('sealed sender', () => {
       Buffer.from(alice.username),
       Buffer.from(alice.device.identityKeyPair.publicKey.serialize()),
     ];
-    const withEnvelopes = await filesHoldingAny(guardyn.dataDir, envelopeMarks);
+    const withEnvelopes = await filesHoldingAny(world.guardyn.dataDir, envelopeMarks);
     expect(withEnvelopes.length).toBeGreaterThan(0);
-    const withAlice = await filesHoldingAny(guardyn.dataDir, aliceMarks);
+    const withAlice = await filesHoldingAny(world.guardyn.dataDir, aliceMarks);
     expect(withAlice.length).toBeGreaterThan(0);
     expect(withEnvelopes.filter((file) => withAlice.includes(file))).toEqual([]);
     // Nor the log: no line of the send names A, A's device, or the client's address.
@@ -114,10 +113,10 @@ describe('sealed sender', () => {
     }
 
     // A reaches A's own other device with a separate sealed send to A.
-    const toPhone = await startSessions(guardyn.url, alice, alice.userId, [
+    const toPhone = await startSessions(world.url, alice, alice.userId, [
       alicePhone.device.deviceId,
     ]);
-    const own = await postSealed(guardyn.url, {
+    const own = await postSealed(world.url, {
       recipientId: alice.userId,
       accessKey: toBase64(aliceKey),
       clientMessageId: `own-${clientMessageId}`,
@@ -125,21 +124,21 @@ describe('sealed sender', () => {
       envelopes: await sealFor(alice.device, certificate, toPhone, enc('note to my phone')),
     });
     expect(own.data?.sendSealedMessage.recipients).toBe(1);
-    const [copy] = await readInbox(guardyn.url, alicePhone.accessToken);
+    const [copy] = await readInbox(world.url, alicePhone.accessToken);
     expect(copy).toMatchObject({ type: 'SEALED_SENDER', sender: null });
     expect(await openSealed(alicePhone.device, trustRoot, copy?.content ?? '')).toMatchObject({
       senderUserId: alice.userId,
       plaintext: 'note to my phone',
     });
-    expect(await readInbox(guardyn.url, alice.accessToken)).toEqual([]);
+    expect(await readInbox(world.url, alice.accessToken)).toEqual([]);
   });
 
   it('refuses a send with a token, a wrong key, an unknown recipient and a turned-off key, storing nothing', async () => {
-    const carol = await registerAccount(guardyn.url);
+    const carol = await registerAccount(world.url);
     const carolKey = newAccessKey();
-    await setAccess(guardyn.url, carol, carolKey);
-    const certificate = await senderCertificateOf(guardyn.url, alice);
-    const toCarol = await startSessions(guardyn.url, alice, carol.userId);
+    await setAccess(world.url, carol, carolKey);
+    const certificate = await senderCertificateOf(world.url, alice);
+    const toCarol = await startSessions(world.url, alice, carol.userId);
     const input = {
       recipientId: carol.userId,
       accessKey: toBase64(carolKey),
@@ -150,41 +149,41 @@ describe('sealed sender', () => {
       (await response).errors?.[0]?.extensions?.code;
 
     // A token, valid or not, at the gateway or straight at messaging: refused before any check.
-    expect(await code(postSealed(guardyn.url, input, alice.accessToken))).toBe('BAD_USER_INPUT');
-    expect(await code(postSealed(guardyn.url, input, 'not-a-token'))).toBe('BAD_USER_INPUT');
-    const messaging = guardyn.subgraphs.messaging?.url ?? '';
+    expect(await code(postSealed(world.url, input, alice.accessToken))).toBe('BAD_USER_INPUT');
+    expect(await code(postSealed(world.url, input, 'not-a-token'))).toBe('BAD_USER_INPUT');
+    const messaging = world.guardyn.subgraphs.messaging?.url ?? '';
     expect(await code(postSealed(messaging, input, alice.accessToken))).toBe('BAD_USER_INPUT');
 
     // A wrong key and an unknown recipient get one answer.
-    const wrongKey = await postSealed(guardyn.url, { ...input, accessKey: toBase64(bobKey) });
-    const unknown = await postSealed(guardyn.url, {
+    const wrongKey = await postSealed(world.url, { ...input, accessKey: toBase64(bobKey) });
+    const unknown = await postSealed(world.url, {
       ...input,
       recipientId: '0190a1b2-0000-7000-8000-000000000000',
     });
     expect(wrongKey.errors?.[0]).toEqual(unknown.errors?.[0] && { ...unknown.errors[0] });
     expect(wrongKey.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(await code(postSealed(guardyn.url, { ...input, accessKey: null }))).toBe(
+    expect(await code(postSealed(world.url, { ...input, accessKey: null }))).toBe(
       'UNAUTHENTICATED',
     );
-    expect(await readInbox(guardyn.url, carol.accessToken)).toEqual([]);
+    expect(await readInbox(world.url, carol.accessToken)).toEqual([]);
 
     // Carol turns key-based access off: her old key no longer opens her mailbox.
-    await setAccess(guardyn.url, carol, null);
-    expect(await code(postSealed(guardyn.url, input))).toBe('UNAUTHENTICATED');
-    expect(await readInbox(guardyn.url, carol.accessToken)).toEqual([]);
+    await setAccess(world.url, carol, null);
+    expect(await code(postSealed(world.url, input))).toBe('UNAUTHENTICATED');
+    expect(await readInbox(world.url, carol.accessToken)).toEqual([]);
 
     // Unrestricted: anyone may send sealed to her, with no key at all.
-    await setAccess(guardyn.url, carol, null, true);
-    const open = await postSealed(guardyn.url, { ...input, accessKey: null });
+    await setAccess(world.url, carol, null, true);
+    const open = await postSealed(world.url, { ...input, accessKey: null });
     expect(open.data?.sendSealedMessage.recipients).toBe(1);
-    expect(await readInbox(guardyn.url, carol.accessToken)).toHaveLength(1);
+    expect(await readInbox(world.url, carol.accessToken)).toHaveLength(1);
   });
 });
 
 describe('sender certificates', () => {
   it('are the caller’s device for 24 hours; clients refuse one expired or signed by another root', async () => {
-    const trustRoot = await trustRootOf(guardyn.url);
-    const certificate = await senderCertificateOf(guardyn.url, alice);
+    const trustRoot = await trustRootOf(world.url);
+    const certificate = await senderCertificateOf(world.url, alice);
     expect(certificate.senderUuid()).toBe(alice.userId);
     expect(certificate.senderE164()).toBeNull();
     expect(certificate.senderDeviceId()).toBe(alice.device.deviceId);
@@ -196,21 +195,21 @@ describe('sender certificates', () => {
     expect(lifetime).toBeLessThanOrEqual(24 * 3600_000);
     expect(certificate.validate(trustRoot, Date.now())).toBe(true);
 
-    const dave = await registerAccount(guardyn.url);
+    const dave = await registerAccount(world.url);
     const daveKey = newAccessKey();
-    await setAccess(guardyn.url, dave, daveKey);
-    const toDave = await startSessions(guardyn.url, alice, dave.userId);
+    await setAccess(world.url, dave, daveKey);
+    const toDave = await startSessions(world.url, alice, dave.userId);
     const sendToDave = async (signedBy: SenderCertificate, text: string) => {
-      const sent = await postSealed(guardyn.url, {
+      const sent = await postSealed(world.url, {
         recipientId: dave.userId,
         accessKey: toBase64(daveKey),
         clientMessageId: `cert-${randomBytes(4).toString('hex')}`,
         envelopes: await sealFor(alice.device, signedBy, toDave, enc(text)),
       });
       expect(sent.errors).toBeUndefined();
-      const inbox = await readInbox(guardyn.url, dave.accessToken);
+      const inbox = await readInbox(world.url, dave.accessToken);
       await ackEnvelopes(
-        guardyn.url,
+        world.url,
         dave.accessToken,
         inbox.map((envelope) => envelope.id),
       );
