@@ -9,6 +9,7 @@ import { signalEncrypt } from '@signalapp/libsignal-client';
 import { SendSealedMultiRecipientMessageDocument } from '../../schema/generated/operations.js';
 import { linkDevice, registerAccount, type TestAccount } from '../support/accounts.js';
 import { postGraphQL } from '../support/graphql-client.js';
+import { eventually } from '../support/eventually.js';
 import { readInbox } from '../support/messaging-client.js';
 import {
   newAccessKey,
@@ -21,6 +22,7 @@ import {
   type SealedTarget,
 } from '../support/sealed-sender-client.js';
 import { protocolAddress, toBase64 } from '../support/signal-device.js';
+import { collect, withSubscriptions } from '../support/subscriptions-client.js';
 import { manyRegistrations } from '../support/test-guardyn.js';
 import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
@@ -141,5 +143,32 @@ describe('multi-recipient sealed sends', () => {
     const open = await send(payload, combined, 'dave-unrestricted');
     expect(open.data?.sendSealedMultiRecipientMessage.recipients).toBe(4);
     expect(await readInbox(world.url, dave.accessToken)).toHaveLength(1);
+  });
+
+  it('reach a subscribed device live, like any envelope, with no sender', async () => {
+    const erin = await registerAccount(world.url);
+    await setAccess(world.url, erin, null, true);
+    const toErin = await startSessions(world.url, alice, erin.userId);
+    const payload = await payloadFor(toErin, 'live');
+    await withSubscriptions(world.url, erin.accessToken, async (socket) => {
+      const before = world.guardyn.gateway?.subscriptions.followedSubjects() ?? 0;
+      const stream = collect<{ messageReceived: Record<string, unknown> }>(
+        socket.client,
+        'subscription { messageReceived { id type sender { id } senderDeviceId } }',
+      );
+      await eventually(
+        async () => world.guardyn.gateway?.subscriptions.followedSubjects(),
+        before + 1,
+      );
+      const sent = await send(payload, null, 'live');
+      expect(sent.errors).toBeUndefined();
+      const [received] = await stream.waitFor(1);
+      expect(received?.messageReceived).toMatchObject({
+        type: 'SEALED_SENDER',
+        sender: null,
+        senderDeviceId: null,
+      });
+      stream.stop();
+    });
   });
 });
