@@ -77,13 +77,7 @@ export class SealedDeliveryService {
     input: SendSealedMessageInput,
   ): Promise<SendResult> {
     this.delivery.checkClientMessageId(input.clientMessageId);
-    if (input.envelopes.length === 0)
-      throw new BadUserInputError('envelopes is empty', { field: 'envelopes' });
-    if (input.envelopes.length > this.options.maxEnvelopesPerSend) {
-      throw new PayloadTooLargeError(
-        `at most ${this.options.maxEnvelopesPerSend} envelopes per send`,
-      );
-    }
+    this.delivery.checkEnvelopeCount(input.envelopes.length, this.options.maxEnvelopesPerSend);
     for (const envelope of input.envelopes) this.delivery.checkContentSize(envelope.content);
     checkAccessKeyLength(input.accessKey, 'accessKey');
 

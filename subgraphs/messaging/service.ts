@@ -101,13 +101,7 @@ export class MessagingService {
   async sendMessage(requester: Requester, input: SendMessageInput): Promise<SendResult> {
     const { principal } = requester;
     this.delivery.checkClientMessageId(input.clientMessageId);
-    if (input.envelopes.length === 0)
-      throw new BadUserInputError('envelopes is empty', { field: 'envelopes' });
-    if (input.envelopes.length > this.options.maxEnvelopesPerSend) {
-      throw new PayloadTooLargeError(
-        `at most ${this.options.maxEnvelopesPerSend} envelopes per send`,
-      );
-    }
+    this.delivery.checkEnvelopeCount(input.envelopes.length, this.options.maxEnvelopesPerSend);
     for (const envelope of input.envelopes) {
       if (!signalEnvelopeTypes.includes(envelope.type)) {
         throw new BadUserInputError(
