@@ -108,6 +108,7 @@ export async function createSubgraph(
   const service = new MessagingService(store, directory, events, delivery, limits, options);
   const sealed = new SealedDeliveryService(store, directory, events, delivery, limits, {
     maxEnvelopesPerSend: options.maxEnvelopesPerSend,
+    maxSealedRecipients: options.maxGroupMembers,
     maxSealedDevices: options.maxGroupMembers * maxDevicesPerUser,
   });
   const groups = new GroupService(

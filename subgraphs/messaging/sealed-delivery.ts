@@ -48,6 +48,8 @@ export interface SealedOrigin {
 export interface SealedDeliveryOptions {
   /** Most envelopes in one single-recipient send. */
   readonly maxEnvelopesPerSend: number;
+  /** Most recipients one multi-recipient send may name (auth's limit too). */
+  readonly maxSealedRecipients: number;
   /** Most devices one multi-recipient send may reach. */
   readonly maxSealedDevices: number;
 }
@@ -102,6 +104,11 @@ export class SealedDeliveryService {
     this.delivery.checkClientMessageId(input.clientMessageId);
     checkAccessKeyLength(input.combinedAccessKey, 'combinedAccessKey');
     const shares = parseMultiRecipientPayload(input.payload);
+    if (shares.length > this.options.maxSealedRecipients) {
+      throw new PayloadTooLargeError(
+        `at most ${this.options.maxSealedRecipients} recipients per send`,
+      );
+    }
     const devices = shares.reduce((sum, share) => sum + share.devices.length, 0);
     if (devices > this.options.maxSealedDevices) {
       throw new PayloadTooLargeError(`at most ${this.options.maxSealedDevices} devices per send`);
@@ -126,9 +133,6 @@ export class SealedDeliveryService {
     contentFor: (userId: string, deviceId: number) => Uint8Array,
     ownDeviceId: number | null,
   ): Promise<SendResult> {
-    const keys = shares.map((share) => sealedSendKey(share.userId, clientMessageId));
-    const previous = await this.store.findSealedSend(keys);
-    if (previous) return resultOf(previous);
     const addressed = shares.flatMap((share) =>
       share.devices.map((device) => ({ content: contentFor(share.userId, device.deviceId) })),
     );
@@ -137,12 +141,15 @@ export class SealedDeliveryService {
       origin.clientAddress,
       storedBytes(addressed),
     );
-
+    // Access before the retry lookup: without the key, not even an earlier result is shown.
     const current = await this.directory.sealedRecipients(
       shares.map((share) => share.userId),
       accessKey,
     );
     if (!current) throw refused();
+    const keys = shares.map((share) => sealedSendKey(share.userId, clientMessageId));
+    const previous = await this.store.findSealedSend(keys);
+    if (previous) return resultOf(previous);
     const now = this.now();
     const message = { messageId: uuid7(now.getTime()), now };
     const envelopes: EnvelopeRecord[] = shares.flatMap((share) => {

@@ -88,6 +88,9 @@ describe('sealed sender', () => {
     const retry = await postSealed(world.url, input);
     expect(retry.data?.sendSealedMessage.messageId).toBe(sent.data?.sendSealedMessage.messageId);
     expect(await readInbox(world.url, bobPhone.accessToken)).toHaveLength(1);
+    // Without the key, not even the earlier result is shown.
+    const guess = await postSealed(world.url, { ...input, accessKey: toBase64(aliceKey) });
+    expect(guess.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
     // Nothing under the data directory joins A to B's envelopes: no file holds both A's marks
     // and one of the envelopes' (their bytes, ids or message id).

@@ -2,6 +2,7 @@ import {
   cells,
   conditional,
   consistency,
+  inChunks,
   type CqlSession,
   type Row,
 } from '../../../shared/cql/index.js';
@@ -29,20 +30,29 @@ export class SealedSends {
     private readonly retentionMs: number,
   ) {}
 
-  /** The first of `keys` with a record (read at SERIAL where the latest claim matters). */
-  async find(
-    keys: readonly string[],
-    readConsistency: number = consistency.localQuorum,
-  ): Promise<SealedSendRecord | null> {
-    for (const key of keys) {
-      const row = await this.db.first(
-        `SELECT * FROM ${this.ks}.sealed_sends WHERE key = ?`,
-        [key],
-        { consistency: readConsistency },
+  /** The first of `keys` with a record (in `keys` order), in IN lists of 100 per read. */
+  async find(keys: readonly string[]): Promise<SealedSendRecord | null> {
+    const found = new Map<string, SealedSendRecord>();
+    for (const chunk of inChunks(keys, 100)) {
+      const { rows } = await this.db.execute(
+        `SELECT * FROM ${this.ks}.sealed_sends WHERE key IN ?`,
+        [chunk],
       );
-      if (row) return toSealed(row);
+      for (const row of rows) found.set(cells.text(row, 'key'), toSealed(row));
+    }
+    for (const key of keys) {
+      const record = found.get(key);
+      if (record) return record;
     }
     return null;
+  }
+
+  /** One record, read at SERIAL to see the latest claim. */
+  private async findClaimed(key: string): Promise<SealedSendRecord | null> {
+    const row = await this.db.first(`SELECT * FROM ${this.ks}.sealed_sends WHERE key = ?`, [key], {
+      consistency: consistency.localSerial,
+    });
+    return row ? toSealed(row) : null;
   }
 
   /** Claims one record (a lightweight transaction). */
@@ -52,15 +62,12 @@ export class SealedSends {
       `INSERT INTO ${this.ks}.sealed_sends (key, message_id, server_timestamp, recipients)
          VALUES (?, ?, ?, ?) IF NOT EXISTS USING TTL ?`,
       [...this.values(record), this.ttl()],
-      async () =>
-        (await this.find([record.key], consistency.localSerial))?.messageId === record.messageId,
+      async () => (await this.findClaimed(record.key))?.messageId === record.messageId,
     );
     if (outcome.applied) return { applied: true };
     return {
       applied: false,
-      winner: outcome.current
-        ? toSealed(outcome.current)
-        : await this.find([record.key], consistency.localSerial),
+      winner: outcome.current ? toSealed(outcome.current) : await this.findClaimed(record.key),
     };
   }
 
