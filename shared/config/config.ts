@@ -78,6 +78,10 @@ export interface GuardynConfig {
     readonly jwksUrl: string | undefined;
     /** The auth service's private signing keys (JWK set); default `<dataDir>/keys/auth-signing-keys.json`. */
     readonly signingKeyFile: string | undefined;
+    /** Sealed sender's trust root (Curve25519); default `<dataDir>/keys/sealed-sender-trust-root.json`. */
+    readonly sealedSenderTrustRootFile: string | undefined;
+    /** The server certificate the trust root signed, with its private key; default beside it. */
+    readonly sealedSenderCertificateFile: string | undefined;
   };
   readonly media: MediaConfig;
   readonly notification: NotificationConfig;
@@ -315,6 +319,8 @@ export function loadConfig(env: Env): GuardynConfig {
     auth: {
       jwksUrl: read.url('GUARDYN_AUTH__JWKS_URL', ['http', 'https']),
       signingKeyFile: optionalPath(read.raw('GUARDYN_AUTH__SIGNING_KEY_FILE')),
+      sealedSenderTrustRootFile: optionalPath(read.raw('GUARDYN_AUTH__SEALED_TRUST_ROOT_FILE')),
+      sealedSenderCertificateFile: optionalPath(read.raw('GUARDYN_AUTH__SEALED_CERTIFICATE_FILE')),
     },
     media: readMedia(read),
     notification: readNotification(read),

@@ -26,20 +26,36 @@ export class EntityClient {
     if (ids.length === 0) return [];
     const query = `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`;
     const representations = ids.map((id) => ({ __typename: typename, id }));
+    const data = await this.query<{ _entities?: (T | null)[] }>(
+      `${typename} entities`,
+      query,
+      { representations },
+      authorization,
+    );
+    if (!data._entities) throw new InternalError(`${typename} lookup failed: no entities`);
+    return data._entities;
+  }
+
+  /**
+   * Runs one operation against the subgraph (its own fields, `@inaccessible` ones included, which
+   * the gateway never exposes) and returns its data; INTERNAL on any error. `label` names the span.
+   */
+  async query<T>(
+    label: string,
+    query: string,
+    variables: Record<string, unknown>,
+    authorization: string | undefined,
+  ): Promise<T> {
     let body: {
-      data?: { _entities?: (T | null)[] };
+      data?: T | null;
       errors?: { message: string; extensions?: { code?: string } }[];
     };
     try {
       const headers: Record<string, string> = authorization ? { authorization } : {};
-      const init = {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query, variables: { representations } }),
-      };
+      const init = { method: 'POST', headers, body: JSON.stringify({ query, variables }) };
       // postJson: a keep-alive pool between our servers, without fetch's WHATWG layer.
       const response = await fetchWithSpan(
-        `${typename} entities`,
+        label,
         this.subgraphUrl(),
         init,
         (url, sent: typeof init) =>
@@ -47,14 +63,13 @@ export class EntityClient {
       );
       body = JSON.parse(response.body) as typeof body;
     } catch (cause) {
-      throw new InternalError(`could not reach the ${typename} subgraph`, { cause });
+      throw new InternalError(`could not reach the subgraph for ${label}`, { cause });
     }
-    const entities = body.data?._entities;
-    if (!entities || body.errors?.length) {
+    if (!body.data || body.errors?.length) {
       throw new InternalError(
-        `${typename} lookup failed: ${body.errors?.map((error) => error.message).join('; ')}`,
+        `${label} failed: ${body.errors?.map((error) => error.message).join('; ')}`,
       );
     }
-    return entities;
+    return body.data;
   }
 }

@@ -22,6 +22,8 @@ import type { AuthEvents } from './events.js';
 import { PasswordChecker, type PasswordVerifier } from './passwords.js';
 import { createResolvers, publicFields } from './resolvers.js';
 import { AuthService, type AuthServiceOptions } from './service.js';
+import { SealedSenderKeys } from './sealed-sender-keys.js';
+import { SealedSenderService } from './sealed-sender.js';
 import { AccessTokenSigner } from './signing-keys.js';
 import type { AuthStore } from './store.js';
 import { ScyllaAuthStore } from './store.scylla/index.js';
@@ -41,10 +43,24 @@ export function loadSigningKeys(config: GuardynConfig): Promise<AccessTokenSigne
   return AccessTokenSigner.fromFile(file, accessTokenLifetimeSeconds);
 }
 
+/** Loads (or on first start creates) sealed sender's trust root and server certificate. */
+export function loadSealedSenderKeys(config: GuardynConfig): Promise<SealedSenderKeys> {
+  const keysDir = path.join(config.dataDir, 'keys');
+  return SealedSenderKeys.fromFiles({
+    trustRootFile:
+      config.auth.sealedSenderTrustRootFile ?? path.join(keysDir, 'sealed-sender-trust-root.json'),
+    certificateFile:
+      config.auth.sealedSenderCertificateFile ??
+      path.join(keysDir, 'sealed-sender-certificate.json'),
+  });
+}
+
 export interface AuthDependencies {
   readonly logger: Logger;
   readonly bus: EventBus;
   readonly signer: AccessTokenSigner;
+  /** Defaults to loadSealedSenderKeys(config). */
+  readonly sealedSenderKeys?: SealedSenderKeys;
   readonly port: number;
   /** Defaults to the store the configuration selects. */
   readonly store?: AuthStore;
@@ -88,6 +104,8 @@ export async function createSubgraph(
   config: GuardynConfig,
   deps: AuthDependencies,
 ): Promise<RunningServer> {
+  // First: a bad key file stops the start before anything is opened.
+  const sealedSenderKeys = deps.sealedSenderKeys ?? (await loadSealedSenderKeys(config));
   // Timed at the port: every call, on either adapter, shows as guardyn_store_call_seconds.
   const store = timedStore(name, deps.store ?? createStore(config, deps.logger));
   const rateLimiters =
@@ -105,6 +123,7 @@ export async function createSubgraph(
     rateLimiters,
     deps.serviceOptions,
   );
+  const sealedSender = new SealedSenderService(store, sealedSenderKeys);
   // Auth checks its own session table on every request: logout and revocation take effect at once.
   const verifier = createTokenVerifier({
     keys: deps.signer.publicJwks,
@@ -117,7 +136,9 @@ export async function createSubgraph(
   try {
     return await startSubgraphServer({
       name,
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service) }]),
+      schema: buildSubgraphSchema([
+        { typeDefs, resolvers: createResolvers(service, sealedSender) },
+      ]),
       publicFields,
       ...subgraphServerBasics(config, deps),
       verifier,

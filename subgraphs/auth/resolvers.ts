@@ -15,6 +15,7 @@ import type {
   LoginInput,
   UploadPreKeysInput,
 } from './service.js';
+import type { SealedSenderService } from './sealed-sender.js';
 import type { ClaimedBundle, DeviceRecord, SessionRecord, UserRecord } from './store.js';
 
 /** A device as the schema shows it; `id` is global, `<userId>:<deviceId>`. */
@@ -76,10 +77,13 @@ export const publicFields: readonly PublicField[] = [
   'Mutation.register',
   'Mutation.login',
   'Mutation.refreshSession',
+  // What clients pin, and messaging's check before a sealed send (which carries no token).
+  'Query.sealedSenderTrustRoot',
+  'Query.sealedRecipients',
 ];
 
 /** Thin: parse arguments, call the service, shape the result. */
-export function createResolvers(service: AuthService) {
+export function createResolvers(service: AuthService, sealedSender: SealedSenderService) {
   const loaders = createAuthLoaders(service);
   return {
     DateTime: DateTimeScalar,
@@ -103,6 +107,23 @@ export function createResolvers(service: AuthService) {
       },
       preKeyCount: (_: unknown, __: unknown, { caller }: RequestContext) =>
         service.keys.preKeyCount(requirePrincipal(caller)),
+      sealedSenderTrustRoot: () => sealedSender.trustRoot(),
+      senderCertificate: (_: unknown, __: unknown, { caller }: RequestContext) =>
+        sealedSender.senderCertificate(requirePrincipal(caller)),
+      sealedRecipients: async (
+        _: unknown,
+        args: { userIds: string[]; accessKey?: Uint8Array | null },
+        { caller }: RequestContext,
+      ) => {
+        const recipients = await sealedSender.recipientDevices(
+          args.userIds,
+          args.accessKey ?? null,
+        );
+        return recipients?.map((recipient) => ({
+          userId: recipient.userId,
+          devices: recipient.devices.map((device) => toDeviceView(device, viewerOf(caller))),
+        }));
+      },
     },
 
     Mutation: {
@@ -145,6 +166,16 @@ export function createResolvers(service: AuthService) {
       ) => service.keys.uploadKeyPackages(requirePrincipal(caller), args.keyPackages),
       claimKeyPackages: (_: unknown, args: { userIds: string[] }, { caller }: RequestContext) =>
         service.keys.claimKeyPackages(requirePrincipal(caller), args.userIds),
+      setUnidentifiedAccess: (
+        _: unknown,
+        args: { accessKey?: Uint8Array | null; unrestricted?: boolean | null },
+        { caller }: RequestContext,
+      ) =>
+        sealedSender.setUnidentifiedAccess(
+          requirePrincipal(caller),
+          args.accessKey ?? null,
+          args.unrestricted ?? false,
+        ),
     },
 
     User: {

@@ -6,11 +6,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeOnCql, readyStore, usingReadyStore } from '../../shared/cql/describe-on-cql.js';
 import { describeAuthStoreContract, newDevice, newUser } from './store.contract.js';
+import { describeUnidentifiedAccessContract } from './store.contract.sealed.js';
 import { ScyllaAuthStore } from './store.scylla/index.js';
 import { DeviceLimitError } from './store.js';
 
 await describeOnCql('auth', 'AuthStore', (cql) => {
   describeAuthStoreContract('ScyllaDB (CQL)', () => readyStore(ScyllaAuthStore.open(cql)));
+  describeUnidentifiedAccessContract('ScyllaDB (CQL)', () => readyStore(ScyllaAuthStore.open(cql)));
 
   describe('AuthStore on ScyllaDB (CQL): device links', () => {
     it('gives concurrent links distinct ids and never passes the device limit', () =>

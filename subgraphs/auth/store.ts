@@ -98,6 +98,17 @@ export interface ClaimedKeyPackage {
   readonly keyPackage: Uint8Array;
 }
 
+/**
+ * Who may send sealed-sender messages to a user: holders of the 16-byte unidentified-access key
+ * (derived by clients from the profile key), or anyone when `unrestricted`. Never shown by any field.
+ */
+export interface UnidentifiedAccessRecord {
+  readonly userId: string;
+  /** Null: key-based sealed delivery is off. */
+  readonly accessKey: Uint8Array | null;
+  readonly unrestricted: boolean;
+}
+
 /** What refreshing with a token found. */
 export type RefreshOutcome =
   | { readonly kind: 'rotated'; readonly session: SessionRecord }
@@ -188,6 +199,11 @@ export interface AuthStore {
   ): Promise<RefreshOutcome>;
   /** Deletes a session; true when it existed (and belonged to the user). */
   deleteSession(userId: string, sessionId: string): Promise<boolean>;
+
+  /** Sets (replaces) a user's unidentified access. */
+  setUnidentifiedAccess(access: UnidentifiedAccessRecord): Promise<void>;
+  /** The records among `userIds` that were ever set, in no particular order: one call for a list. */
+  findUnidentifiedAccess(userIds: readonly string[]): Promise<UnidentifiedAccessRecord[]>;
 
   /** Readiness for /health. */
   ping(): Promise<void>;

@@ -111,6 +111,12 @@ export class Delivery {
     }
   }
 
+  /** BAD_USER_INPUT for a send without envelopes, PAYLOAD_TOO_LARGE for more than `max`. */
+  checkEnvelopeCount(count: number, max: number): void {
+    if (count === 0) throw new BadUserInputError('envelopes is empty', { field: 'envelopes' });
+    if (count > max) throw new PayloadTooLargeError(`at most ${max} envelopes per send`);
+  }
+
   checkContentSize(content: Uint8Array): void {
     if (content.length === 0) throw new BadUserInputError('content is empty', { field: 'content' });
     if (content.length > this.options.maxEnvelopeBytes) {

@@ -16,7 +16,19 @@ export interface DeviceDirectory {
     userIds: readonly string[],
     authorization: string | undefined,
   ): Promise<Map<string, DeviceInfo[] | null>>;
+  /**
+   * For a sealed send (no caller): the devices of each of `userIds` when `accessKey` opens them
+   * all, else null. Auth compares the key where it is kept; it never leaves auth.
+   */
+  sealedRecipients(
+    userIds: readonly string[],
+    accessKey: Uint8Array | null,
+  ): Promise<Map<string, DeviceInfo[]> | null>;
 }
+
+const sealedRecipientsQuery = `query ($userIds: [ID!]!, $accessKey: Base64) {
+  sealedRecipients(userIds: $userIds, accessKey: $accessKey) { userId devices { deviceId registrationId } }
+}`;
 
 export function entityDeviceDirectory(client: EntityClient): DeviceDirectory {
   return {
@@ -29,6 +41,22 @@ export function entityDeviceDirectory(client: EntityClient): DeviceDirectory {
         authorization,
       );
       return new Map(unique.map((userId, index) => [userId, users[index]?.devices ?? null]));
+    },
+    async sealedRecipients(userIds, accessKey) {
+      const { sealedRecipients } = await client.query<{
+        sealedRecipients: { userId: string; devices: DeviceInfo[] }[] | null;
+      }>(
+        'sealed recipients',
+        sealedRecipientsQuery,
+        {
+          userIds: [...new Set(userIds)],
+          accessKey: accessKey ? Buffer.from(accessKey).toString('base64') : null,
+        },
+        undefined,
+      );
+      return sealedRecipients
+        ? new Map(sealedRecipients.map((recipient) => [recipient.userId, recipient.devices]))
+        : null;
     },
   };
 }

@@ -26,6 +26,7 @@ const requester = (userId: string) => ({ principal: principal(userId), authoriza
 const directory: DeviceDirectory = {
   devicesOf: async (userIds) =>
     new Map(userIds.map((userId) => [userId, [{ deviceId: 1, registrationId: 1 }]])),
+  sealedRecipients: async () => null,
 };
 
 let dir: string;

@@ -25,6 +25,7 @@ import type { MessagingEvents } from './events.js';
 import { createResolvers, publicFields } from './resolvers.js';
 import { Delivery } from './delivery.js';
 import { GroupService } from './group-service.js';
+import { SealedDeliveryService } from './sealed-delivery.js';
 import { SendLimits } from './send-limits.js';
 import {
   defaultMessagingOptions,
@@ -39,6 +40,8 @@ export const name = 'messaging';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
 export { createResolvers, publicFields };
 
+/** Auth's limit of devices per account: bounds the devices one multi-recipient send may reach. */
+const maxDevicesPerUser = 6;
 /** How often expired envelopes are swept. */
 const expirySweepMs = 10 * 60_000;
 
@@ -103,6 +106,11 @@ export async function createSubgraph(
   const delivery = new Delivery(store, events, options);
   const limits = new SendLimits(store, options);
   const service = new MessagingService(store, directory, events, delivery, limits, options);
+  const sealed = new SealedDeliveryService(store, directory, events, delivery, limits, {
+    maxEnvelopesPerSend: options.maxEnvelopesPerSend,
+    maxSealedRecipients: options.maxGroupMembers,
+    maxSealedDevices: options.maxGroupMembers * maxDevicesPerUser,
+  });
   const groups = new GroupService(
     store,
     directory,
@@ -134,7 +142,9 @@ export async function createSubgraph(
 
   const server = await startSubgraphServer({
     name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, groups) }]),
+    schema: buildSubgraphSchema([
+      { typeDefs, resolvers: createResolvers(service, groups, sealed) },
+    ]),
     publicFields,
     ...subgraphServerBasics(config, deps),
     verifier: deps.verifier,

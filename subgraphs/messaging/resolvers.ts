@@ -1,4 +1,5 @@
 import { requirePrincipal } from '../../shared/auth/index.js';
+import { BadUserInputError } from '../../shared/errors/index.js';
 import { batcherPerRequest } from '../../shared/batching/index.js';
 import {
   Base64Scalar,
@@ -8,6 +9,12 @@ import {
 } from '../../shared/graphql/index.js';
 import type { RequestContext } from '../../shared/http/index.js';
 import type { CommitInput, GroupMessageInput, GroupService } from './group-service.js';
+import type {
+  SealedDeliveryService,
+  SealedOrigin,
+  SendSealedMessageInput,
+  SendSealedMultiRecipientInput,
+} from './sealed-delivery.js';
 import type { MessagingService, Requester, SendMessageInput } from './service.js';
 import type { ConversationRecord, EnvelopeRecord } from './store.js';
 
@@ -15,11 +22,32 @@ function requester({ caller, authorization }: RequestContext): Requester {
   return { principal: requirePrincipal(caller), authorization };
 }
 
-/** What answers without a verified token: only the SDL; everything else is UNAUTHENTICATED. */
-export const publicFields: readonly PublicField[] = [...federationPublicFields];
+/**
+ * A sealed send must not be tied to a token: one that comes with an Authorization header (valid
+ * or not) is refused before anything is read, so a client bug cannot join sender and envelope.
+ */
+function sealedOrigin({ authorization, clientAddress }: RequestContext): SealedOrigin {
+  if (authorization !== undefined) {
+    throw new BadUserInputError('sealed sends are made without a token: send no Authorization', {
+      field: 'authorization',
+    });
+  }
+  return { clientAddress };
+}
+
+/** What answers without a verified token: the SDL and the sealed sends (which refuse a token). */
+export const publicFields: readonly PublicField[] = [
+  ...federationPublicFields,
+  'Mutation.sendSealedMessage',
+  'Mutation.sendSealedMultiRecipientMessage',
+];
 
 /** Thin: parse arguments, call the service, shape the result. */
-export function createResolvers(service: MessagingService, groups: GroupService) {
+export function createResolvers(
+  service: MessagingService,
+  groups: GroupService,
+  sealed: SealedDeliveryService,
+) {
   // The conversations and envelopes of one request (an `_entities` list, or every envelope's
   // conversation): one store call each, filtered for the caller as single lookups are.
   const conversations = batcherPerRequest<RequestContext, string, ConversationRecord | null>(
@@ -63,6 +91,16 @@ export function createResolvers(service: MessagingService, groups: GroupService)
     Mutation: {
       sendMessage: (_: unknown, args: { input: SendMessageInput }, context: RequestContext) =>
         service.sendMessage(requester(context), args.input),
+      sendSealedMessage: (
+        _: unknown,
+        args: { input: SendSealedMessageInput },
+        context: RequestContext,
+      ) => sealed.sendSealedMessage(sealedOrigin(context), args.input),
+      sendSealedMultiRecipientMessage: (
+        _: unknown,
+        args: { input: SendSealedMultiRecipientInput },
+        context: RequestContext,
+      ) => sealed.sendSealedMultiRecipientMessage(sealedOrigin(context), args.input),
       ackEnvelopes: (_: unknown, args: { ids: string[] }, context: RequestContext) =>
         service.ackEnvelopes(requester(context), args.ids),
       createGroup: (

@@ -18,6 +18,8 @@ export type AddressedContent = Pick<
 >;
 
 const windowMs = 60_000;
+/** Sealed sends a recipient may receive per minute, as a multiple of one sender's send rate. */
+const sealedRecipientFactor = 10;
 /**
  * The limiter counts events, not amounts: bytes are recorded in units of 64 KiB (each send at
  * least one), so a sender's timestamps stay few (512 at the default 32 MiB a minute).
@@ -44,6 +46,7 @@ export class MailboxFullError extends GuardynError {
 export class SendLimits {
   private readonly sends: SlidingWindowLimiter;
   private readonly bytes: SlidingWindowLimiter;
+  private readonly sealedToRecipient: SlidingWindowLimiter;
   private readonly byteUnitsPerWindow: number;
 
   constructor(
@@ -54,6 +57,10 @@ export class SendLimits {
     this.byteUnitsPerWindow = Math.max(1, Math.floor(options.sendBytesPerMinute / sendByteUnit));
     this.sends = new SlidingWindowLimiter({ limit: options.sendsPerMinute, windowMs }, now);
     this.bytes = new SlidingWindowLimiter({ limit: this.byteUnitsPerWindow, windowMs }, now);
+    this.sealedToRecipient = new SlidingWindowLimiter(
+      { limit: options.sendsPerMinute * sealedRecipientFactor, windowMs },
+      now,
+    );
   }
 
   get mailboxQuota(): MailboxQuota {
@@ -80,6 +87,22 @@ export class SendLimits {
     }
     this.bytes.check(senderUserId);
     for (let unit = 0; unit < units; unit++) this.bytes.record(senderUserId);
+  }
+
+  /**
+   * A sealed send, whose sender is unknown: counted per client address (sends and bytes, as a
+   * user's are) and per recipient (a recipient hears from many: a larger allowance). The keys are
+   * never stored nor logged, and no key joins an address to a recipient. RATE_LIMITED counts
+   * nothing.
+   */
+  takeSealed(recipientIds: readonly string[], clientAddress: string, storedBytes: number): void {
+    const address = `sealed-from:${clientAddress}`;
+    const recipients = [...new Set(recipientIds)].map((userId) => `sealed-to:${userId}`);
+    this.sends.check(address);
+    for (const recipient of recipients) this.sealedToRecipient.check(recipient);
+    this.takeBytes(address, storedBytes);
+    this.sends.record(address);
+    for (const recipient of recipients) this.sealedToRecipient.record(recipient);
   }
 
   /** PAYLOAD_TOO_LARGE naming the devices the envelopes would put over the mailbox quota. */

@@ -11,7 +11,6 @@ import type { DeviceDirectory } from './device-directory.js';
 import type { MessagingEvents } from './events.js';
 import { planFanOut } from './fan-out.js';
 import { storedBytes, type SendLimits } from './send-limits.js';
-import { isSealedSend } from './sealed-sender.js';
 import {
   type ConversationRecord,
   type EnvelopeRecord,
@@ -73,11 +72,8 @@ export const defaultMessagingOptions: MessagingServiceOptions = {
   mailboxQuota: { maxEnvelopes: 100_000, maxBytes: 512 * 1024 * 1024 },
 };
 
-const signalEnvelopeTypes: readonly EnvelopeType[] = [
-  'PREKEY_MESSAGE',
-  'SIGNAL_MESSAGE',
-  'SEALED_SENDER',
-];
+/** SEALED_SENDER goes through sendSealedMessage, without a token (sealed-delivery.ts). */
+const signalEnvelopeTypes: readonly EnvelopeType[] = ['PREKEY_MESSAGE', 'SIGNAL_MESSAGE'];
 const maxAckIds = 1000;
 
 /**
@@ -105,13 +101,7 @@ export class MessagingService {
   async sendMessage(requester: Requester, input: SendMessageInput): Promise<SendResult> {
     const { principal } = requester;
     this.delivery.checkClientMessageId(input.clientMessageId);
-    if (input.envelopes.length === 0)
-      throw new BadUserInputError('envelopes is empty', { field: 'envelopes' });
-    if (input.envelopes.length > this.options.maxEnvelopesPerSend) {
-      throw new PayloadTooLargeError(
-        `at most ${this.options.maxEnvelopesPerSend} envelopes per send`,
-      );
-    }
+    this.delivery.checkEnvelopeCount(input.envelopes.length, this.options.maxEnvelopesPerSend);
     for (const envelope of input.envelopes) {
       if (!signalEnvelopeTypes.includes(envelope.type)) {
         throw new BadUserInputError(
@@ -156,11 +146,9 @@ export class MessagingService {
       })),
     );
 
-    const sealed = isSealedSend(targets, input.recipientId, principal.userId);
     const now = this.now();
-    // A sealed send opens no conversation and marks no speaker: nothing links its sender to it.
     const conversation =
-      input.recipientId === principal.userId || sealed
+      input.recipientId === principal.userId
         ? null
         : await this.store.ensureDirectConversation(
             [principal.userId, input.recipientId],
@@ -169,25 +157,17 @@ export class MessagingService {
           );
     const message = { messageId: uuid7(now.getTime()), now };
     const receiptRequested = input.deliveryReceipts !== false;
-    const envelopes = targets.map((target): EnvelopeRecord => {
-      if (target.envelope.type === 'SEALED_SENDER') {
-        // No sender, device or conversation, and a message id of its own (the send's id is in
-        // the sender's idempotency record).
-        const own = { messageId: uuid7(now.getTime()), now };
-        return this.delivery.envelope(own, target, 'SEALED_SENDER', target.envelope.content);
-      }
-      const sender = { principal, conversationId: conversation?.id ?? null };
-      return {
-        ...this.delivery.envelope(
-          message,
-          target,
-          target.envelope.type,
-          target.envelope.content,
-          sender,
-        ),
-        receiptRequested: receiptRequested && target.userId !== principal.userId,
-      };
-    });
+    const sender = { principal, conversationId: conversation?.id ?? null };
+    const envelopes = targets.map((target): EnvelopeRecord => ({
+      ...this.delivery.envelope(
+        message,
+        target,
+        target.envelope.type,
+        target.envelope.content,
+        sender,
+      ),
+      receiptRequested: receiptRequested && target.userId !== principal.userId,
+    }));
     const speaker = conversation
       ? { conversationId: conversation.id, userId: principal.userId }
       : undefined;

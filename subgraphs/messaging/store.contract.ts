@@ -2,6 +2,7 @@ import { describeStoreContract } from '../../shared/testing/store-contract.js';
 import { type MessagingStore } from './store.js';
 import { conversationsContract } from './store.contract.conversations.js';
 import { mailboxContract } from './store.contract.mailbox.js';
+import { sealedSendsContract } from './store.contract.sealed.js';
 
 export { envelope, newGroup } from './store.contract.fixtures.js';
 
@@ -13,5 +14,6 @@ export function describeMessagingStoreContract(
   describeStoreContract(`MessagingStore contract: ${adapter}`, openStore, (t) => {
     mailboxContract(t);
     conversationsContract(t);
+    sealedSendsContract(t);
   });
 }

@@ -36,7 +36,7 @@ describe('SqliteMessagingStore upgrade', () => {
       // Back to the schema before the usage table, envelopes kept.
       const db = new Database(file);
       db.exec(
-        'DROP TRIGGER envelope_added; DROP TRIGGER envelope_removed; DROP TABLE mailbox_usage; DROP TABLE conversation_speakers;',
+        'DROP TRIGGER envelope_added; DROP TRIGGER envelope_removed; DROP TABLE mailbox_usage; DROP TABLE conversation_speakers; DROP TABLE sealed_sends;',
       );
       db.pragma('user_version = 1');
       db.close();

@@ -113,7 +113,7 @@ export class GroupExistsError extends Error {
   }
 }
 
-export interface MessagingStore extends MailboxQuotaStore {
+export interface MessagingStore extends MailboxQuotaStore, SealedSendStore {
   findSentMessage(
     senderUserId: string,
     senderDeviceId: number,
@@ -188,7 +188,7 @@ export interface MessagingStore extends MailboxQuotaStore {
   ): Promise<EnvelopeRecord[]>;
   /** Deletes every envelope of a device (the device was removed). */
   deleteMailbox(userId: string, deviceId: number): Promise<number>;
-  /** Deletes expired envelopes and old sent-message records; returns how many envelopes went. */
+  /** Deletes expired envelopes and old sent and sealed-send records; returns how many envelopes went. */
   deleteExpired(now: Date, sentRecordsBefore: Date): Promise<number>;
   /**
    * Envelopes waiting in all mailboxes, for a sampled metric: cheap, and approximate where
@@ -248,4 +248,39 @@ export interface MailboxQuotaStore {
     quota: MailboxQuota,
     exemptUserIds: readonly string[],
   ): Promise<CommitOutcome | MailboxFullOutcome>;
+}
+
+// --- sealed sends (no sender known: idempotency per recipient and clientMessageId) ---
+
+/**
+ * A sealed send's idempotency record for one recipient: keyed on a hash of (recipient,
+ * clientMessageId), so it names no one, and kept as long as sent-message records.
+ */
+export interface SealedSendRecord {
+  /** Hex SHA-256 of the recipient and the clientMessageId. */
+  readonly key: string;
+  readonly messageId: string;
+  readonly serverTimestamp: Date;
+  readonly recipients: number;
+}
+
+export type SealedStoreOutcome =
+  | { readonly kind: 'stored'; readonly sent: SealedSendRecord }
+  /** One of the records existed: nothing was stored now; `sent` is the earlier send's. */
+  | { readonly kind: 'duplicate'; readonly sent: SealedSendRecord }
+  | MailboxFullOutcome;
+
+export interface SealedSendStore {
+  /** The first of `keys` that has a record (a retry of a sealed send), else null. */
+  findSealedSend(keys: readonly string[]): Promise<SealedSendRecord | null>;
+  /**
+   * Stores the envelopes with one record per recipient, unless a record exists already
+   * (`duplicate`) or the envelopes would put a device over `quota` (`mailbox-full`). SQLite does
+   * it in one transaction; CQL claims the first record (the decision), then writes the others.
+   */
+  storeSealedWithinQuota(
+    records: readonly SealedSendRecord[],
+    envelopes: readonly EnvelopeRecord[],
+    quota: MailboxQuota,
+  ): Promise<SealedStoreOutcome>;
 }

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SendSealedMessageDocument } from '../../schema/generated/operations.js';
 import { connectionSubject, createNatsBus, type EventBus } from '../../shared/bus/index.js';
 import { registerAccount, type TestAccount } from '../support/accounts.js';
 import { eventually } from '../support/eventually.js';
@@ -17,6 +18,7 @@ import {
   startLoopbackPushProviders,
   type LoopbackPushProviders,
 } from '../support/push-providers/index.js';
+import { setAccess } from '../support/sealed-sender-client.js';
 import { manyRegistrations } from '../support/test-guardyn.js';
 import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
@@ -119,6 +121,24 @@ describe('wake-up pushes', () => {
     });
     const seen = JSON.stringify(push);
     for (const secret of [...secrets, bob.userId, bob.username]) expect(seen).not.toContain(secret);
+  });
+
+  it('wakes a device for a sealed envelope as for any other, naming no sender', async () => {
+    const bob = await recipient('FCM');
+    await setAccess(world.url, bob, null, true);
+    const devices = await recipientDevices(world.url, alice, bob.userId);
+    const content = randomBytes(48).toString('base64');
+    await expectData(world.url, SendSealedMessageDocument, {
+      input: {
+        recipientId: bob.userId,
+        clientMessageId: `sealed-${randomBytes(6).toString('hex')}`,
+        envelopes: devices.map((device) => ({ ...device, content })),
+      },
+    });
+    expect(await eventually(async () => providers.fcm.sentTo(bob.token).length, 1)).toBe(1);
+    const seen = JSON.stringify(providers.fcm.sentTo(bob.token));
+    for (const secret of [content, alice.userId, alice.username, bob.userId])
+      expect(seen).not.toContain(secret);
   });
 
   it('wakes an FCM device through firebase-admin (HTTP v1, OAuth token), content-free', async () => {

@@ -103,9 +103,21 @@ describe.each(subgraphNames)('the %s subgraph, called directly', (name) => {
 
   it('lists only what is meant to be public', () => {
     expect([...publicFields].sort()).toEqual(
-      name === 'auth'
-        ? ['Mutation.login', 'Mutation.refreshSession', 'Mutation.register', 'Query._service']
-        : ['Query._service'],
+      {
+        auth: [
+          'Mutation.login',
+          'Mutation.refreshSession',
+          'Mutation.register',
+          'Query._service',
+          'Query.sealedRecipients',
+          'Query.sealedSenderTrustRoot',
+        ],
+        messaging: [
+          'Mutation.sendSealedMessage',
+          'Mutation.sendSealedMultiRecipientMessage',
+          'Query._service',
+        ],
+      }[name as string] ?? ['Query._service'],
     );
   });
 

@@ -15,3 +15,18 @@ export async function filesContaining(dir: string, needles: readonly string[]): 
   }
   return found;
 }
+
+/** Every file under `dir` whose bytes contain any of `marks`. */
+export async function filesHoldingAny(
+  dir: string,
+  marks: readonly Uint8Array[],
+): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const bytes = await readFile(file);
+    if (marks.some((mark) => bytes.includes(Buffer.from(mark)))) found.push(file);
+  }
+  return found;
+}

@@ -12,7 +12,9 @@ import { SqlitePresenceStore } from '../../subgraphs/presence/store.sqlite.js';
 import { type TestAccount } from './accounts.js';
 import { countingStore, type CountingStore } from './counting-store.js';
 import { expectData } from './graphql-client.js';
-import { recipientDevices, sendMessageMutation } from './messaging-client.js';
+import { SendSealedMessageDocument } from '../../schema/generated/operations.js';
+import { recipientDevices } from './messaging-client.js';
+import { setAccess } from './sealed-sender-client.js';
 import { toBase64 } from './signal-device.js';
 import { manyRegistrations, startTestGuardyn, type TestGuardyn } from './test-guardyn.js';
 
@@ -78,25 +80,20 @@ export function devicesOf(viewer: TestAccount, target: TestAccount) {
   return recipientDevices(world.url, viewer, target.userId);
 }
 
-/** One junk SEALED_SENDER envelope for every device of `to`. */
+/**
+ * One junk sealed envelope for every device of `to`, sent as sealed sends are: without a token
+ * (`to` first lets anyone send sealed to them, so no access key is needed).
+ */
 export async function sendSealedJunk(from: TestAccount, to: TestAccount, content: Uint8Array) {
   const devices = await devicesOf(from, to);
-  return expectData<{ sendMessage: { messageId: string } }>(
-    world.url,
-    sendMessageMutation,
-    {
-      input: {
-        recipientId: to.userId,
-        clientMessageId: `sealed-${randomBytes(4).toString('hex')}`,
-        envelopes: devices.map((device) => ({
-          ...device,
-          type: 'SEALED_SENDER',
-          content: toBase64(content),
-        })),
-      },
+  await setAccess(world.url, to, null, true);
+  return expectData(world.url, SendSealedMessageDocument, {
+    input: {
+      recipientId: to.userId,
+      clientMessageId: `sealed-${randomBytes(4).toString('hex')}`,
+      envelopes: devices.map((device) => ({ ...device, content: toBase64(content) })),
     },
-    from.accessToken,
-  );
+  });
 }
 
 export const conversationsOf = async (account: TestAccount) =>

@@ -85,6 +85,8 @@ export interface TestDeviceOptions {
   readonly userId?: string;
   /** libsignal accepts 1..127. @default 1 */
   readonly deviceId?: number;
+  /** Another device's identity, for an account whose devices share one (as Signal's do). @default a new one */
+  readonly identityKeyPair?: IdentityKeyPair;
   /** How many one-time EC prekeys to generate. @default 5 */
   readonly preKeys?: number;
   /** How many one-time Kyber prekeys to generate. @default 5 */
@@ -103,7 +105,7 @@ const KYBER_LAST_RESORT_PRE_KEY_ID = 1;
 export async function createTestDevice(options: TestDeviceOptions = {}): Promise<TestDevice> {
   const userId = options.userId ?? randomUUID();
   const deviceId = options.deviceId ?? 1;
-  const identityKeyPair = IdentityKeyPair.generate();
+  const identityKeyPair = options.identityKeyPair ?? IdentityKeyPair.generate();
   const registrationId = randomInt(1, 0x3fff + 1);
   const stores = createSignalProtocolStores(identityKeyPair, registrationId);
   const now = Date.now();
@@ -328,7 +330,8 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
-function protocolAddress(address: SignalAddress): ProtocolAddress {
+/** The libsignal address of a user's device. */
+export function protocolAddress(address: SignalAddress): ProtocolAddress {
   return ProtocolAddress.new(address.userId, address.deviceId);
 }
 

@@ -19,6 +19,7 @@ import {
   type PreKeyCounts,
   type RefreshOutcome,
   type SessionRecord,
+  type UnidentifiedAccessRecord,
   type UserRecord,
 } from '../store.js';
 import { AccountTables } from './accounts.js';
@@ -27,6 +28,7 @@ import { KeyPackageTables } from './key-packages.js';
 import { PreKeyTables } from './prekeys.js';
 import { authMigrations } from './schema.js';
 import { SessionTables } from './sessions.js';
+import { UnidentifiedAccessTables } from './unidentified-access.js';
 
 export type ScyllaAuthStoreOptions = CqlStoreOptions;
 
@@ -55,6 +57,7 @@ export class ScyllaAuthStore extends KeyspaceStore implements AuthStore {
   private readonly preKeys: PreKeyTables;
   private readonly keyPackages: KeyPackageTables;
   private readonly sessions: SessionTables;
+  private readonly unidentifiedAccess: UnidentifiedAccessTables;
 
   private constructor(db: CqlSession, ks: string) {
     super(db, ks);
@@ -63,6 +66,7 @@ export class ScyllaAuthStore extends KeyspaceStore implements AuthStore {
     this.preKeys = new PreKeyTables(db, ks);
     this.keyPackages = new KeyPackageTables(db, ks);
     this.sessions = new SessionTables(db, ks);
+    this.unidentifiedAccess = new UnidentifiedAccessTables(db, ks);
   }
 
   /** Connects (in the background, retrying) to the configured cluster and migrates the keyspace. */
@@ -226,6 +230,16 @@ export class ScyllaAuthStore extends KeyspaceStore implements AuthStore {
   }
 
   /** Deletes what a createUser that lost its username wrote; nothing points at it. */
+  // --- sealed sender ---
+
+  setUnidentifiedAccess(access: UnidentifiedAccessRecord): Promise<void> {
+    return this.unidentifiedAccess.set(access);
+  }
+
+  findUnidentifiedAccess(userIds: readonly string[]): Promise<UnidentifiedAccessRecord[]> {
+    return this.unidentifiedAccess.find(userIds);
+  }
+
   private async discardUser(userId: string): Promise<void> {
     await this.db.batch(
       [

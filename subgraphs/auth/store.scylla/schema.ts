@@ -14,6 +14,8 @@ import type { CqlMigration } from '../../../shared/cql/index.js';
  *   row), with a TTL at the package's own expiry; claimed like one-time prekeys, oldest first.
  * - `last_resort_key_packages`: one row per device (an upload overwrites it: the newer one wins),
  *   with a TTL at its expiry; read, never claimed, when the device has no ordinary one left.
+ * - `unidentified_access`: a user's sealed-sender access key (null: off) and whether anyone may
+ *   send sealed to them; read by user id for every sealed send.
  * - `sessions` by id (checked on every request), `sessions_by_user` to list and revoke them, and
  *   `refresh_tokens` by hash, rotated with `IF used = false` and kept (with a TTL) to detect reuse.
  */
@@ -56,6 +58,14 @@ export const authMigrations: readonly CqlMigration[] = [
       `CREATE TABLE IF NOT EXISTS ${ks}.last_resort_key_packages (
          user_id text, device_id int, reference blob, key_package blob, not_after timestamp,
          PRIMARY KEY ((user_id, device_id)))`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'sealed sender: unidentified access per user',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.unidentified_access (
+         user_id text PRIMARY KEY, access_key blob, unrestricted boolean)`,
     ],
   },
 ];

@@ -14,6 +14,7 @@ import {
   type PreKeyCounts,
   type RefreshOutcome,
   type SessionRecord,
+  type UnidentifiedAccessRecord,
   type UserRecord,
 } from '../store.js';
 import { AccountTables } from './accounts.js';
@@ -22,6 +23,7 @@ import { KeyPackageTables } from './key-packages.js';
 import { PreKeyTables } from './prekeys.js';
 import { authSqliteMigrations } from './schema.js';
 import { SessionTables } from './sessions.js';
+import { UnidentifiedAccessTables } from './unidentified-access.js';
 
 /**
  * The embedded AuthStore: one SQLite file, built from one set of tables per data group (accounts,
@@ -35,6 +37,7 @@ export class SqliteAuthStore implements AuthStore {
   private readonly preKeys: PreKeyTables;
   private readonly keyPackages: KeyPackageTables;
   private readonly sessions: SessionTables;
+  private readonly unidentifiedAccess: UnidentifiedAccessTables;
 
   constructor(file: string) {
     this.db = openSqlite(file, authSqliteMigrations);
@@ -43,6 +46,7 @@ export class SqliteAuthStore implements AuthStore {
     this.preKeys = new PreKeyTables(this.db);
     this.keyPackages = new KeyPackageTables(this.db);
     this.sessions = new SessionTables(this.db);
+    this.unidentifiedAccess = new UnidentifiedAccessTables(this.db);
   }
 
   // --- accounts ---
@@ -194,6 +198,16 @@ export class SqliteAuthStore implements AuthStore {
 
   async deleteSession(userId: string, sessionId: string): Promise<boolean> {
     return this.sessions.delete(userId, sessionId);
+  }
+
+  // --- sealed sender ---
+
+  async setUnidentifiedAccess(access: UnidentifiedAccessRecord): Promise<void> {
+    this.unidentifiedAccess.set(access);
+  }
+
+  async findUnidentifiedAccess(userIds: readonly string[]): Promise<UnidentifiedAccessRecord[]> {
+    return this.unidentifiedAccess.find(userIds);
   }
 
   async ping(): Promise<void> {

@@ -75,4 +75,12 @@ export const authSqliteMigrations: readonly string[] = [
   ALTER TABLE key_packages ADD COLUMN last_resort INTEGER NOT NULL DEFAULT 0;
   CREATE UNIQUE INDEX key_packages_last_resort ON key_packages (user_id, device_id) WHERE last_resort = 1;
   `,
+  `
+  -- Sealed sender: the unidentified-access key beside the account (null: key-based access off).
+  CREATE TABLE unidentified_access (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    access_key BLOB,
+    unrestricted INTEGER NOT NULL
+  );
+  `,
 ];

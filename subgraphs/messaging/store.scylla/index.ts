@@ -19,6 +19,8 @@ import type {
   MailboxQuota,
   MailboxUsage,
   MessagingStore,
+  SealedSendRecord,
+  SealedStoreOutcome,
   SentMessageRecord,
   StoreMessageOptions,
   StoreMessageOutcome,
@@ -28,6 +30,7 @@ import { Conversations } from './conversations.js';
 import { Mailboxes } from './mailbox.js';
 import { MailboxQuotas } from './quota.js';
 import { maxAttempts, migrations } from './schema.js';
+import { SealedSends } from './sealed-sends.js';
 import { SentMessages } from './sent-messages.js';
 import { Speakers } from './speakers.js';
 
@@ -62,6 +65,7 @@ export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
 export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStore {
   private readonly mailboxes: Mailboxes;
   private readonly sentMessages: SentMessages;
+  private readonly sealedSends: SealedSends;
   private readonly conversations: Conversations;
   private readonly outbox: CommitOutbox;
   private readonly speakers: Speakers;
@@ -75,6 +79,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     super(db, keyspace);
     this.mailboxes = new Mailboxes(db, keyspace);
     this.sentMessages = new SentMessages(db, keyspace, sentRecordRetentionMs);
+    this.sealedSends = new SealedSends(db, keyspace, sentRecordRetentionMs);
     this.conversations = new Conversations(db, keyspace, (id, commitId) =>
       this.deliverCommit(id, commitId),
     );
@@ -144,6 +149,39 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
 
   async storeEnvelopes(envelopes: readonly EnvelopeRecord[]): Promise<void> {
     await this.mailboxes.write(envelopes);
+  }
+
+  // --- sealed sends ---
+
+  findSealedSend(keys: readonly string[]): Promise<SealedSendRecord | null> {
+    return this.sealedSends.find(keys);
+  }
+
+  /** As storeMessageWithinQuota: envelopes first, then the first record's claim decides. */
+  async storeSealedWithinQuota(
+    ...[records, envelopes, quota]: Parameters<MessagingStore['storeSealedWithinQuota']>
+  ): Promise<SealedStoreOutcome> {
+    const existing = await this.sealedSends.find(records.map((record) => record.key));
+    if (existing) return { kind: 'duplicate', sent: existing };
+    const refusal = await this.quotas.refusal(envelopes, quota);
+    if (refusal) return refusal;
+    const [first, ...others] = records;
+    if (!first) throw new Error('a sealed send has at least one recipient');
+    await this.mailboxes.write(envelopes);
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const claim = await this.sealedSends.claim(first);
+      if (claim.applied) {
+        await Promise.all(others.map((record) => this.sealedSends.write(record)));
+        this.quotas.stored(envelopes);
+        return { kind: 'stored', sent: first };
+      }
+      if (claim.winner) {
+        await this.mailboxes.remove(envelopes);
+        return { kind: 'duplicate', sent: claim.winner };
+      }
+      await contentionPause(attempt);
+    }
+    throw new CqlContentionError('recording a sealed send');
   }
 
   // --- conversations ---

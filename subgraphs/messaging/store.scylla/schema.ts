@@ -102,6 +102,8 @@ export const placeholders = (count: number): string => Array(count).fill('?').jo
  *   made with `INSERT ... IF NOT EXISTS`.
  * - `sent_messages`: the idempotency record per (device, clientMessageId), claimed with
  *   `IF NOT EXISTS` and kept for the retention period (TTL).
+ * - `sealed_sends`: a sealed send's idempotency record per recipient, keyed on a hash of
+ *   (recipient, clientMessageId) with no sender, kept for the retention period (TTL).
  * - `commit_outbox`: a commit's envelopes and membership change, staged before its compare-and-set
  *   and delivered after it, so a commit that won its epoch is delivered even if this process dies
  *   in between (the next reader of the conversation finishes the delivery).
@@ -161,6 +163,14 @@ export const migrations: readonly CqlMigration[] = [
     statements: (ks) => [
       `CREATE TABLE IF NOT EXISTS ${ks}.speakers_by_user (
          user_id text, conversation_id text, PRIMARY KEY (user_id, conversation_id))`,
+    ],
+  },
+  {
+    version: 4,
+    description: 'sealed sends: idempotency per hash of (recipient, clientMessageId), no sender',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.sealed_sends (
+         key text PRIMARY KEY, message_id text, server_timestamp timestamp, recipients int)`,
     ],
   },
 ];

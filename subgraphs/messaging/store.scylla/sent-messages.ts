@@ -3,9 +3,8 @@ import type { SendKey, SentMessageRecord } from '../store.js';
 import { toSent } from './rows.js';
 
 /** What claiming a send's record found: it is ours, or whose it is (null: unknown yet). */
-export type SentClaim =
-  | { readonly applied: true }
-  | { readonly applied: false; readonly winner: SentMessageRecord | null };
+export type SentClaim<Record = SentMessageRecord> =
+  { readonly applied: true } | { readonly applied: false; readonly winner: Record | null };
 
 /**
  * `sent_messages`: the record of each send by (device, clientMessageId), claimed with

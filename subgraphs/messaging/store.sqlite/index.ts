@@ -11,6 +11,8 @@ import type {
   MailboxQuota,
   MailboxUsage,
   MessagingStore,
+  SealedSendRecord,
+  SealedStoreOutcome,
   SentMessageRecord,
   StoreMessageOptions,
   StoreMessageOutcome,
@@ -18,11 +20,12 @@ import type {
 import { ConversationTables } from './conversations.js';
 import { MailboxTables } from './mailboxes.js';
 import { messagingMigrations } from './schema.js';
+import { SealedSendTables } from './sealed-sends.js';
 import { SentMessageTables } from './sent-messages.js';
 
 /**
  * The embedded MessagingStore: one SQLite file, built from one set of tables per data group
- * (mailboxes, sent-message records, conversations). better-sqlite3 is synchronous, so each method
+ * (mailboxes, sent-message and sealed-send records, conversations). better-sqlite3 is synchronous, so each method
  * is atomic; one that reads before it writes, or writes several groups, runs in one transaction.
  */
 export class SqliteMessagingStore implements MessagingStore {
@@ -30,12 +33,14 @@ export class SqliteMessagingStore implements MessagingStore {
   private readonly mailboxes: MailboxTables;
   private readonly sentMessages: SentMessageTables;
   private readonly conversations: ConversationTables;
+  private readonly sealedSends: SealedSendTables;
 
   constructor(file: string) {
     this.db = openSqlite(file, messagingMigrations);
     this.mailboxes = new MailboxTables(this.db);
     this.sentMessages = new SentMessageTables(this.db);
     this.conversations = new ConversationTables(this.db);
+    this.sealedSends = new SealedSendTables(this.db);
   }
 
   async countPendingEnvelopes(_now: Date): Promise<number> {
@@ -64,6 +69,30 @@ export class SqliteMessagingStore implements MessagingStore {
       this.mailboxes.insert(envelopes);
       if (speaker) this.conversations.markSpeaker(speaker);
       return { kind: 'stored', sent };
+    })();
+  }
+
+  async findSealedSend(keys: readonly string[]): Promise<SealedSendRecord | null> {
+    return this.sealedSends.find(keys);
+  }
+
+  /** The records, the quota check and the envelopes in one transaction. */
+  async storeSealedWithinQuota(
+    records: readonly SealedSendRecord[],
+    envelopes: readonly EnvelopeRecord[],
+    quota: MailboxQuota,
+  ): Promise<SealedStoreOutcome> {
+    const [first] = records;
+    if (!first) throw new Error('a sealed send has at least one recipient');
+    return this.db.transaction((): SealedStoreOutcome => {
+      const existing = this.sealedSends.find(records.map((record) => record.key));
+      if (existing) return { kind: 'duplicate', sent: existing };
+      const usage = this.mailboxes.usage(incomingUsage(envelopes));
+      const full = mailboxFull(usage, envelopes, quota);
+      if (full) return full;
+      this.sealedSends.insert(records);
+      this.mailboxes.insert(envelopes);
+      return { kind: 'stored', sent: first };
     })();
   }
 
@@ -151,6 +180,7 @@ export class SqliteMessagingStore implements MessagingStore {
 
   async deleteExpired(now: Date, sentRecordsBefore: Date) {
     this.sentMessages.deleteOlderThan(sentRecordsBefore);
+    this.sealedSends.deleteOlderThan(sentRecordsBefore);
     return this.mailboxes.deleteExpired(now);
   }
 

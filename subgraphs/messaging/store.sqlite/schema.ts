@@ -80,4 +80,14 @@ export const messagingMigrations = [
     PRIMARY KEY (user_id, conversation_id)
   );
   `,
+  // Sealed sends' idempotency records: keyed on a hash of (recipient, clientMessageId), no sender.
+  `
+  CREATE TABLE sealed_sends (
+    key TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    server_timestamp INTEGER NOT NULL,
+    recipients INTEGER NOT NULL
+  );
+  CREATE INDEX sealed_sends_by_time ON sealed_sends (server_timestamp);
+  `,
 ];

@@ -126,4 +126,24 @@ export const authRootCases: Record<string, RootCase> = {
       (data) => expect(Array.isArray(data['claimKeyPackages'])).toBe(true),
     ),
   },
+  'Query.sealedSenderTrustRoot': {
+    document: '{ sealedSenderTrustRoot }',
+    publicBecause: 'clients pin the trust root before they have an account',
+    foreign: ownOnly('the one public key, the same for everyone', (data) =>
+      expect(typeof data['sealedSenderTrustRoot']).toBe('string'),
+    ),
+  },
+  'Query.senderCertificate': {
+    document: '{ senderCertificate }',
+    foreign: ownOnly('a certificate for her own device (no argument names anyone else)', (data) =>
+      expect(typeof data['senderCertificate']).toBe('string'),
+    ),
+  },
+  'Mutation.setUnidentifiedAccess': {
+    document: 'mutation ($key: Base64) { setUnidentifiedAccess(accessKey: $key) }',
+    variables: () => ({ key: randomBytes(16).toString('base64') }),
+    foreign: ownOnly('her own access key only (no argument names anyone else)', (data) =>
+      expect(data['setUnidentifiedAccess']).toBe(true),
+    ),
+  },
 };

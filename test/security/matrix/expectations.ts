@@ -21,6 +21,8 @@ export interface RootCase {
   readonly variables?: (world: World) => Record<string, unknown>;
   /** Why a caller without a token may use it; absent: UNAUTHENTICATED without a token. */
   readonly publicBecause?: string;
+  /** Public, and refuses any token with BAD_USER_INPUT (sealed sends must not name a sender). */
+  readonly refusesTokens?: true;
   /** Sent as a multipart upload. */
   readonly upload?: true;
   /** Ends the session it is sent with: Mallory signs in afresh for it. */

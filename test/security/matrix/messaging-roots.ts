@@ -90,4 +90,34 @@ export const messagingRootCases: Record<string, RootCase> = {
     variables: (w) => ({ id: w.victimGroupId }),
     foreign: refused('FORBIDDEN', 'leaveGroup'),
   },
+  'Mutation.sendSealedMessage': {
+    document:
+      'mutation ($input: SendSealedMessageInput!) { sendSealedMessage(input: $input) { messageId } }',
+    variables: (w) => ({
+      input: {
+        recipientId: w.victim.userId,
+        accessKey: randomBytes(16).toString('base64'),
+        clientMessageId: `s-${randomBytes(4).toString('hex')}`,
+        envelopes: [{ deviceId: 1, registrationId: 1, content: 'AA==' }],
+      },
+    }),
+    publicBecause:
+      'a sealed send carries no token; without the victim’s access key it is UNAUTHENTICATED',
+    refusesTokens: true,
+    foreign: refused('BAD_USER_INPUT', 'sendSealedMessage'),
+  },
+  'Mutation.sendSealedMultiRecipientMessage': {
+    document:
+      'mutation ($input: SendSealedMultiRecipientMessageInput!) { sendSealedMultiRecipientMessage(input: $input) { messageId } }',
+    variables: () => ({
+      input: {
+        payload: randomBytes(64).toString('base64'),
+        combinedAccessKey: randomBytes(16).toString('base64'),
+        clientMessageId: `s-${randomBytes(4).toString('hex')}`,
+      },
+    }),
+    publicBecause: 'a sealed send carries no token; access is the recipients’ keys',
+    refusesTokens: true,
+    foreign: refused('BAD_USER_INPUT', 'sendSealedMultiRecipientMessage'),
+  },
 };
