@@ -128,7 +128,7 @@ describe('every mutation with arbitrary variables', () => {
               ).toEqual([]);
             } else if (signedIn && field.name === 'deleteAccount') {
               // Alice guessed her own password: she is gone, a new Alice takes her place.
-              alice = await registerAccount(guardyn.url);
+              alice = await registerAccount(world.url);
               aliceToken = alice.accessToken;
             } else if (signedIn && endsSession.has(field.name)) {
               await renewAliceSession();
