@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
+import { describeStoreContract } from '../../shared/testing/store-contract.js';
 import { until } from '../../test/support/eventually.js';
 import { newDevice, newUser } from './store.contract.js';
 import { UsernameTakenError, type AuthStore, type UserRecord } from './store.js';
@@ -34,71 +35,65 @@ export function describeAuthAccountDeletionContract(
   adapter: string,
   openStore: () => Promise<AuthStore>,
 ): void {
-  describe(`AuthStore contract, account deletion: ${adapter}`, () => {
-    let store: AuthStore;
-    beforeEach(async () => {
-      store = await openStore();
-    });
-    afterEach(() => store.close());
-
+  describeStoreContract(`AuthStore contract, account deletion: ${adapter}`, openStore, (t) => {
     it('deletes the account with its devices, keys, KeyPackages and sessions', async () => {
-      const { user, sessions, refreshHash } = await populatedAccount(store);
-      const other = await populatedAccount(store);
+      const { user, sessions, refreshHash } = await populatedAccount(t.store);
+      const other = await populatedAccount(t.store);
       const until = new Date(Date.now() + day);
 
-      const deleted = await store.deleteAccount(user.id, until);
+      const deleted = await t.store.deleteAccount(user.id, until);
       expect(deleted && [...deleted.sessionIds].sort()).toEqual([...sessions].sort());
       expect(deleted && [...deleted.deviceIds].sort()).toEqual([1, 2]);
 
-      expect(await store.findUserById(user.id)).toBeNull();
-      expect(await store.findUsersByIds([user.id])).toEqual([]);
-      expect(await store.findUserByUsername(user.username)).toBeNull();
-      expect(await store.listDevices(user.id)).toEqual([]);
-      expect(await store.listDevicesOfUsers([user.id])).toEqual([]);
-      expect(await store.findDevice(user.id, 1)).toBeNull();
-      expect(await store.countPreKeys(user.id, 1)).toEqual({ ecOneTime: 0, kyberOneTime: 0 });
-      expect(await store.countKeyPackages(user.id, 1, new Date())).toBe(0);
-      expect(await store.claimKeyPackages(user.id, new Date())).toEqual([]);
-      expect(await store.claimBundles(user.id, null)).toEqual([]);
-      expect(await store.listSessions(user.id, new Date())).toEqual([]);
-      for (const id of sessions) expect(await store.findSession(id)).toBeNull();
-      const rotated = await store.rotateRefreshToken(refreshHash, hash(), new Date(), until);
+      expect(await t.store.findUserById(user.id)).toBeNull();
+      expect(await t.store.findUsersByIds([user.id])).toEqual([]);
+      expect(await t.store.findUserByUsername(user.username)).toBeNull();
+      expect(await t.store.listDevices(user.id)).toEqual([]);
+      expect(await t.store.listDevicesOfUsers([user.id])).toEqual([]);
+      expect(await t.store.findDevice(user.id, 1)).toBeNull();
+      expect(await t.store.countPreKeys(user.id, 1)).toEqual({ ecOneTime: 0, kyberOneTime: 0 });
+      expect(await t.store.countKeyPackages(user.id, 1, new Date())).toBe(0);
+      expect(await t.store.claimKeyPackages(user.id, new Date())).toEqual([]);
+      expect(await t.store.claimBundles(user.id, null)).toEqual([]);
+      expect(await t.store.listSessions(user.id, new Date())).toEqual([]);
+      for (const id of sessions) expect(await t.store.findSession(id)).toBeNull();
+      const rotated = await t.store.rotateRefreshToken(refreshHash, hash(), new Date(), until);
       expect(rotated.kind).toBe('unknown');
 
       // The other account is untouched.
-      expect(await store.findUserById(other.user.id)).toEqual(other.user);
-      expect(await store.listDevices(other.user.id)).toHaveLength(2);
-      expect(await store.listSessions(other.user.id, new Date())).toHaveLength(2);
+      expect(await t.store.findUserById(other.user.id)).toEqual(other.user);
+      expect(await t.store.listDevices(other.user.id)).toHaveLength(2);
+      expect(await t.store.listSessions(other.user.id, new Date())).toHaveLength(2);
     });
 
     it('answers null for an account that is not there, also when asked again', async () => {
-      expect(await store.deleteAccount(randomUUID(), new Date(Date.now() + day))).toBeNull();
-      const { user } = await populatedAccount(store);
-      expect(await store.deleteAccount(user.id, new Date(Date.now() + day))).not.toBeNull();
-      expect(await store.deleteAccount(user.id, new Date(Date.now() + day))).toBeNull();
+      expect(await t.store.deleteAccount(randomUUID(), new Date(Date.now() + day))).toBeNull();
+      const { user } = await populatedAccount(t.store);
+      expect(await t.store.deleteAccount(user.id, new Date(Date.now() + day))).not.toBeNull();
+      expect(await t.store.deleteAccount(user.id, new Date(Date.now() + day))).toBeNull();
     });
 
     it('refuses the username to new accounts while its quarantine lasts', async () => {
-      const { user } = await populatedAccount(store);
-      await store.deleteAccount(user.id, new Date(Date.now() + day));
+      const { user } = await populatedAccount(t.store);
+      await t.store.deleteAccount(user.id, new Date(Date.now() + day));
       const again = { ...newUser(user.username), createdAt: new Date() };
-      await expect(store.createUser(again, newDevice())).rejects.toThrow(UsernameTakenError);
-      expect(await store.findUserByUsername(user.username)).toBeNull();
+      await expect(t.store.createUser(again, newDevice())).rejects.toThrow(UsernameTakenError);
+      expect(await t.store.findUserByUsername(user.username)).toBeNull();
       // Other names are free as ever.
       const fresh = newUser();
-      await store.createUser(fresh, newDevice());
-      expect(await store.findUserByUsername(fresh.username)).toEqual(fresh);
+      await t.store.createUser(fresh, newDevice());
+      expect(await t.store.findUserByUsername(fresh.username)).toEqual(fresh);
     });
 
     it('gives the username back once the quarantine is over', async () => {
-      const { user } = await populatedAccount(store);
-      await store.deleteAccount(user.id, new Date(Date.now() + 1_500));
+      const { user } = await populatedAccount(t.store);
+      await t.store.deleteAccount(user.id, new Date(Date.now() + 1_500));
       // CQL ends the quarantine with a TTL (whole seconds), SQLite by comparing times: retry.
       const taken = await until(
         async () => {
           const next = { ...newUser(user.username), createdAt: new Date() };
           try {
-            await store.createUser(next, newDevice());
+            await t.store.createUser(next, newDevice());
             return next;
           } catch (error) {
             if (error instanceof UsernameTakenError) return null;
@@ -108,7 +103,7 @@ export function describeAuthAccountDeletionContract(
         (next) => next !== null,
         15_000,
       );
-      expect(taken && (await store.findUserByUsername(user.username))?.id).toBe(taken?.id);
+      expect(taken && (await t.store.findUserByUsername(user.username))?.id).toBe(taken?.id);
     }, 30_000);
   });
 }

@@ -155,17 +155,17 @@ export function describeMediaStoreContract(
       const thumbnail = newMediaRecord({ kind: 'thumbnail', parentId: attachment.id, ownerId });
       const avatar = newMediaRecord({ kind: 'avatar', ownerId, encrypted: false });
       const others = newMediaRecord();
-      await store.insert([attachment, thumbnail]);
-      await store.insert([avatar]);
-      await store.insert([others]);
+      await t.store.insert([attachment, thumbnail]);
+      await t.store.insert([avatar]);
+      await t.store.insert([others]);
       const byId = (records: readonly MediaRecord[]) =>
         [...records].sort((a, b) => (a.id < b.id ? -1 : 1));
-      expect(byId(await store.listOwnedMedia(ownerId))).toEqual(
+      expect(byId(await t.store.listOwnedMedia(ownerId))).toEqual(
         byId([attachment, thumbnail, avatar]),
       );
-      for (const record of [attachment, avatar]) await store.deleteMedia(record.id);
-      expect(await store.listOwnedMedia(ownerId)).toEqual([]);
-      expect(await store.listOwnedMedia(others.ownerId)).toEqual([others]);
+      for (const record of [attachment, avatar]) await t.store.deleteMedia(record.id);
+      expect(await t.store.listOwnedMedia(ownerId)).toEqual([]);
+      expect(await t.store.listOwnedMedia(others.ownerId)).toEqual([others]);
     });
 
     it('deletes a thumbnail alone, leaving its parent', async () => {

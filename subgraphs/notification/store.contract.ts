@@ -91,15 +91,15 @@ export function describeNotificationStoreContract(
       const first = registration({ deviceId: 1 });
       const linked = registration({ userId: first.userId, deviceId: 2, platform: 'FCM' });
       const other = registration();
-      for (const entry of [first, linked, other]) await store.register(entry, at(0));
-      expect(await store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(2);
-      expect(await store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(0);
-      expect(await store.findRegistrations(first.userId, [1, 2])).toEqual([]);
-      expect(await store.claimPush(first.userId, 1, at(5), second)).toBeNull();
-      expect(await store.findRegistration(other.userId, 1)).not.toBeNull();
+      for (const entry of [first, linked, other]) await t.store.register(entry, at(0));
+      expect(await t.store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(2);
+      expect(await t.store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(0);
+      expect(await t.store.findRegistrations(first.userId, [1, 2])).toEqual([]);
+      expect(await t.store.claimPush(first.userId, 1, at(5), second)).toBeNull();
+      expect(await t.store.findRegistration(other.userId, 1)).not.toBeNull();
       // The token is free for whoever registers it next.
       const reused = { ...registration(), token: first.token };
-      expect((await store.register(reused, at(6))).token).toBe(first.token);
+      expect((await t.store.register(reused, at(6))).token).toBe(first.token);
     });
 
     it('claims at most one push per window, and none without a token', async () => {

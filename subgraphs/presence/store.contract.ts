@@ -51,12 +51,12 @@ export function describePresenceStoreContract(
       const batch = await t.store.readPresenceBatch([gone.userId, kept.userId], at(0));
       expect(batch.get(gone.userId)).toEqual({
         record: null,
-        liveConnections: 0,
+        connected: false,
         visibility: 'CONTACTS',
       });
       expect(batch.get(kept.userId)).toEqual({
         record: kept,
-        liveConnections: 1,
+        connected: true,
         visibility: 'NOBODY',
       });
       expect((await t.store.listAnnouncedPresent()).map((record) => record.userId)).toEqual([

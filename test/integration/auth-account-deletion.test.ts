@@ -3,23 +3,17 @@
  * answer), a signed-out call is refused, and the username quarantine is configurable (0 days:
  * free at once). The deletion in every subgraph is the e2e scenario's (test/e2e/).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { DeleteAccountDocument, RegisterDocument } from '../../schema/generated/operations.js';
 import { registerAccount } from '../support/accounts.js';
 import { expectData, expectErrorCode } from '../support/graphql-client.js';
 import { createTestDevice, toDeviceKeysInput } from '../support/signal-device.js';
-import { startTestGuardyn, type TestGuardyn } from '../support/test-guardyn.js';
+import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
 const loginMutation = `mutation ($input: LoginInput!) { login(input: $input) { accessToken } }`;
 
 describe('deleteAccount', () => {
-  let guardyn: TestGuardyn;
-  beforeAll(async () => {
-    guardyn = await startTestGuardyn({
-      env: { GUARDYN_AUTH__USERNAME_QUARANTINE_DAYS: '0' },
-    });
-  });
-  afterAll(() => guardyn.dispose());
+  const guardyn = useTestGuardyn({ env: { GUARDYN_AUTH__USERNAME_QUARANTINE_DAYS: '0' } });
 
   it('needs a token', async () => {
     const { code } = await expectErrorCode(guardyn.url, DeleteAccountDocument, {
