@@ -14,6 +14,7 @@ import {
   startDirectConversation,
 } from '../../support/messaging-client.js';
 import { createMlsClient, publishKeyPackages } from '../../support/mls-client.js';
+import { postUpload, uploadEncryptedMutation } from '../../support/uploads.js';
 
 /** The user to be deleted (two devices), a friend and a third member of a group with both. */
 export interface AccountFootprint {
@@ -24,7 +25,7 @@ export interface AccountFootprint {
   readonly group: TestGroup;
 }
 
-/** A multipart upload through the gateway (graphql-multipart-request-spec). */
+/** An upload through the gateway that must succeed. */
 async function uploadFile(
   url: string,
   token: string,
@@ -32,17 +33,9 @@ async function uploadFile(
   variables: Record<string, unknown>,
   bytes: Uint8Array,
 ): Promise<void> {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query, variables: { ...variables, file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([bytes]), 'file.bin');
-  const response = await fetch(url, {
-    method: 'POST',
-    body: form,
-    headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${token}` },
-  });
-  const body = (await response.json()) as { errors?: unknown[] };
-  if (!response.ok || body.errors) throw new Error(`upload failed: ${JSON.stringify(body)}`);
+  const response = await postUpload(url, query, variables, bytes, token);
+  if (response.status !== 200 || response.errors)
+    throw new Error(`upload failed: ${JSON.stringify(response)}`);
 }
 
 /**
@@ -87,7 +80,7 @@ export async function leaveFootprint(url: string): Promise<AccountFootprint> {
   await uploadFile(
     url,
     user.accessToken,
-    'mutation ($file: Upload!, $sha256: String!) { uploadMedia(file: $file, encrypted: true, sha256: $sha256) { id } }',
+    uploadEncryptedMutation,
     { sha256: createHash('sha256').update(attachment).digest('hex') },
     attachment,
   );
