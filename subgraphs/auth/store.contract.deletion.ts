@@ -8,7 +8,7 @@ import { UsernameTakenError, type AuthStore, type UserRecord } from './store.js'
 const day = 24 * 3600_000;
 const hash = () => new Uint8Array(randomBytes(32));
 
-/** A user with two devices, keys, KeyPackages and a session on each device. */
+/** A user with two devices, keys, KeyPackages, unidentified access and a session per device. */
 async function populatedAccount(store: AuthStore, user: UserRecord = newUser()) {
   const now = new Date();
   await store.createUser(user, newDevice({ preKeys: 2, kyberPreKeys: 2 }));
@@ -20,6 +20,11 @@ async function populatedAccount(store: AuthStore, user: UserRecord = newUser()) 
       { reference: hash(), keyPackage: hash(), notAfter, lastResort: true },
     ]);
   }
+  await store.setUnidentifiedAccess({
+    userId: user.id,
+    accessKey: new Uint8Array(randomBytes(16)),
+    unrestricted: false,
+  });
   const refreshHash = hash();
   const sessions = [randomUUID(), randomUUID()];
   for (const [index, id] of sessions.entries()) {
@@ -56,6 +61,7 @@ export function describeAuthAccountDeletionContract(
       expect(await t.store.claimKeyPackages(user.id, new Date())).toEqual([]);
       expect(await t.store.claimBundles(user.id, null)).toEqual([]);
       expect(await t.store.listSessions(user.id, new Date())).toEqual([]);
+      expect(await t.store.findUnidentifiedAccess([user.id])).toEqual([]);
       for (const id of sessions) expect(await t.store.findSession(id)).toBeNull();
       const rotated = await t.store.rotateRefreshToken(refreshHash, hash(), new Date(), until);
       expect(rotated.kind).toBe('unknown');
@@ -64,6 +70,7 @@ export function describeAuthAccountDeletionContract(
       expect(await t.store.findUserById(other.user.id)).toEqual(other.user);
       expect(await t.store.listDevices(other.user.id)).toHaveLength(2);
       expect(await t.store.listSessions(other.user.id, new Date())).toHaveLength(2);
+      expect(await t.store.findUnidentifiedAccess([other.user.id])).toHaveLength(1);
     });
 
     it('answers null for an account that is not there, also when asked again', async () => {

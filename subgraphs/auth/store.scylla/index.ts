@@ -97,8 +97,8 @@ export class ScyllaAuthStore extends KeyspaceStore implements AuthStore {
   }
 
   /**
-   * Quarantines the username, gives up its claim (login by name stops), then deletes the rest in
-   * one logged batch. A crash in between leaves an account reachable by id only, which a retry
+   * Quarantines the username, gives up its claim (login by name stops), then deletes the rest
+   * (unidentified access included) in one logged batch. A crash in between leaves an account reachable by id only, which a retry
    * (the user's tokens still work until the batch) deletes.
    */
   async deleteAccount(userId: string, quarantinedUntil: Date): Promise<DeletedAccount | null> {
@@ -113,6 +113,7 @@ export class ScyllaAuthStore extends KeyspaceStore implements AuthStore {
     await this.db.batch(
       [
         this.accounts.userDelete(userId),
+        this.unidentifiedAccess.userDelete(userId),
         this.devices.allDevicesDelete(userId),
         ...deviceIds.flatMap((deviceId) => [
           ...this.preKeys.deletes(userId, deviceId),

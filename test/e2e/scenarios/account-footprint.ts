@@ -39,10 +39,10 @@ async function uploadFile(
 }
 
 /**
- * Registers the user and leaves a trace everywhere: KeyPackages and sessions (auth); a direct
- * conversation they spoke in, a sent record, mail waiting on both devices and a group (messaging);
- * a presence record and visibility setting (presence); an attachment and an avatar (media); a
- * push token (notification). What the user sent is read and acknowledged by its recipients, so
+ * Registers the user and leaves a trace everywhere: KeyPackages, sessions and unidentified access
+ * (auth); a direct conversation they spoke in, a sent record, mail waiting on both devices and a
+ * group (messaging); a presence record and visibility setting (presence); an attachment and an
+ * avatar (media); a push token (notification). What the user sent is read and acknowledged by its recipients, so
  * that nothing left behind legitimately names them.
  */
 export async function leaveFootprint(url: string): Promise<AccountFootprint> {
@@ -58,6 +58,12 @@ export async function leaveFootprint(url: string): Promise<AccountFootprint> {
     1,
   );
 
+  await expectData(
+    url,
+    'mutation ($key: Base64) { setUnidentifiedAccess(accessKey: $key) }',
+    { key: randomBytes(16).toString('base64') },
+    user.accessToken,
+  );
   await startDirectConversation(url, user, friend);
   const fromUser = await readInbox(url, friend.accessToken);
   await ackEnvelopes(
