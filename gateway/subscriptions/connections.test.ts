@@ -77,6 +77,19 @@ describe('ConnectionRegistry', () => {
     expect(a.closes).toEqual([]);
   });
 
+  it('closes every socket of a deleted account with 4401, and no one else’s', async () => {
+    setup();
+    const [phone, tablet, bobs] = [socket(), socket(), socket()];
+    registry.open(principal(), phone);
+    registry.open(principal({ deviceId: 2, sessionId: 's2' }), tablet);
+    registry.open(principal({ userId: 'bob', sessionId: 's3' }), bobs);
+    await bus.publish('guardyn.account.deleted.alice', { userId: 'alice', deviceIds: [1, 2] });
+    await settle();
+    for (const closed of [phone, tablet])
+      expect(closed.closes).toEqual([[CloseCode.Unauthorized, 'Account deleted']]);
+    expect(bobs.closes).toEqual([]);
+  });
+
   it('frees a device’s place when one of its sockets closes', () => {
     setup();
     const first = registry.open(principal(), socket());

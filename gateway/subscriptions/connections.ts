@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../shared/auth/index.js';
 import {
+  accountDeletedEvent,
   connectionEvent,
   deviceRevokedEvent,
   onEvent,
@@ -37,7 +38,8 @@ const deviceKey = (principal: Principal) => `${principal.userId} ${principal.dev
 /**
  * The authenticated sockets of this gateway: it announces them on
  * `guardyn.connection.<userId>.<deviceId>` (open, heartbeats, closed), closes them when their
- * token expires or their session or device is revoked, and bounds them per device.
+ * token expires, their session or device is revoked or their account deleted, and bounds them
+ * per device.
  */
 export class ConnectionRegistry {
   private readonly connections = new Map<
@@ -74,6 +76,14 @@ export class ConnectionRegistry {
           (c) => c.principal.userId === userId && c.principal.deviceId === deviceId,
           CloseCode.DeviceRevoked,
           'Device removed',
+        );
+      }),
+      // Its sessions' revocations close these already; this catches any a core event missed.
+      onEvent(bus, accountDeletedEvent, ({ userId }) => {
+        this.closeWhere(
+          (c) => c.principal.userId === userId,
+          CloseCode.Unauthorized,
+          'Account deleted',
         );
       }),
     ];

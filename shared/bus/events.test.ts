@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  accountDeletedEvent,
   busEventTypes,
   connectionEvent,
   deviceRevokedEvent,
@@ -76,6 +77,11 @@ const cases: readonly (readonly [BusEventType<unknown>, object, readonly object[
       { userId: 'u1', deviceId: -1 },
       { userId: 7, deviceId: 3 },
     ],
+  ],
+  [
+    accountDeletedEvent,
+    { userId: 'u1', deviceIds: [1, 3] },
+    [{ userId: 'u1', deviceIds: [0] }, { userId: 'u1', deviceIds: 1 }, { deviceIds: [] }],
   ],
 ];
 

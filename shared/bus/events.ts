@@ -4,6 +4,8 @@
  * its consumers cannot drift. Payloads are JSON: times travel as ISO-8601 strings.
  */
 import {
+  accountDeletedPattern,
+  accountDeletedSubject,
   connectionPattern,
   connectionSubject,
   deviceRevokedPattern,
@@ -26,6 +28,7 @@ import {
 import {
   isBoolean,
   isDeviceId,
+  isDeviceIdList,
   isId,
   isStringList,
   isTime,
@@ -199,6 +202,19 @@ export const deviceRevokedEvent = durableEvent<DeviceRevokedEvent>({
   parse: objectOf({ userId: isId, deviceId: isDeviceId }),
 });
 
+/** An account was deleted: `guardyn.account.deleted.<userId>`, durable (msgId: `account-deleted.<userId>`). */
+export interface AccountDeletedEvent {
+  readonly userId: string;
+  /** The devices the account had: their mailboxes and push tokens go. */
+  readonly deviceIds: readonly number[];
+}
+
+export const accountDeletedEvent = durableEvent<AccountDeletedEvent>({
+  pattern: accountDeletedPattern,
+  subjectOf: (event) => accountDeletedSubject(event.userId),
+  parse: objectOf({ userId: isId, deviceIds: isDeviceIdList }),
+});
+
 /** Every declared event (tests check them against the durable subjects). */
 export const busEventTypes: readonly BusEventType<unknown>[] = [
   mailboxEvent,
@@ -209,4 +225,5 @@ export const busEventTypes: readonly BusEventType<unknown>[] = [
   connectionEvent,
   sessionRevokedEvent,
   deviceRevokedEvent,
+  accountDeletedEvent,
 ];

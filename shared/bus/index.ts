@@ -23,6 +23,8 @@ export {
 } from './event-bus.js';
 export {
   InvalidSubjectError,
+  accountDeletedPattern,
+  accountDeletedSubject,
   assertSubject,
   assertSubjectPattern,
   connectionPattern,
@@ -47,6 +49,7 @@ export {
   typingSubject,
 } from './subjects.js';
 export {
+  accountDeletedEvent,
   busEventTypes,
   connectionEvent,
   deviceRevokedEvent,
@@ -56,6 +59,7 @@ export {
   pushEvent,
   sessionRevokedEvent,
   typingEvent,
+  type AccountDeletedEvent,
   type BusEventType,
   type ConnectionEvent,
   type CoreEventType,

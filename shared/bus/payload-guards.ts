@@ -25,6 +25,10 @@ export const isBoolean: Guard<boolean> = (value): value is boolean => typeof val
 export const isStringList: Guard<readonly string[]> = (value): value is readonly string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
 
+/** A list of device numbers. */
+export const isDeviceIdList: Guard<readonly number[]> = (value): value is readonly number[] =>
+  Array.isArray(value) && value.every(isDeviceId);
+
 /** One of the listed literals. */
 export function oneOf<T extends string>(...allowed: readonly T[]): Guard<T> {
   return (value): value is T => (allowed as readonly unknown[]).includes(value);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  accountDeletedSubject,
   InvalidSubjectError,
   assertDurableName,
   assertSubject,
@@ -33,9 +34,10 @@ describe('subject builders', () => {
     expect(() => typingSubject(token)).toThrow(InvalidSubjectError);
   });
 
-  it('put the push and device-revoked subjects inside the durable patterns, and no others', () => {
+  it('put the push, device-revoked and account-deleted subjects inside the durable patterns, and no others', () => {
     expect(isDurableSubject(durableSubjectPatterns, pushSubject('u1', 'd1'))).toBe(true);
     expect(isDurableSubject(durableSubjectPatterns, deviceRevokedSubject('u1'))).toBe(true);
+    expect(isDurableSubject(durableSubjectPatterns, accountDeletedSubject('u1'))).toBe(true);
     expect(isDurableSubject(durableSubjectPatterns, 'guardyn.push.>')).toBe(true);
     expect(isDurableSubject(durableSubjectPatterns, mailboxSubject('u1', 'd1'))).toBe(false);
     expect(isDurableSubject(durableSubjectPatterns, membershipSubject('c1'))).toBe(false);

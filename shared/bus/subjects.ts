@@ -9,6 +9,7 @@ const root = 'guardyn';
 export const durableSubjectPatterns: readonly string[] = [
   `${root}.push.>`,
   `${root}.device.revoked.>`,
+  `${root}.account.deleted.>`,
 ];
 
 /** A malformed subject, pattern, token or durable name. */
@@ -113,6 +114,17 @@ export const deviceRevokedPattern = `${root}.device.revoked.*`;
 /** `guardyn.device.revoked.<userId>`: durable. */
 export function deviceRevokedSubject(userId: string): string {
   return `${root}.device.revoked.${subjectToken(userId)}`;
+}
+
+/** Every user's account deletions. */
+export const accountDeletedPattern = `${root}.account.deleted.*`;
+
+/**
+ * `guardyn.account.deleted.<userId>`: durable. Auth deleted the account; each subgraph's durable
+ * consumer deletes what it holds of the user (idempotently, so a redelivery does no harm).
+ */
+export function accountDeletedSubject(userId: string): string {
+  return `${root}.account.deleted.${subjectToken(userId)}`;
 }
 
 /** Checks a concrete subject (for publishing): non-empty tokens, no wildcards, no whitespace. */

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       GUARDYN_OBSERVABILITY__LOG_LEVEL: 'debug',
       GUARDYN_GATEWAY__AUTH_URL: 'http://auth:4001/graphql',
       GUARDYN_AUTH__JWKS_URL: 'http://auth:4001/.well-known/jwks.json',
+      GUARDYN_AUTH__USERNAME_QUARANTINE_DAYS: '7',
       PATH: '/usr/bin',
     });
     expect(config).toMatchObject({
@@ -44,7 +45,7 @@ describe('loadConfig', () => {
       messaging: { natsUrl: 'nats://nats:4222', retentionDays: 7 },
       observability: { otlpEndpoint: 'http://otel:4317', otlpProtocol: 'grpc', logLevel: 'debug' },
       gateway: { subgraphUrls: { auth: 'http://auth:4001/graphql' } },
-      auth: { jwksUrl: 'http://auth:4001/.well-known/jwks.json' },
+      auth: { jwksUrl: 'http://auth:4001/.well-known/jwks.json', usernameQuarantineDays: 7 },
     });
   });
 
@@ -81,6 +82,11 @@ describe('loadConfig', () => {
       { GUARDYN_MESSAGING__NATS_NAMESPACE: 'a.b' },
       'GUARDYN_MESSAGING__NATS_NAMESPACE',
       'is not a name of 1 to 64',
+    ],
+    [
+      { GUARDYN_AUTH__USERNAME_QUARANTINE_DAYS: '-1' },
+      'GUARDYN_AUTH__USERNAME_QUARANTINE_DAYS',
+      'from 0 to 3650',
     ],
     [
       { GUARDYN_MESSAGING__RETENTION_DAYS: '0' },

@@ -82,6 +82,8 @@ export interface GuardynConfig {
     readonly sealedSenderTrustRootFile: string | undefined;
     /** The server certificate the trust root signed, with its private key; default beside it. */
     readonly sealedSenderCertificateFile: string | undefined;
+    /** How long a deleted account's username stays refused to new accounts (GUARDYN_AUTH__USERNAME_QUARANTINE_DAYS). */
+    readonly usernameQuarantineDays: number;
   };
   readonly media: MediaConfig;
   readonly notification: NotificationConfig;
@@ -321,6 +323,7 @@ export function loadConfig(env: Env): GuardynConfig {
       signingKeyFile: optionalPath(read.raw('GUARDYN_AUTH__SIGNING_KEY_FILE')),
       sealedSenderTrustRootFile: optionalPath(read.raw('GUARDYN_AUTH__SEALED_TRUST_ROOT_FILE')),
       sealedSenderCertificateFile: optionalPath(read.raw('GUARDYN_AUTH__SEALED_CERTIFICATE_FILE')),
+      usernameQuarantineDays: read.integer('GUARDYN_AUTH__USERNAME_QUARANTINE_DAYS', 0, 3650) ?? 30,
     },
     media: readMedia(read),
     notification: readNotification(read),

@@ -1,1 +1,1 @@
-export { openSqlite, type SqliteDatabase } from './open.js';
+export { openSqlite, truncateWal, type SqliteDatabase } from './open.js';

@@ -21,6 +21,8 @@ export function openSqlite(file: string, migrations: readonly string[]): SqliteD
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows are overwritten with zeros, not left in free pages (account deletion, acks).
+  db.pragma('secure_delete = ON');
 
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
@@ -39,4 +41,14 @@ export function openSqlite(file: string, migrations: readonly string[]): SqliteD
   // After tracing, so the cached statements are the traced ones.
   cacheStatements(db);
   return db;
+}
+
+/**
+ * Copies the WAL into the database file and truncates it to zero bytes, so that rows just
+ * deleted (zeroed by `secure_delete`) leave no older copy in the WAL. Run after an account
+ * deletion; a reader in the middle of a read can keep part of the WAL, which the next checkpoint
+ * then truncates.
+ */
+export function truncateWal(db: SqliteDatabase): void {
+  if (db.open && db.name !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
 }

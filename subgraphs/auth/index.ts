@@ -2,6 +2,7 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createTokenVerifier } from '../../shared/auth/index.js';
 import {
+  accountDeletedEvent,
   deviceRevokedEvent,
   publishDurableEvent,
   publishEvent,
@@ -96,6 +97,15 @@ function busEvents(bus: EventBus): AuthEvents {
         { msgId: `device-revoked.${userId}.${deviceId}.${createdAt.getTime()}` },
       );
     },
+    async accountDeleted(userId, deviceIds) {
+      // User ids are never reused: the id alone dedupes a retry.
+      await publishDurableEvent(
+        bus,
+        accountDeletedEvent,
+        { userId, deviceIds: [...deviceIds] },
+        { msgId: `account-deleted.${userId}` },
+      );
+    },
   };
 }
 
@@ -121,7 +131,10 @@ export async function createSubgraph(
     deps.passwords ?? new PasswordChecker(),
     busEvents(deps.bus),
     rateLimiters,
-    deps.serviceOptions,
+    {
+      usernameQuarantineMs: config.auth.usernameQuarantineDays * 24 * 3600_000,
+      ...deps.serviceOptions,
+    },
   );
   const sealedSender = new SealedSenderService(store, sealedSenderKeys);
   // Auth checks its own session table on every request: logout and revocation take effect at once.

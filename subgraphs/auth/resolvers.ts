@@ -142,6 +142,11 @@ export function createResolvers(service: AuthService, sealedSender: SealedSender
         service.revokeSession(requirePrincipal(caller), args.id),
       removeDevice: (_: unknown, args: { deviceId: number }, { caller }: RequestContext) =>
         service.devices.remove(requirePrincipal(caller), args.deviceId),
+      deleteAccount: (
+        _: unknown,
+        args: { password: string },
+        { caller, clientAddress }: RequestContext,
+      ) => service.deleteAccount(requirePrincipal(caller), args.password, clientAddress),
       uploadPreKeys: (
         _: unknown,
         args: { input: UploadPreKeysInput },

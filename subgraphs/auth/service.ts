@@ -54,6 +54,8 @@ export interface AuthServiceOptions extends AuthLimitRules {
   /** Most unclaimed KeyPackages a device may keep on the server. @default 200 */
   readonly maxStoredKeyPackages: number;
   readonly keyPackagePolicy?: Partial<KeyPackagePolicy>;
+  /** How long a deleted account's username stays refused to new accounts. @default 30 days */
+  readonly usernameQuarantineMs: number;
 }
 
 export const defaultAuthServiceOptions: AuthServiceOptions = {
@@ -66,6 +68,7 @@ export const defaultAuthServiceOptions: AuthServiceOptions = {
   claimsPerClaimantAndTarget: { limit: 10, windowMs: 3600_000 },
   maxStoredOneTimeKeys: 1000,
   maxStoredKeyPackages: 200,
+  usernameQuarantineMs: 30 * 24 * 3600_000,
 };
 
 export type { DeviceKeysInput, UploadPreKeysInput };
@@ -156,6 +159,27 @@ export class AuthService {
     return this.startSession(user, device, now);
   }
 
+  /**
+   * Deletes the caller's account everywhere. The password is checked again, counted like a login
+   * (the same limits, the same UNAUTHENTICATED when wrong). Auth deletes its rows first and
+   * quarantines the username; then every session is revoked (sockets close with 4401) and the
+   * durable `guardyn.account.deleted.<userId>` tells the other subgraphs to delete theirs.
+   */
+  async deleteAccount(principal: Principal, password: string, clientAddress: string) {
+    checkPasswordSize(password);
+    const found = await this.store.findUserById(principal.userId);
+    if (!found) throw new UnauthenticatedError('No such account');
+    const user = await this.verifyLogin(found.username, password, clientAddress, found);
+    const now = this.now();
+    const quarantinedUntil = new Date(now.getTime() + this.options.usernameQuarantineMs);
+    const deleted = await this.store.deleteAccount(user.id, quarantinedUntil);
+    // Another call deleted it in between: that call announces it.
+    if (!deleted) throw new UnauthenticatedError('No such account');
+    await this.events.sessionsRevoked(user.id, deleted.sessionIds);
+    await this.events.accountDeleted(user.id, deleted.deviceIds);
+    return true;
+  }
+
   // --- sessions ---
 
   async refreshSession(refreshToken: string): Promise<AuthResult> {
@@ -230,17 +254,19 @@ export class AuthService {
   /**
    * The user when the password matches, else UNAUTHENTICATED. The attempt counts as a failure
    * (per address and per username) before the password is checked, so concurrent guesses cannot
-   * outrun the limit; a success gives it back.
+   * outrun the limit; a success gives it back. `known` is the account when the caller found it
+   * already (by id, for deleteAccount).
    */
   private async verifyLogin(
     username: string,
     password: string,
     clientAddress: string,
+    known?: UserRecord | null,
   ): Promise<UserRecord> {
     const attempt = await this.limits.reserveLoginAttempt(username, clientAddress);
     let user: UserRecord | null;
     try {
-      const found = await this.store.findUserByUsername(username);
+      const found = known === undefined ? await this.store.findUserByUsername(username) : known;
       // Unknown users are checked against a decoy hash: the same work, the same answer.
       user = (await this.passwords.matches(found?.passwordHash ?? null, password)) ? found : null;
     } catch (error) {

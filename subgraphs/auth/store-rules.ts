@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DeviceLimitError, type DeviceRecord, type NewDevice } from './store.js';
 
 /**
@@ -38,4 +39,12 @@ export function newDeviceRecord(
 /** Every stored device has both signed keys: a bundle without them is a broken invariant. */
 export function missingSignedKeys(device: DeviceRecord): Error {
   return new Error(`device ${device.userId}.${device.deviceId} has no signed keys`);
+}
+
+/**
+ * What a username's quarantine row holds: its SHA-256, not the name, so the files of a deleted
+ * account do not spell its name out (a guess can still be checked against it).
+ */
+export function quarantineKey(username: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(`guardyn-username:${username}`).digest());
 }

@@ -7,12 +7,15 @@ import { describe, expect, it } from '@jest/globals';
 import { describeOnCql, readyStore, usingReadyStore } from '../../shared/cql/describe-on-cql.js';
 import { describeAuthStoreContract, newDevice, newUser } from './store.contract.js';
 import { describeUnidentifiedAccessContract } from './store.contract.sealed.js';
+import { describeAuthAccountDeletionContract } from './store.contract.deletion.js';
 import { ScyllaAuthStore } from './store.scylla/index.js';
 import { DeviceLimitError } from './store.js';
 
 await describeOnCql('auth', 'AuthStore', (cql) => {
-  describeAuthStoreContract('ScyllaDB (CQL)', () => readyStore(ScyllaAuthStore.open(cql)));
-  describeUnidentifiedAccessContract('ScyllaDB (CQL)', () => readyStore(ScyllaAuthStore.open(cql)));
+  const openStore = () => readyStore(ScyllaAuthStore.open(cql));
+  describeAuthStoreContract('ScyllaDB (CQL)', openStore);
+  describeUnidentifiedAccessContract('ScyllaDB (CQL)', openStore);
+  describeAuthAccountDeletionContract('ScyllaDB (CQL)', openStore);
 
   describe('AuthStore on ScyllaDB (CQL): device links', () => {
     it('gives concurrent links distinct ids and never passes the device limit', () =>

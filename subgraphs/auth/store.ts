@@ -116,7 +116,13 @@ export type RefreshOutcome =
   | { readonly kind: 'reused'; readonly sessionId: string; readonly userId: string }
   | { readonly kind: 'unknown' };
 
-/** Thrown by createUser when the (lower-cased) username is taken. */
+/** What deleteAccount removed: the account's sessions (to revoke) and devices (to announce). */
+export interface DeletedAccount {
+  readonly sessionIds: readonly string[];
+  readonly deviceIds: readonly number[];
+}
+
+/** Thrown by createUser when the (lower-cased) username is taken or quarantined. */
 export class UsernameTakenError extends Error {
   constructor() {
     super('username taken');
@@ -133,7 +139,10 @@ export class DeviceLimitError extends Error {
 }
 
 export interface AuthStore {
-  /** Creates the user with device 1; UsernameTakenError when taken (also under races). */
+  /**
+   * Creates the user with device 1; UsernameTakenError when taken (also under races) or while a
+   * deleted account's quarantine of the username lasts (compared with `user.createdAt`).
+   */
   createUser(user: UserRecord, device: NewDevice): Promise<DeviceRecord>;
   findUserById(id: string): Promise<UserRecord | null>;
   /** The users among `ids` that exist, in no particular order: one call for a whole list. */
@@ -204,6 +213,12 @@ export interface AuthStore {
   setUnidentifiedAccess(access: UnidentifiedAccessRecord): Promise<void>;
   /** The records among `userIds` that were ever set, in no particular order: one call for a list. */
   findUnidentifiedAccess(userIds: readonly string[]): Promise<UnidentifiedAccessRecord[]>;
+  /**
+   * Deletes the account with its devices, keys, KeyPackages and sessions, and quarantines its
+   * username until `quarantinedUntil` (createUser refuses it meanwhile). Null, changing nothing,
+   * when there is no such account.
+   */
+  deleteAccount(userId: string, quarantinedUntil: Date): Promise<DeletedAccount | null>;
 
   /** Readiness for /health. */
   ping(): Promise<void>;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import { accountDeletedEvent, consumeEvent } from '../../shared/bus/index.js';
 import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
 import { loadTypeDefs } from '../../shared/graphql/index.js';
 import {
@@ -69,28 +70,46 @@ export async function createSubgraph(
   let origin = settings.publicUrl;
   const downloadUrl = (id: string) => signer.sign(origin ?? '', id, new Date());
 
-  const server = await startSubgraphServer({
-    name,
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, downloadUrl) }]),
-    publicFields,
-    ...subgraphServerBasics(config, deps),
-    verifier: deps.verifier,
-    store,
-    routes(app) {
-      // Browsers fetch downloads straight from here: the gateway's allow-list applies.
-      app.use('/media', downloadCors(config.gateway.corsOrigins));
-      app.get('/media/:id', downloadRoute(service, signer, deps.logger));
-      app.use(
-        '/graphql',
-        multipartRequests({
-          verifier: deps.verifier,
-          maxFileBytes,
-          // Both files plus the multipart framing and the operations JSON.
-          maxRequestBytes: maxFileBytes + maxThumbnailBytes + 1024 * 1024,
-        }),
-      );
-    },
-  });
+  const deletions = await consumeEvent(
+    deps.bus,
+    accountDeletedEvent,
+    'media-account-deleted',
+    ({ userId }) => service.accountDeleted(userId),
+  );
+  let server: RunningServer;
+  try {
+    server = await startSubgraphServer({
+      name,
+      schema: buildSubgraphSchema([{ typeDefs, resolvers: createResolvers(service, downloadUrl) }]),
+      publicFields,
+      ...subgraphServerBasics(config, deps),
+      verifier: deps.verifier,
+      store,
+      routes(app) {
+        // Browsers fetch downloads straight from here: the gateway's allow-list applies.
+        app.use('/media', downloadCors(config.gateway.corsOrigins));
+        app.get('/media/:id', downloadRoute(service, signer, deps.logger));
+        app.use(
+          '/graphql',
+          multipartRequests({
+            verifier: deps.verifier,
+            maxFileBytes,
+            // Both files plus the multipart framing and the operations JSON.
+            maxRequestBytes: maxFileBytes + maxThumbnailBytes + 1024 * 1024,
+          }),
+        );
+      },
+    });
+  } catch (error) {
+    deletions.unsubscribe();
+    throw error;
+  }
   origin ??= server.origin;
-  return server;
+  return {
+    ...server,
+    async stop() {
+      deletions.unsubscribe();
+      await server.stop();
+    },
+  };
 }

@@ -77,6 +77,37 @@ describe('MediaService', () => {
     expect(await buffer(service.readBlob(thumbnail?.id ?? ''))).toEqual(thumbnailBytes);
   });
 
+  it('deletes every media of a deleted account with its bytes, avatars included, twice safely', async () => {
+    const [leaving, staying] = [principal(), principal()];
+    const upload = (owner: Principal) => {
+      const bytes = randomBytes(3000);
+      return service.uploadMedia(owner, {
+        file: incoming(bytes),
+        encrypted: true,
+        sha256: sha256(bytes),
+        thumbnail: incoming(randomBytes(100)),
+      });
+    };
+    const png = await sharp({
+      create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 90, b: 0 } },
+    })
+      .png()
+      .toBuffer();
+    await upload(leaving);
+    await service.setAvatar(leaving, incoming(png));
+    const kept = await upload(staying);
+    const before = (await blobFiles()).length;
+
+    await service.accountDeleted(leaving.userId);
+    await service.accountDeleted(leaving.userId);
+
+    expect(await store.listOwnedMedia(leaving.userId)).toEqual([]);
+    expect(await service.avatarOf(leaving.userId)).toBeNull();
+    expect((await blobFiles()).length).toBe(2);
+    expect(before).toBeGreaterThan(2);
+    expect(await buffer(service.readBlob(kept.id))).toHaveLength(3000);
+  });
+
   it.each([
     ['a wrong sha256', () => ({ sha256: 'ab'.repeat(32) }), 'BAD_USER_INPUT'],
     ['a sha256 that is not hex', () => ({ sha256: 'xyz' }), 'BAD_USER_INPUT'],

@@ -149,6 +149,25 @@ export function describeMediaStoreContract(
       expect(await t.store.deleteMedia(parent.id)).toEqual([]);
     });
 
+    it('lists everything a user owns, thumbnails and avatars included, and nothing else', async () => {
+      const attachment = newMediaRecord();
+      const { ownerId } = attachment;
+      const thumbnail = newMediaRecord({ kind: 'thumbnail', parentId: attachment.id, ownerId });
+      const avatar = newMediaRecord({ kind: 'avatar', ownerId, encrypted: false });
+      const others = newMediaRecord();
+      await t.store.insert([attachment, thumbnail]);
+      await t.store.insert([avatar]);
+      await t.store.insert([others]);
+      const byId = (records: readonly MediaRecord[]) =>
+        [...records].sort((a, b) => (a.id < b.id ? -1 : 1));
+      expect(byId(await t.store.listOwnedMedia(ownerId))).toEqual(
+        byId([attachment, thumbnail, avatar]),
+      );
+      for (const record of [attachment, avatar]) await t.store.deleteMedia(record.id);
+      expect(await t.store.listOwnedMedia(ownerId)).toEqual([]);
+      expect(await t.store.listOwnedMedia(others.ownerId)).toEqual([others]);
+    });
+
     it('deletes a thumbnail alone, leaving its parent', async () => {
       const parent = newMediaRecord();
       const thumbnail = newMediaRecord({

@@ -5,6 +5,7 @@ import {
   consistency,
   inChunks,
   mapLimited,
+  rowPages,
   KeyspaceStore,
   openKeyspace,
   type BatchStatement,
@@ -145,6 +146,21 @@ export class ScyllaMediaStore extends KeyspaceStore implements MediaStore {
       )
     ).rows;
     return rows.map(toRecord);
+  }
+
+  /**
+   * `media` has no partition by owner: a filtered scan of the table. Account deletions are rare;
+   * a listing by owner would cost a write on every upload.
+   */
+  async listOwnedMedia(ownerId: string): Promise<MediaRecord[]> {
+    const records: MediaRecord[] = [];
+    for await (const rows of rowPages(
+      this.db,
+      `SELECT ${recordColumnNames} FROM ${this.ks}.media WHERE owner_id = ? ALLOW FILTERING`,
+      [ownerId],
+    ))
+      records.push(...rows.map(toRecord));
+    return records;
   }
 
   async findMediaByIds(ids: readonly string[]): Promise<MediaRecord[]> {

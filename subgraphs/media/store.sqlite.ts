@@ -1,4 +1,4 @@
-import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
+import { openSqlite, truncateWal, type SqliteDatabase } from '../../shared/sqlite/index.js';
 import type { MediaKind, MediaRecord, MediaStore } from './store.js';
 
 const migrations = [
@@ -20,6 +20,8 @@ const migrations = [
   CREATE INDEX media_by_parent ON media (parent_id);
   CREATE INDEX avatars_by_owner ON media (owner_id, created_at) WHERE kind = 'avatar';
   `,
+  // Everything a user owns, for an account deletion.
+  `CREATE INDEX media_by_owner ON media (owner_id);`,
 ];
 
 interface MediaRow {
@@ -143,8 +145,15 @@ export class SqliteMediaStore implements MediaStore {
     return rows.map(toRecord);
   }
 
+  async listOwnedMedia(ownerId: string) {
+    const rows = this.db
+      .prepare('SELECT * FROM media WHERE owner_id = ?')
+      .all(ownerId) as MediaRow[];
+    return rows.map(toRecord);
+  }
+
   async deleteMedia(id: string) {
-    return this.db.transaction(() => {
+    const deleted = this.db.transaction(() => {
       const rows = this.db
         .prepare('SELECT * FROM media WHERE id = ? OR parent_id = ?')
         .all(id, id) as MediaRow[];
@@ -152,6 +161,9 @@ export class SqliteMediaStore implements MediaStore {
       this.db.prepare('DELETE FROM media WHERE id = ?').run(id);
       return rows.map(toRecord);
     })();
+    // secure_delete zeroed the rows; the checkpoint leaves no older copy of them in the WAL.
+    if (deleted.length > 0) truncateWal(this.db);
+    return deleted;
   }
 
   async ping() {

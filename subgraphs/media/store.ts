@@ -39,6 +39,8 @@ export interface MediaStore {
   listThumbnailsOfMany(parentIds: readonly string[]): Promise<MediaRecord[]>;
   /** The newest avatar of each of `ownerIds` that has one: one call for a whole list. */
   latestAvatarsOf(ownerIds: readonly string[]): Promise<MediaRecord[]>;
+  /** Every record the user owns, thumbnails included, in no particular order (a deleted account). */
+  listOwnedMedia(ownerId: string): Promise<MediaRecord[]>;
   /** Deletes a media and its thumbnails; returns what was deleted (empty when it was not there). */
   deleteMedia(id: string): Promise<MediaRecord[]>;
 

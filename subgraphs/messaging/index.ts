@@ -1,5 +1,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
+  accountDeletedEvent,
   consumeEvent,
   deviceRevokedEvent,
   mailboxEvent,
@@ -128,6 +129,12 @@ export async function createSubgraph(
       await service.deviceRemoved(userId, deviceId);
     },
   );
+  const deleted = await consumeEvent(
+    deps.bus,
+    accountDeletedEvent,
+    'messaging-account-deleted',
+    ({ userId, deviceIds }) => service.accountDeleted(userId, deviceIds),
+  );
   const sweep = () =>
     service
       .expireMailboxes()
@@ -156,6 +163,7 @@ export async function createSubgraph(
       clearInterval(sweeper);
       stopSampling();
       revoked.unsubscribe();
+      deleted.unsubscribe();
       await server.stop();
     },
   };

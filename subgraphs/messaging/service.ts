@@ -265,6 +265,25 @@ export class MessagingService {
     return this.store.deleteMailbox(userId, deviceId);
   }
 
+  /**
+   * An account was deleted (`guardyn.account.deleted`): its mailboxes, records and direct
+   * conversations go, and it leaves each group as if removed. The server cannot make the MLS
+   * commit that removes its leaves: the other members see the membership change (the event and
+   * `members`) and remove them with their next commit. Safe to run again.
+   */
+  async accountDeleted(userId: string, deviceIds: readonly number[]): Promise<void> {
+    const groups = await this.store.deleteUserData(userId, deviceIds);
+    const at = this.now().toISOString();
+    for (const conversationId of groups) {
+      await this.events.membershipChanged({
+        conversationId,
+        removedUserIds: [userId],
+        addedUserIds: [],
+        at,
+      });
+    }
+  }
+
   /** Drops expired envelopes and idempotency records older than the retention. */
   async expireMailboxes(): Promise<number> {
     const now = this.now();

@@ -1,6 +1,7 @@
 import { describeStoreContract } from '../../shared/testing/store-contract.js';
 import { type MessagingStore } from './store.js';
 import { conversationsContract } from './store.contract.conversations.js';
+import { accountDeletionContract } from './store.contract.deletion.js';
 import { mailboxContract } from './store.contract.mailbox.js';
 import { sealedSendsContract } from './store.contract.sealed.js';
 
@@ -15,5 +16,6 @@ export function describeMessagingStoreContract(
     mailboxContract(t);
     conversationsContract(t);
     sealedSendsContract(t);
+    accountDeletionContract(t);
   });
 }

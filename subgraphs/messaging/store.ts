@@ -188,6 +188,13 @@ export interface MessagingStore extends MailboxQuotaStore, SealedSendStore {
   ): Promise<EnvelopeRecord[]>;
   /** Deletes every envelope of a device (the device was removed). */
   deleteMailbox(userId: string, deviceId: number): Promise<number>;
+  /**
+   * Deletes what the store holds of a deleted account: the mailboxes of its devices (at least
+   * those of `deviceIds`), its sent-message records and speaker marks, its direct conversations
+   * whole, and its group memberships. Envelopes it sent that wait in others' mailboxes stay.
+   * Returns the groups it was removed from; idempotent (run again, it finds nothing).
+   */
+  deleteUserData(userId: string, deviceIds: readonly number[]): Promise<string[]>;
   /** Deletes expired envelopes and old sent and sealed-send records; returns how many envelopes went. */
   deleteExpired(now: Date, sentRecordsBefore: Date): Promise<number>;
   /**

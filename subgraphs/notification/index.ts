@@ -1,5 +1,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
+  accountDeletedEvent,
   connectionEvent,
   consumeEvent,
   deviceRevokedEvent,
@@ -34,6 +35,7 @@ export { createResolvers, publicFields };
 /** Durable consumer names: replicas of the service share them, so each event is handled once. */
 const pushConsumer = 'notification-push';
 const deviceRevokedConsumer = 'notification-device-revoked';
+const accountDeletedConsumer = 'notification-account-deleted';
 
 /** How often sockets whose gateway went quiet are forgotten. */
 const connectionSweepMs = 30_000;
@@ -57,7 +59,7 @@ function createStore(config: GuardynConfig, logger: Logger): NotificationStore {
  * The notification subgraph: push tokens over GraphQL, and wake-up pushes driven by the bus:
  * connection events (core) say which devices have sockets, push events (durable consumer
  * `notification-push`) say which have mail, device revocations (`notification-device-revoked`)
- * drop tokens.
+ * and account deletions (`notification-account-deleted`) drop tokens.
  */
 export async function createSubgraph(
   config: GuardynConfig,
@@ -101,6 +103,14 @@ export async function createSubgraph(
         deviceRevokedEvent,
         deviceRevokedConsumer,
         ({ userId, deviceId }) => service.deviceRemoved(userId, deviceId),
+      ),
+    );
+    subscriptions.push(
+      await consumeEvent(
+        deps.bus,
+        accountDeletedEvent,
+        accountDeletedConsumer,
+        ({ userId, deviceIds }) => service.accountDeleted(userId, deviceIds),
       ),
     );
     server = await startSubgraphServer({

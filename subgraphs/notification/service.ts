@@ -112,6 +112,11 @@ export class NotificationService {
     await this.store.removeRegistration(userId, deviceId);
   }
 
+  /** An account was deleted: the tokens of its devices go. Idempotent. */
+  async accountDeleted(userId: string, deviceIds: readonly number[]): Promise<void> {
+    await this.store.removeUserRegistrations(userId, deviceIds);
+  }
+
   /** The provider rejected the token: remove it, unless the device registered another since. */
   async tokenInvalid(job: PushJob): Promise<void> {
     await this.store.removeToken(job.userId, job.deviceId, job.token);

@@ -87,6 +87,21 @@ export function describeNotificationStoreContract(
       expect(await t.store.removeRegistration(entry.userId, 1)).toBe(false);
     });
 
+    it('removes every token of a deleted account, and no one else’s', async () => {
+      const first = registration({ deviceId: 1 });
+      const linked = registration({ userId: first.userId, deviceId: 2, platform: 'FCM' });
+      const other = registration();
+      for (const entry of [first, linked, other]) await t.store.register(entry, at(0));
+      expect(await t.store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(2);
+      expect(await t.store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(0);
+      expect(await t.store.findRegistrations(first.userId, [1, 2])).toEqual([]);
+      expect(await t.store.claimPush(first.userId, 1, at(5), second)).toBeNull();
+      expect(await t.store.findRegistration(other.userId, 1)).not.toBeNull();
+      // The token is free for whoever registers it next.
+      const reused = { ...registration(), token: first.token };
+      expect((await t.store.register(reused, at(6))).token).toBe(first.token);
+    });
+
     it('claims at most one push per window, and none without a token', async () => {
       const entry = registration();
       expect(await t.store.claimPush(entry.userId, 1, at(0), 30 * second)).toBeNull();

@@ -140,6 +140,13 @@ export class ScyllaNotificationStore extends KeyspaceStore implements Notificati
     return outcome.applied;
   }
 
+  async removeUserRegistrations(userId: string, deviceIds: readonly number[]): Promise<number> {
+    const removed = await mapLimited([...new Set(deviceIds)], 16, (deviceId) =>
+      this.removeRegistration(userId, deviceId),
+    );
+    return removed.filter(Boolean).length;
+  }
+
   async removeToken(userId: string, deviceId: number, token: string): Promise<boolean> {
     const current = await this.registration(userId, deviceId, consistency.localQuorum);
     if (current?.token !== token) return false;

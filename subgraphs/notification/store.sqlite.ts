@@ -1,4 +1,4 @@
-import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
+import { openSqlite, truncateWal, type SqliteDatabase } from '../../shared/sqlite/index.js';
 import type { NotificationStore, PushPlatform, PushRegistration } from './store.js';
 
 const migrations = [
@@ -90,6 +90,15 @@ export class SqliteNotificationStore implements NotificationStore {
         .prepare('DELETE FROM push_registrations WHERE user_id = ? AND device_id = ?')
         .run(userId, deviceId).changes > 0
     );
+  }
+
+  async removeUserRegistrations(userId: string, _deviceIds: readonly number[]) {
+    const removed = this.db
+      .prepare('DELETE FROM push_registrations WHERE user_id = ?')
+      .run(userId).changes;
+    // secure_delete zeroed the rows; the checkpoint leaves no older copy of them in the WAL.
+    truncateWal(this.db);
+    return removed;
   }
 
   async removeToken(userId: string, deviceId: number, token: string) {

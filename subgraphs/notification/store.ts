@@ -31,6 +31,11 @@ export interface NotificationStore {
   /** Removes the device's token; true when there was one. */
   removeRegistration(userId: string, deviceId: number): Promise<boolean>;
   /**
+   * Removes the tokens of a deleted account (at least those of `deviceIds`); returns how many
+   * there were.
+   */
+  removeUserRegistrations(userId: string, deviceIds: readonly number[]): Promise<number>;
+  /**
    * Removes the device's token only if it is still `token` (a provider called it invalid; the
    * device may have registered a new one meanwhile). True when removed.
    */

@@ -1,6 +1,8 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
+  accountDeletedEvent,
   connectionEvent,
+  consumeEvent,
   onEvent,
   presenceEvent,
   publishEvent,
@@ -75,6 +77,21 @@ export async function createSubgraph(
       .then(() => service.connectionChanged(event))
       .catch((error: unknown) => deps.logger.error({ err: error }, 'connection event failed'));
   });
+  // Every replica drops the deleted user's late connection events; one deletes the rows.
+  const forgetting = onEvent(deps.bus, accountDeletedEvent, ({ userId }) =>
+    service.forgetUser(userId),
+  );
+  const deletions = await consumeEvent(
+    deps.bus,
+    accountDeletedEvent,
+    'presence-account-deleted',
+    // In line with connection events; a failure goes back to the bus (redelivered), not on.
+    ({ userId }) => {
+      const deletion = applying.then(() => service.accountDeleted(userId));
+      applying = deletion.catch(() => undefined);
+      return deletion;
+    },
+  );
   const sweeper = setInterval(() => {
     service
       .expireStale()
@@ -95,6 +112,8 @@ export async function createSubgraph(
     async stop() {
       clearInterval(sweeper);
       connections.unsubscribe();
+      forgetting.unsubscribe();
+      deletions.unsubscribe();
       service.stop();
       await applying;
       await server.stop();

@@ -64,6 +64,22 @@ describe('PresenceService', () => {
     expect(announced).toEqual(['alice:ONLINE', 'alice:OFFLINE']);
   });
 
+  it('forgets a deleted account, and drops its sockets’ late events until they must be gone', async () => {
+    const { service, connection, advance } = setup();
+    await connection('open', 'a');
+    await service.setVisibility(alice, 'NOBODY');
+    await service.accountDeleted('alice');
+    // The socket closes after the deletion, and a heartbeat was on its way: neither writes.
+    await connection('closed', 'a');
+    await connection('open', 'b');
+    expect(await service.presenceOf('alice')).toEqual({ status: 'OFFLINE', lastSeenAt: null });
+    expect(await service.visibility(alice)).toBe('CONTACTS');
+    // Past the longest a token (and its socket) can live, the id is an ordinary one again.
+    advance(20 * 60_000);
+    await connection('open', 'c');
+    expect((await service.presenceOf('alice')).status).toBe('ONLINE');
+  });
+
   it('expires sockets whose gateway went silent (no heartbeat)', async () => {
     const { service, announced, connection, advance } = setup();
     await connection('open');

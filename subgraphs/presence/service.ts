@@ -1,6 +1,7 @@
 import type { Principal } from '../../shared/auth/index.js';
 import type { ConnectionEvent } from '../../shared/bus/index.js';
 import { ForbiddenError } from '../../shared/errors/index.js';
+import { RecentlyDeletedUsers } from './deleted-users.js';
 import type { PresenceEvents } from './events.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import {
@@ -24,6 +25,9 @@ export interface PresenceServiceOptions {
   readonly typingMs: number;
 }
 
+/** A socket lives no longer than its access token (15 minutes): a deleted user's last one too. */
+const deletedUserMemoryMs = 16 * 60_000;
+
 export const defaultPresenceOptions: PresenceServiceOptions = {
   livenessMs: 90_000,
   typingMs: 5_000,
@@ -38,6 +42,7 @@ export const defaultPresenceOptions: PresenceServiceOptions = {
 export class PresenceService {
   private readonly options: PresenceServiceOptions;
   private readonly typingTimers = new Map<string, NodeJS.Timeout>();
+  private readonly deletedUsers: RecentlyDeletedUsers;
 
   constructor(
     private readonly store: PresenceStore,
@@ -47,6 +52,7 @@ export class PresenceService {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.options = { ...defaultPresenceOptions, ...options };
+    this.deletedUsers = new RecentlyDeletedUsers(deletedUserMemoryMs, () => this.now().getTime());
   }
 
   /**
@@ -125,6 +131,8 @@ export class PresenceService {
 
   /** Applies a gateway's connection event (open doubles as heartbeat). */
   async connectionChanged(event: ConnectionEvent): Promise<void> {
+    // A deleted user's sockets close after the deletion: their events must not write it back.
+    if (this.deletedUsers.has(event.userId)) return;
     const at = new Date(Math.min(Date.parse(event.at), this.now().getTime()));
     if (event.state === 'open') {
       await this.store.touchConnection({ ...event, lastHeartbeatAt: at });
@@ -144,6 +152,20 @@ export class PresenceService {
       announced: record?.announced ?? 'OFFLINE',
     });
     await this.announce(event.userId);
+  }
+
+  /**
+   * Remembers that the account is gone, so that this replica drops its late connection events
+   * (every replica hears the deletion; see `accountDeleted`).
+   */
+  forgetUser(userId: string): void {
+    this.deletedUsers.add(userId);
+  }
+
+  /** An account was deleted: its status, last seen, visibility and connections go. Idempotent. */
+  async accountDeleted(userId: string): Promise<void> {
+    this.forgetUser(userId);
+    await this.store.deleteUser(userId);
   }
 
   /** Drops connections and choices past their TTL and announces who went offline. */

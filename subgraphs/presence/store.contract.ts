@@ -36,6 +36,35 @@ export function describePresenceStoreContract(
   openStore: () => Promise<PresenceStore>,
 ): void {
   describeStoreContract(`PresenceStore contract: ${adapter}`, openStore, (t) => {
+    it('deletes a user’s record, visibility and connections, and no one else’s', async () => {
+      const [gone, kept] = [presence({ announced: 'AWAY' }), presence({ announced: 'AWAY' })];
+      for (const record of [gone, kept]) {
+        await t.store.savePresence(record);
+        await t.store.saveVisibility(record.userId, 'NOBODY');
+        await t.store.touchConnection(connection(record.userId, 5));
+      }
+      await t.store.deleteUser(gone.userId);
+      await t.store.deleteUser(gone.userId);
+
+      expect(await t.store.findPresence(gone.userId)).toBeNull();
+      expect(await t.store.hasLiveConnection(gone.userId, at(0))).toBe(false);
+      const batch = await t.store.readPresenceBatch([gone.userId, kept.userId], at(0));
+      expect(batch.get(gone.userId)).toEqual({
+        record: null,
+        connected: false,
+        visibility: 'CONTACTS',
+      });
+      expect(batch.get(kept.userId)).toEqual({
+        record: kept,
+        connected: true,
+        visibility: 'NOBODY',
+      });
+      expect((await t.store.listAnnouncedPresent()).map((record) => record.userId)).toEqual([
+        kept.userId,
+      ]);
+      expect(await t.store.expireConnections(at(60))).toEqual([kept.userId]);
+    });
+
     it('saves a presence and finds it, every field intact; an unknown user has none', async () => {
       const record = presence({ chosen: 'AWAY', chosenAt: at(3), lastActiveAt: at(4) });
       await t.store.savePresence(record);

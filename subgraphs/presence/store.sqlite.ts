@@ -1,4 +1,4 @@
-import { openSqlite, type SqliteDatabase } from '../../shared/sqlite/index.js';
+import { openSqlite, truncateWal, type SqliteDatabase } from '../../shared/sqlite/index.js';
 import {
   defaultPresenceVisibility,
   type ConnectionRecord,
@@ -158,6 +158,15 @@ export class SqlitePresenceStore implements PresenceStore {
       .prepare('DELETE FROM connections WHERE last_heartbeat_at <= ? RETURNING user_id')
       .all(before.getTime()) as { user_id: string }[];
     return [...new Set(rows.map((row) => row.user_id))];
+  }
+
+  async deleteUser(userId: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const table of ['presence', 'presence_visibility', 'connections'])
+        this.db.prepare(`DELETE FROM ${table} WHERE user_id = ?`).run(userId);
+    })();
+    // secure_delete zeroed the rows; the checkpoint leaves no older copy of them in the WAL.
+    truncateWal(this.db);
   }
 
   async ping(): Promise<void> {

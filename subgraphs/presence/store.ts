@@ -60,6 +60,9 @@ export interface PresenceStore {
   /** Deletes connections not heard from since `before`; returns their users. */
   expireConnections(before: Date): Promise<string[]>;
 
+  /** Deletes the user's presence record, visibility setting and connections (a deleted account). */
+  deleteUser(userId: string): Promise<void>;
+
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,6 +4,9 @@ import {
   startDistributedGuardyn,
   type DistributedGuardyn,
 } from '../support/distributed-guardyn.js';
+import { traceProbe } from '../support/user-traces.js';
+import { accountDeletionScenario, sentMailStaysScenario } from './scenarios/account-deletion.js';
+import { deletionCatchUpScenario } from './scenarios/deletion-catch-up.js';
 import { directMessagesScenario } from './scenarios/direct-messages.js';
 import { mlsGroupScenario } from './scenarios/mls-group.js';
 import { realtimeScenario } from './scenarios/realtime.js';
@@ -56,4 +59,24 @@ it(
   'delivers messages, typing, presence and revocations in real time',
   () => realtimeScenario(guardyn),
   60_000,
+);
+
+/** The stores as this deployment runs them: CQL rows (else SQLite rows) and every file. */
+const probe = () =>
+  traceProbe(guardyn.dataDir, cassandra.available ? cassandra.database : undefined);
+it(
+  'deletes an account from every service’s store',
+  () => accountDeletionScenario(guardyn, probe()),
+  90_000,
+);
+it(
+  'keeps what a deleted user sent in its recipients’ mailboxes',
+  () => sentMailStaysScenario(guardyn),
+  60_000,
+);
+// Last: it stops and restarts the messaging process.
+it(
+  'deletes the mailbox of a deleted account once a stopped messaging process returns',
+  () => deletionCatchUpScenario(guardyn, probe()),
+  180_000,
 );

@@ -1,5 +1,7 @@
 import { it } from '@jest/globals';
 import { useTestGuardyn } from '../support/use-test-guardyn.js';
+import { traceProbe } from '../support/user-traces.js';
+import { accountDeletionScenario, sentMailStaysScenario } from './scenarios/account-deletion.js';
 import { directMessagesScenario } from './scenarios/direct-messages.js';
 import { mlsGroupScenario } from './scenarios/mls-group.js';
 import { realtimeScenario } from './scenarios/realtime.js';
@@ -32,5 +34,15 @@ it(
 it(
   'delivers messages, typing, presence and revocations in real time',
   () => realtimeScenario(world.guardyn),
+  timeoutMs,
+);
+it(
+  'deletes an account from every store and file, SQLite WALs included',
+  () => accountDeletionScenario(world.guardyn, traceProbe(world.guardyn.dataDir)),
+  timeoutMs,
+);
+it(
+  'keeps what a deleted user sent in its recipients’ mailboxes',
+  () => sentMailStaysScenario(world.guardyn),
   timeoutMs,
 );

@@ -19,7 +19,20 @@ export interface DistributedGuardyn {
   readonly ports: Readonly<Record<ServiceName, number>>;
   /** Output of every process, for failure messages. */
   readonly logs: () => string;
+  /** Stops one service's process (SIGTERM, as a deployment would) and waits for it to exit. */
+  stopService(name: ServiceName): Promise<void>;
+  /** Starts a stopped service again, on its port, and waits until it is healthy. */
+  startService(name: ServiceName): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/** Sends SIGTERM (unless it has exited) and resolves once the process is gone. */
+function terminate(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }
 
 async function waitForHealth(
@@ -71,35 +84,26 @@ export async function startDistributedGuardyn(
     ),
     ...env,
   };
-  const children: ChildProcess[] = [];
+  const children = new Map<ServiceName, ChildProcess>();
   let output = '';
   const dispose = async () => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...children.values()].map(terminate));
     await rm(dataDir, { recursive: true, force: true });
     await deleteNatsNamespace(natsUrl, namespace);
   };
+  const start = async (name: ServiceName) => {
+    const child = spawn(tsx, [path.join(projectRoot, 'main.ts')], {
+      cwd: projectRoot,
+      env: { ...shared, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(ports[name]) },
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
+    child.stderr?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
+    children.set(name, child);
+    await waitForHealth(origin(name), child, 60_000).catch((error: unknown) => {
+      throw new Error(`${name} did not start: ${String(error)}\n${output}`);
+    });
+  };
   try {
-    const start = async (name: ServiceName) => {
-      const child = spawn(tsx, [path.join(projectRoot, 'main.ts')], {
-        cwd: projectRoot,
-        env: { ...shared, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(ports[name]) },
-      });
-      child.stdout?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
-      child.stderr?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
-      children.push(child);
-      await waitForHealth(origin(name), child, 60_000).catch((error: unknown) => {
-        throw new Error(`${name} did not start: ${String(error)}\n${output}`);
-      });
-    };
     // Auth first (it creates the signing keys the others fetch), the gateway last.
     await start('auth');
     await Promise.all((['messaging', 'presence', 'media', 'notification'] as const).map(start));
@@ -108,5 +112,16 @@ export async function startDistributedGuardyn(
     await dispose();
     throw error;
   }
-  return { url: `${origin('gateway')}/graphql`, dataDir, ports, logs: () => output, dispose };
+  return {
+    url: `${origin('gateway')}/graphql`,
+    dataDir,
+    ports,
+    logs: () => output,
+    async stopService(name) {
+      const child = children.get(name);
+      if (child) await terminate(child);
+    },
+    startService: start,
+    dispose,
+  };
 }

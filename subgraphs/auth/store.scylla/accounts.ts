@@ -6,9 +6,11 @@ import {
   CqlContentionError,
   inChunks,
   mapLimited,
+  ttlSeconds,
   type BatchStatement,
   type CqlSession,
 } from '../../../shared/cql/index.js';
+import { quarantineKey } from '../store-rules.js';
 import type { UserRecord } from '../store.js';
 import { toUser } from './rows.js';
 import { inChunkSize, maxAttempts, readConcurrency } from './tuning.js';
@@ -75,6 +77,35 @@ export class AccountTables {
       await contentionPause(attempt);
     }
     throw new CqlContentionError('claiming a username');
+  }
+
+  /** Whether the username is quarantined after an account deletion (the row's TTL ends it). */
+  async isQuarantined(username: string): Promise<boolean> {
+    const row = await this.db.first(
+      `SELECT username_hash FROM ${this.ks}.username_quarantine WHERE username_hash = ?`,
+      [quarantineKey(username)],
+      { consistency: consistency.localQuorum },
+    );
+    return row !== null;
+  }
+
+  /** Quarantines the username until `until`: written before the username's claim is deleted. */
+  async quarantine(username: string, until: Date, now: Date): Promise<void> {
+    await this.db.execute(
+      `INSERT INTO ${this.ks}.username_quarantine (username_hash) VALUES (?) USING TTL ?`,
+      [quarantineKey(username), ttlSeconds(until, now)],
+      { consistency: consistency.localQuorum },
+    );
+  }
+
+  /** Gives up the user's claim of their username (deleted, or turned out quarantined). */
+  async releaseUsername(user: UserRecord): Promise<void> {
+    await conditional(
+      this.db,
+      `DELETE FROM ${this.ks}.usernames WHERE username = ? IF user_id = ?`,
+      [user.username, user.id],
+      async () => (await this.usernameOwner(user.username, consistency.localSerial)) !== user.id,
+    );
   }
 
   /** Deletes the `users` row (of an account whose username was never claimed). */

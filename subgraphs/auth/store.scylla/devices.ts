@@ -103,6 +103,14 @@ export class DeviceTables {
     });
   }
 
+  /** Every device id the user's partition holds, rows without their creation columns included. */
+  async allIds(userId: string): Promise<number[]> {
+    const rows = (
+      await this.db.execute(`SELECT device_id FROM ${this.ks}.devices WHERE user_id = ?`, [userId])
+    ).rows;
+    return rows.flatMap((row) => cells.optionalInt(row, 'device_id') ?? []);
+  }
+
   /** One single-partition read per user (`device_id IN`), issued together. */
   async findMany(keys: readonly DeviceKey[]): Promise<DeviceRecord[]> {
     const byUser = [...groupedBy(keys, (key) => key.userId)];

@@ -10,6 +10,7 @@ import {
   type AuthStore,
   type ClaimedBundle,
   type ClaimedKeyPackage,
+  type DeletedAccount,
   type DeviceKey,
   type DeviceKeyUpload,
   type DeviceRecord,
@@ -77,6 +78,7 @@ export class ScyllaAuthStore extends KeyspaceStore implements AuthStore {
   // --- accounts ---
 
   async createUser(user: UserRecord, device: NewDevice): Promise<DeviceRecord> {
+    if (await this.accounts.isQuarantined(user.username)) throw new UsernameTakenError();
     await this.accounts.insert(user);
     await this.devices.insertPrimary(user.id, device, user.createdAt);
     await this.preKeys.insert(user.id, 1, device.preKeys, device.kyberPreKeys);
@@ -84,7 +86,44 @@ export class ScyllaAuthStore extends KeyspaceStore implements AuthStore {
       await this.discardUser(user.id);
       throw new UsernameTakenError();
     }
+    // A deletion quarantines the name before it gives up the claim: a claim won after that
+    // sees the quarantine here, and gives the name back.
+    if (await this.accounts.isQuarantined(user.username)) {
+      await this.accounts.releaseUsername(user);
+      await this.discardUser(user.id);
+      throw new UsernameTakenError();
+    }
     return newDeviceRecord(user.id, 1, device, user.createdAt);
+  }
+
+  /**
+   * Quarantines the username, gives up its claim (login by name stops), then deletes the rest
+   * (unidentified access included) in one logged batch. A crash in between leaves an account reachable by id only, which a retry
+   * (the user's tokens still work until the batch) deletes.
+   */
+  async deleteAccount(userId: string, quarantinedUntil: Date): Promise<DeletedAccount | null> {
+    const user = await this.accounts.findById(userId);
+    if (!user) return null;
+    const [sessionIds, deviceIds] = await Promise.all([
+      this.sessions.idsOfUser(userId),
+      this.devices.allIds(userId),
+    ]);
+    await this.accounts.quarantine(user.username, quarantinedUntil, new Date());
+    await this.accounts.releaseUsername(user);
+    await this.db.batch(
+      [
+        this.accounts.userDelete(userId),
+        this.unidentifiedAccess.userDelete(userId),
+        this.devices.allDevicesDelete(userId),
+        ...deviceIds.flatMap((deviceId) => [
+          ...this.preKeys.deletes(userId, deviceId),
+          ...this.keyPackages.deletes(userId, deviceId),
+        ]),
+        ...sessionIds.flatMap((sessionId) => this.sessions.deletes(userId, sessionId)),
+      ],
+      { logged: true },
+    );
+    return { sessionIds, deviceIds };
   }
 
   findUserById(id: string): Promise<UserRecord | null> {

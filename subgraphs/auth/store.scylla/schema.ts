@@ -18,6 +18,8 @@ import type { CqlMigration } from '../../../shared/cql/index.js';
  *   send sealed to them; read by user id for every sealed send.
  * - `sessions` by id (checked on every request), `sessions_by_user` to list and revoke them, and
  *   `refresh_tokens` by hash, rotated with `IF used = false` and kept (with a TTL) to detect reuse.
+ * - `username_quarantine`: the usernames of deleted accounts, by SHA-256 (store-rules.ts), each
+ *   row written with a TTL at the end of its quarantine.
  */
 export const authMigrations: readonly CqlMigration[] = [
   {
@@ -66,6 +68,13 @@ export const authMigrations: readonly CqlMigration[] = [
     statements: (ks) => [
       `CREATE TABLE IF NOT EXISTS ${ks}.unidentified_access (
          user_id text PRIMARY KEY, access_key blob, unrestricted boolean)`,
+    ],
+  },
+  {
+    version: 4,
+    description: 'username quarantine after an account deletion',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.username_quarantine (username_hash blob PRIMARY KEY)`,
     ],
   },
 ];

@@ -73,6 +73,11 @@ export class SessionTables {
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
   }
 
+  /** The ids of the user's sessions. */
+  async idsOfUser(userId: string): Promise<string[]> {
+    return (await this.ofUser(userId)).map((entry) => entry.sessionId);
+  }
+
   /** The ids of the sessions the device signed in. */
   async idsOfDevice(userId: string, deviceId: number): Promise<string[]> {
     return (await this.ofUser(userId))

@@ -1,4 +1,10 @@
-import { cells, inChunks, mapLimited, type CqlSession } from '../../../shared/cql/index.js';
+import {
+  cells,
+  inChunks,
+  mapLimited,
+  type BatchStatement,
+  type CqlSession,
+} from '../../../shared/cql/index.js';
 import type { UnidentifiedAccessRecord } from '../store.js';
 import { inChunkSize, readConcurrency } from './tuning.js';
 
@@ -33,5 +39,13 @@ export class UnidentifiedAccessTables {
         })),
     );
     return chunks.flat();
+  }
+
+  /** Deletes the user's row (a deleted account). */
+  userDelete(userId: string): BatchStatement {
+    return {
+      query: `DELETE FROM ${this.ks}.unidentified_access WHERE user_id = ?`,
+      params: [userId],
+    };
   }
 }

@@ -1,10 +1,11 @@
-import { openSqlite, type SqliteDatabase } from '../../../shared/sqlite/index.js';
+import { openSqlite, truncateWal, type SqliteDatabase } from '../../../shared/sqlite/index.js';
 import { lowestFreeDeviceId, newDeviceRecord } from '../store-rules.js';
 import {
   UsernameTakenError,
   type AuthStore,
   type ClaimedBundle,
   type ClaimedKeyPackage,
+  type DeletedAccount,
   type DeviceKey,
   type DeviceKeyUpload,
   type DeviceRecord,
@@ -55,7 +56,8 @@ export class SqliteAuthStore implements AuthStore {
     // The check and the insert run in one synchronous transaction, so no other writer interleaves;
     // the UNIQUE constraint stays as a backstop.
     return this.db.transaction(() => {
-      if (this.accounts.isUsernameTaken(user.username)) throw new UsernameTakenError();
+      if (this.accounts.isUsernameTaken(user.username, user.createdAt))
+        throw new UsernameTakenError();
       this.accounts.insert(user);
       return this.insertDevice(user.id, 1, device, user.createdAt);
     })();
@@ -71,6 +73,20 @@ export class SqliteAuthStore implements AuthStore {
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
     return this.accounts.findByUsername(username);
+  }
+
+  async deleteAccount(userId: string, quarantinedUntil: Date): Promise<DeletedAccount | null> {
+    const deleted = this.db.transaction(() => {
+      const user = this.accounts.findById(userId);
+      if (!user) return null;
+      const sessionIds = this.sessions.idsOfUser(userId);
+      const deviceIds = this.devices.usedIds(userId);
+      this.accounts.deleteAndQuarantine(user, quarantinedUntil, new Date());
+      return { sessionIds, deviceIds };
+    })();
+    // secure_delete zeroed the rows; the checkpoint leaves no older copy of them in the WAL.
+    if (deleted) truncateWal(this.db);
+    return deleted;
   }
 
   // --- devices ---

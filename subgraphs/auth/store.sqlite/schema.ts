@@ -83,4 +83,11 @@ export const authSqliteMigrations: readonly string[] = [
     unrestricted INTEGER NOT NULL
   );
   `,
+  `
+  -- Usernames of deleted accounts, by SHA-256 (store-rules.ts), refused to new accounts until then.
+  CREATE TABLE username_quarantine (
+    username_hash BLOB PRIMARY KEY,
+    until INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

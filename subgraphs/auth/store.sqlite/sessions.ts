@@ -40,6 +40,13 @@ export class SessionTables {
   }
 
   /** The ids of the sessions the device signed in. */
+  idsOfUser(userId: string): string[] {
+    const rows = this.db.prepare('SELECT id FROM sessions WHERE user_id = ?').all(userId) as {
+      id: string;
+    }[];
+    return rows.map((row) => row.id);
+  }
+
   idsOfDevice(userId: string, deviceId: number): string[] {
     const rows = this.db
       .prepare('SELECT id FROM sessions WHERE user_id = ? AND device_id = ?')

@@ -25,6 +25,7 @@ import type {
   StoreMessageOptions,
   StoreMessageOutcome,
 } from '../store.js';
+import { AccountDataDeletion } from './account-deletion.js';
 import { CommitOutbox } from './commit-outbox.js';
 import { Conversations } from './conversations.js';
 import { Mailboxes } from './mailbox.js';
@@ -70,6 +71,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   private readonly outbox: CommitOutbox;
   private readonly speakers: Speakers;
   private readonly quotas: MailboxQuotas;
+  private readonly accountData: AccountDataDeletion;
 
   constructor(
     db: CqlSession,
@@ -86,6 +88,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     this.outbox = new CommitOutbox(db, keyspace, this.mailboxes, this.conversations);
     this.speakers = new Speakers(db, keyspace, this.conversations);
     this.quotas = new MailboxQuotas(this.mailboxes);
+    this.accountData = new AccountDataDeletion(db, keyspace, this.mailboxes, this.conversations);
   }
 
   /** Connects (in the background, retrying) to the configured cluster and migrates the keyspace. */
@@ -289,6 +292,10 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
 
   deleteMailbox(userId: string, deviceId: number): Promise<number> {
     return this.mailboxes.removeAll(userId, deviceId);
+  }
+
+  deleteUserData(userId: string, deviceIds: readonly number[]): Promise<string[]> {
+    return this.accountData.delete(userId, deviceIds);
   }
 
   /**

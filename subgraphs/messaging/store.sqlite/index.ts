@@ -1,4 +1,4 @@
-import { openSqlite, type SqliteDatabase } from '../../../shared/sqlite/index.js';
+import { openSqlite, truncateWal, type SqliteDatabase } from '../../../shared/sqlite/index.js';
 import { incomingUsage, mailboxFull } from '../mailbox-usage.js';
 import type {
   CommitOutcome,
@@ -17,6 +17,7 @@ import type {
   StoreMessageOptions,
   StoreMessageOutcome,
 } from '../store.js';
+import { deleteUserRows } from './account-deletion.js';
 import { ConversationTables } from './conversations.js';
 import { MailboxTables } from './mailboxes.js';
 import { messagingMigrations } from './schema.js';
@@ -176,6 +177,13 @@ export class SqliteMessagingStore implements MessagingStore {
 
   async deleteMailbox(userId: string, deviceId: number) {
     return this.mailboxes.deleteMailbox(userId, deviceId);
+  }
+
+  async deleteUserData(userId: string, _deviceIds: readonly number[]) {
+    const groups = this.db.transaction(() => deleteUserRows(this.db, userId))();
+    // secure_delete zeroed the rows; the checkpoint leaves no older copy of them in the WAL.
+    truncateWal(this.db);
+    return groups;
   }
 
   async deleteExpired(now: Date, sentRecordsBefore: Date) {

@@ -83,6 +83,25 @@ export class Connections {
     );
   }
 
+  /** Deletes every connection of the user (a deleted account), newer heartbeats included. */
+  async removeAllOf(userId: string): Promise<void> {
+    const connections = await this.readUserConnections(userId);
+    await this.db.batch(
+      [
+        ...connections.map(({ connectionId }) => ({
+          query: `DELETE FROM ${this.ks}.connections WHERE connection_id = ?`,
+          params: [connectionId],
+        })),
+        { query: `DELETE FROM ${this.ks}.connections_by_user WHERE user_id = ?`, params: [userId] },
+        {
+          query: `DELETE FROM ${this.ks}.connected_users WHERE shard = ? AND user_id = ?`,
+          params: [shardOf(userId), userId],
+        },
+      ],
+      { logged: true },
+    );
+  }
+
   async hasLive(userId: string, since: Date): Promise<boolean> {
     const connections = await this.readUserConnections(userId);
     return connections.some((connection) => connection.lastHeartbeatAt > since);

@@ -112,6 +112,11 @@ export class ScyllaPresenceStore extends KeyspaceStore implements PresenceStore 
     return this.connections.expire(before);
   }
 
+  async deleteUser(userId: string): Promise<void> {
+    await this.connections.removeAllOf(userId);
+    await this.records.delete(userId);
+  }
+
   /** The user's connections with the write time of their last heartbeat (protected for tests). */
   protected userConnections(userId: string): Promise<UserConnection[]> {
     return this.connections.ofUser(userId);

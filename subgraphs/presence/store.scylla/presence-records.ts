@@ -135,6 +135,21 @@ export class PresenceRecords {
     );
   }
 
+  /** Deletes the user's record, its `present_users` copy and the visibility setting. */
+  async delete(userId: string): Promise<void> {
+    await this.db.batch(
+      [
+        { query: `DELETE FROM ${this.ks}.presence WHERE user_id = ?`, params: [userId] },
+        {
+          query: `DELETE FROM ${this.ks}.present_users WHERE shard = ? AND user_id = ?`,
+          params: [shardOf(userId), userId],
+        },
+        { query: `DELETE FROM ${this.ks}.presence_visibility WHERE user_id = ?`, params: [userId] },
+      ],
+      { logged: true },
+    );
+  }
+
   /** The 16 partitions of `present_users`, never the whole `presence` table. */
   async listAnnouncedPresent(): Promise<PresenceRecord[]> {
     const records: PresenceRecord[] = [];

@@ -97,6 +97,12 @@ export const authRootCases: Record<string, RootCase> = {
     document: 'mutation { removeDevice(deviceId: 2) }',
     foreign: refused('NOT_FOUND', 'removeDevice'),
   },
+  'Mutation.deleteAccount': {
+    document: 'mutation ($p: String!) { deleteAccount(password: $p) }',
+    // Her token with the victim's password: checked against her own account, so refused.
+    variables: (w) => ({ p: w.victim.password }),
+    foreign: refused('UNAUTHENTICATED', 'deleteAccount'),
+  },
   'Mutation.uploadPreKeys': {
     document: 'mutation { uploadPreKeys(input: {}) { ecOneTime } }',
     foreign: ownOnly('her own device only (no argument names anyone else)', (data) =>
