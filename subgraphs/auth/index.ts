@@ -98,12 +98,13 @@ function busEvents(bus: EventBus): AuthEvents {
       );
     },
     async accountDeleted(userId, deviceIds) {
-      // User ids are never reused: the id alone dedupes a retry.
+      // User ids are never reused: the id and the devices named dedupe a retry.
+      const sorted = [...deviceIds].sort((a, b) => a - b);
       await publishDurableEvent(
         bus,
         accountDeletedEvent,
-        { userId, deviceIds: [...deviceIds] },
-        { msgId: `account-deleted.${userId}` },
+        { userId, deviceIds: sorted },
+        { msgId: `account-deleted.${userId}.${sorted.join(',')}` },
       );
     },
   };

@@ -161,22 +161,31 @@ export class AuthService {
 
   /**
    * Deletes the caller's account everywhere. The password is checked again, counted like a login
-   * (the same limits, the same UNAUTHENTICATED when wrong). Auth deletes its rows first and
-   * quarantines the username; then every session is revoked (sockets close with 4401) and the
-   * durable `guardyn.account.deleted.<userId>` tells the other subgraphs to delete theirs.
+   * (the same limits, the same UNAUTHENTICATED when wrong). The durable
+   * `guardyn.account.deleted.<userId>` goes out first, telling the other subgraphs to delete what
+   * they hold; then auth deletes its rows and quarantines the username, and every session is
+   * revoked (sockets close with 4401). In that order every failure can be retried: a refused
+   * announcement deletes nothing, and a failed deletion in auth leaves the account (and the
+   * password) for the retry, whose announcement the idempotent handlers take again. Announced
+   * after, a bus that refused would leave the others' data behind with no account to retry from.
    */
   async deleteAccount(principal: Principal, password: string, clientAddress: string) {
     checkPasswordSize(password);
     const found = await this.store.findUserById(principal.userId);
     if (!found) throw new UnauthenticatedError('No such account');
     const user = await this.verifyLogin(found.username, password, clientAddress, found);
+    const announced = (await this.store.listDevices(user.id)).map((device) => device.deviceId);
+    await this.events.accountDeleted(user.id, announced);
     const now = this.now();
     const quarantinedUntil = new Date(now.getTime() + this.options.usernameQuarantineMs);
     const deleted = await this.store.deleteAccount(user.id, quarantinedUntil);
-    // Another call deleted it in between: that call announces it.
+    // Another call deleted it in between: that call revoked the sessions.
     if (!deleted) throw new UnauthenticatedError('No such account');
     await this.events.sessionsRevoked(user.id, deleted.sessionIds);
-    await this.events.accountDeleted(user.id, deleted.deviceIds);
+    // A device linked while this call ran is named in a second announcement.
+    if (deleted.deviceIds.some((deviceId) => !announced.includes(deviceId))) {
+      await this.events.accountDeleted(user.id, deleted.deviceIds);
+    }
     return true;
   }
 
