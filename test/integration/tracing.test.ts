@@ -33,11 +33,17 @@ interface ClientRequest {
   readonly secrets: readonly string[];
 }
 
+/** A client's own W3C trace context: a new trace, with the client's span as the parent. */
+function clientTrace() {
+  const traceId = randomBytes(16).toString('hex');
+  const parentSpanId = randomBytes(8).toString('hex');
+  return { traceId, parentSpanId, traceparent: `00-${traceId}-${parentSpanId}-01` };
+}
+
 /** A `sendMessage` from Alice to Bob under the client's own W3C `traceparent`. */
 async function sendTracedMessage(url: string, alice: TestAccount, bob: TestAccount) {
   const devices = await recipientDevices(url, alice, bob.userId);
-  const traceId = randomBytes(16).toString('hex');
-  const parentSpanId = randomBytes(8).toString('hex');
+  const { traceId, parentSpanId, traceparent } = clientTrace();
   const content = randomBytes(48).toString('base64');
   const clientMessageId = `traced-${randomBytes(6).toString('hex')}`;
   const response = await fetch(url, {
@@ -45,7 +51,7 @@ async function sendTracedMessage(url: string, alice: TestAccount, bob: TestAccou
     headers: {
       'content-type': 'application/json',
       authorization: `Bearer ${alice.accessToken}`,
-      traceparent: `00-${traceId}-${parentSpanId}-01`,
+      traceparent,
     },
     body: JSON.stringify({
       query: `mutation SendTraced($input: SendMessageInput!) {
@@ -72,9 +78,9 @@ async function sendTracedMessage(url: string, alice: TestAccount, bob: TestAccou
  * that does not parse): offered in process first, then made over HTTP.
  */
 async function sendRefusedCall(authUrl: string): Promise<string> {
-  const traceId = randomBytes(16).toString('hex');
+  const { traceId, traceparent } = clientTrace();
   const answer = await postJson(authUrl, JSON.stringify({ query: '{ me { id' }), {
-    headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    headers: { traceparent },
     timeoutMs: 5_000,
   });
   expect(answer.status).toBe(400);
@@ -83,13 +89,13 @@ async function sendRefusedCall(authUrl: string): Promise<string> {
 
 /** `{ me { id } }` with a token no subgraph accepts: auth refuses it in its resolver. */
 async function sendUnauthenticatedQuery(url: string): Promise<string> {
-  const traceId = randomBytes(16).toString('hex');
+  const { traceId, traceparent } = clientTrace();
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       authorization: 'Bearer not-a-token',
-      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      traceparent,
     },
     body: JSON.stringify({ query: '{ me { id } }' }),
   });
