@@ -1,3 +1,4 @@
+import { ExpiringSet } from '../collections/index.js';
 import type { SessionRevocationCheck } from './tokens.js';
 
 /**
@@ -6,25 +7,17 @@ import type { SessionRevocationCheck } from './tokens.js';
  * session's access tokens at once, not only when they expire.
  */
 export class RevokedSessions implements SessionRevocationCheck {
-  private readonly until = new Map<string, number>();
+  private readonly revoked: ExpiringSet;
 
-  constructor(
-    private readonly rememberMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(rememberMs: number, now: () => number = Date.now) {
+    this.revoked = new ExpiringSet(rememberMs, now);
+  }
 
   add(sessionId: string): void {
-    this.until.set(sessionId, this.now() + this.rememberMs);
-    this.prune();
+    this.revoked.add(sessionId);
   }
 
   isRevoked(sessionId: string): boolean {
-    const until = this.until.get(sessionId);
-    return until !== undefined && until > this.now();
-  }
-
-  private prune(): void {
-    const now = this.now();
-    for (const [sessionId, until] of this.until) if (until <= now) this.until.delete(sessionId);
+    return this.revoked.has(sessionId);
   }
 }

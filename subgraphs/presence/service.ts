@@ -1,7 +1,7 @@
 import type { Principal } from '../../shared/auth/index.js';
 import type { ConnectionEvent } from '../../shared/bus/index.js';
+import { ExpiringSet } from '../../shared/collections/index.js';
 import { ForbiddenError } from '../../shared/errors/index.js';
-import { RecentlyDeletedUsers } from './deleted-users.js';
 import type { PresenceEvents } from './events.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import {
@@ -42,7 +42,11 @@ export const defaultPresenceOptions: PresenceServiceOptions = {
 export class PresenceService {
   private readonly options: PresenceServiceOptions;
   private readonly typingTimers = new Map<string, NodeJS.Timeout>();
-  private readonly deletedUsers: RecentlyDeletedUsers;
+  /**
+   * Users whose accounts were deleted recently: their connection events that arrive after the
+   * deletion would write their presence again, so they are dropped.
+   */
+  private readonly deletedUsers: ExpiringSet;
 
   constructor(
     private readonly store: PresenceStore,
@@ -52,7 +56,7 @@ export class PresenceService {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.options = { ...defaultPresenceOptions, ...options };
-    this.deletedUsers = new RecentlyDeletedUsers(deletedUserMemoryMs, () => this.now().getTime());
+    this.deletedUsers = new ExpiringSet(deletedUserMemoryMs, () => this.now().getTime());
   }
 
   /**

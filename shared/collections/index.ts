@@ -1,0 +1,1 @@
+export { ExpiringSet } from './expiring-set.js';
