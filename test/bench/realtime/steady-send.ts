@@ -32,6 +32,20 @@ function seqOf(base64: string): number {
   return Number(Buffer.from(base64, 'base64').toString().split(':')[1]);
 }
 
+/**
+ * Opens `count` keep-alive connections to the server before the clock starts, one per send that
+ * may be in flight, as a messenger's clients hold theirs. Without it the first burst opens them
+ * while the server is busy, and a busy Node server accepts one connection per turn of its event
+ * loop (libuv since 1.46, libuv/libuv#3696): sends on those connections waited seconds in the
+ * kernel's accept queue, which is what held them "for the whole run" in earlier measurements.
+ */
+async function openConnections(url: string, count: number): Promise<void> {
+  const ping = JSON.stringify({ query: '{ __typename }' });
+  await Promise.all(
+    Array.from({ length: count }, () => postJson(url, ping, { headers: {}, timeoutMs: 30_000 })),
+  );
+}
+
 export interface SteadyOptions {
   /** Sends outstanding at most; a due send beyond it is skipped (and counted). */
   readonly maxInFlight: number;
@@ -80,6 +94,7 @@ export async function steadySend(
   let failed = 0;
   try {
     await Promise.all(sockets.map((socket) => socket.connected));
+    await openConnections(url, maxInFlight);
     // The subscriptions read their backlog first; start once that is done.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const sendOne = async (route: Route, id: number) => {
