@@ -24,6 +24,14 @@ export interface PublishOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** What a durable publish carries besides its payload. */
+export interface DurablePublishOptions extends PublishOptions {
+  /** The deduplication id (`Nats-Msg-Id`). */
+  readonly msgId: string;
+  /** How long to wait for the server to store it (NATS). @default 5_000 */
+  readonly timeoutMs?: number;
+}
+
 /** Handles one message. For durable consumers, resolving acks it and throwing asks for a retry. */
 export type BusHandler = (message: BusMessage) => void | Promise<void>;
 
@@ -50,13 +58,12 @@ export interface EventBus {
   /**
    * Durable (JetStream in NATS): at least once; deduplicated by msgId within a window (NATS
    * `Nats-Msg-Id`); a duplicate resolves without being stored again. Resolves once stored.
-   * Rejects with `NotDurableSubjectError` for a subject outside the durable subjects.
+   * Rejects with `NotDurableSubjectError` for a subject outside the durable subjects, with
+   * `BusUnavailableError` at once while the connection is known to be down (NATS: between a
+   * disconnect and the reconnect), and with a timeout error when the server has not stored it
+   * within `timeoutMs`.
    */
-  publishDurable(
-    subject: string,
-    data: unknown,
-    options: PublishOptions & { readonly msgId: string },
-  ): Promise<void>;
+  publishDurable(subject: string, data: unknown, options: DurablePublishOptions): Promise<void>;
   /**
    * A named durable consumer: messages are handed to the handler one at a time in stream order,
    * starting (for a new name) with the oldest retained message. Each message is acked when the
@@ -130,6 +137,17 @@ export interface BusOptions {
 /** Thrown (or rejected with) by every operation but `close()` once the bus is closing. */
 export class BusClosedError extends Error {
   constructor(message = 'The event bus is closed') {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A durable publish refused at once because the bus connection is down (it reconnects by
+ * itself): the caller keeps what it meant to publish and tries again later, rather than wait.
+ */
+export class BusUnavailableError extends Error {
+  constructor(message = 'The event bus is disconnected') {
     super(message);
     this.name = new.target.name;
   }

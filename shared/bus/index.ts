@@ -8,6 +8,7 @@ import { createNatsBus } from './nats.js';
 
 export {
   BusClosedError,
+  BusUnavailableError,
   DurableConsumerConflictError,
   NotDurableSubjectError,
   type BusErrorContext,

@@ -1,6 +1,7 @@
 import { connect, Events, type JetStreamManager, type NatsConnection } from 'nats';
 import {
   BusClosedError,
+  BusUnavailableError,
   NotDurableSubjectError,
   type BusErrorHandler,
   type BusOptions,
@@ -87,7 +88,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     await nc.close();
     throw error;
   }
-  watchConnection(nc, onError);
+  // Known down between a disconnect and the reconnect: durable publishes are refused at once.
+  let connected = true;
+  watchConnection(nc, onError, (up) => {
+    connected = up;
+  });
 
   const js = nc.jetstream();
   /** `unsubscribe` of every live core subscription. */
@@ -148,8 +153,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       return { unsubscribe };
     },
 
-    async publishDurable(subject, data, { msgId, headers }) {
+    async publishDurable(subject, data, { msgId, headers, timeoutMs }) {
       assertOpen();
+      if (!connected) throw new BusUnavailableError();
       assertSubject(subject);
       assertMsgId(msgId);
       if (!isDurableSubject(durableSubjects, subject)) {
@@ -159,6 +165,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       const natsHeaders = toNatsHeaders(headers);
       await js.publish(toWire(subject), encoder.encode(encodePayload(data)), {
         msgID: msgId,
+        ...(timeoutMs !== undefined && { timeout: timeoutMs }),
         ...(natsHeaders && { headers: natsHeaders }),
       });
     },
@@ -205,12 +212,23 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   };
 }
 
-/** Reports asynchronous server errors (e.g. a permissions violation) and an abnormal close. */
-function watchConnection(nc: NatsConnection, onError: BusErrorHandler): void {
+/**
+ * Reports asynchronous server errors (e.g. a permissions violation) and an abnormal close, and
+ * tells `connectivity` when the connection drops and comes back.
+ */
+function watchConnection(
+  nc: NatsConnection,
+  onError: BusErrorHandler,
+  connectivity: (connected: boolean) => void,
+): void {
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === Events.Error) {
         reportBusError(onError, status.data, { kind: 'connection' });
+      } else if (status.type === Events.Disconnect) {
+        connectivity(false);
+      } else if (status.type === Events.Reconnect) {
+        connectivity(true);
       }
     }
   })();

@@ -4,7 +4,13 @@
  * consumer acknowledged, since a retry would not mend it).
  */
 import type { BusEventType, CoreEventType, DurableEventType } from './events.js';
-import type { BusMessage, BusSubscription, EventBus, PublishOptions } from './event-bus.js';
+import type {
+  BusMessage,
+  BusSubscription,
+  DurablePublishOptions,
+  EventBus,
+  PublishOptions,
+} from './event-bus.js';
 
 /** Handles one parsed event; the raw message is there for its subject, headers and msgId. */
 export type EventHandler<Payload> = (payload: Payload, message: BusMessage) => void | Promise<void>;
@@ -24,7 +30,7 @@ export function publishDurableEvent<Payload>(
   bus: EventBus,
   type: DurableEventType<Payload>,
   payload: Payload,
-  options: PublishOptions & { readonly msgId: string },
+  options: DurablePublishOptions,
 ): Promise<void> {
   return bus.publishDurable(type.subjectOf(payload), payload, options);
 }
