@@ -14,6 +14,7 @@ export {
   operationLabel,
   otherOperation,
 } from './operation-names.js';
+export { recordWakeupOutboxSize } from './outbox-metrics.js';
 export { processRegistry } from './process-metrics.js';
 export { countPush } from './push-metrics.js';
 export { timedStore } from './store-metrics.js';

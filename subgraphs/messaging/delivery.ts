@@ -4,7 +4,7 @@ import {
   PayloadTooLargeError,
   StaleEpochError,
 } from '../../shared/errors/index.js';
-import { uuid7 } from '../../shared/ids/index.js';
+import { envelopeId } from './envelope-ids.js';
 import type { MessagingEvents } from './events.js';
 import { MailboxFullError } from './send-limits.js';
 import type {
@@ -44,7 +44,10 @@ export class Delivery {
     private readonly options: DeliveryOptions,
   ) {}
 
-  /** An envelope for one device, from `sender` (null for server-made or sealed-sender ones). */
+  /**
+   * An envelope for one device, from `sender` (null for server-made or sealed-sender ones). Its
+   * id is derived from the message and the device, so a retried send rewrites the same row.
+   */
   envelope(
     message: { readonly messageId: string; readonly now: Date },
     recipient: { readonly userId: string; readonly deviceId: number },
@@ -53,7 +56,12 @@ export class Delivery {
     sender: { readonly principal: Principal; readonly conversationId: string | null } | null = null,
   ): EnvelopeRecord {
     return {
-      id: uuid7(message.now.getTime()),
+      id: envelopeId({
+        messageId: message.messageId,
+        recipientUserId: recipient.userId,
+        recipientDeviceId: recipient.deviceId,
+        type,
+      }),
       messageId: message.messageId,
       recipientUserId: recipient.userId,
       recipientDeviceId: recipient.deviceId,
@@ -69,8 +77,9 @@ export class Delivery {
   }
 
   /**
-   * Stores the envelopes with the send's idempotency record (a retry gets the first result) and
-   * its speaker, then wakes the recipients. With a condition, only while the group is at that epoch.
+   * Stores the envelopes with the send's idempotency record (a retry gets the first result, and
+   * finishes a first attempt that failed half way) and its speaker, then wakes the recipients of
+   * the envelopes stored. With a condition, only while the group is at that epoch.
    */
   async storeAndAnnounce(
     principal: Principal,
@@ -96,7 +105,7 @@ export class Delivery {
     );
     if (outcome.kind === 'mailbox-full') throw new MailboxFullError(mailboxQuota, outcome.full);
     if (outcome.kind === 'stale-epoch') throw new StaleEpochError(outcome.currentEpoch);
-    if (outcome.kind === 'stored') await this.events.envelopesStored(envelopes);
+    if (outcome.kind === 'stored') await this.events.envelopesStored(outcome.envelopes);
     return outcome.sent;
   }
 

@@ -1,15 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import {
-  accountDeletedEvent,
-  consumeEvent,
-  deviceRevokedEvent,
-  mailboxEvent,
-  membershipEvent,
-  publishDurableEvent,
-  publishEvent,
-  pushEvent,
-  type EventBus,
-} from '../../shared/bus/index.js';
+import { accountDeletedEvent, consumeEvent, deviceRevokedEvent } from '../../shared/bus/index.js';
 import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { EntityClient } from '../../shared/federation/index.js';
@@ -22,7 +12,6 @@ import {
 } from '../../shared/http/index.js';
 import { sampleMailboxPending, timedStore } from '../../shared/telemetry/index.js';
 import { entityDeviceDirectory } from './device-directory.js';
-import type { MessagingEvents } from './events.js';
 import { createResolvers, publicFields } from './resolvers.js';
 import { Delivery } from './delivery.js';
 import { GroupService } from './group-service.js';
@@ -36,6 +25,8 @@ import {
 import type { MessagingStore } from './store.js';
 import { ScyllaMessagingStore } from './store.scylla/index.js';
 import { SqliteMessagingStore } from './store.sqlite/index.js';
+import { WakeupRelay } from './wakeup-relay.js';
+import { wakeupEvents } from './wakeups.js';
 
 export const name = 'messaging';
 export const typeDefs = loadTypeDefs(new URL('./schema.graphql', import.meta.url));
@@ -63,28 +54,6 @@ function createStore(config: GuardynConfig, logger: Logger): MessagingStore {
   });
 }
 
-function busEvents(bus: EventBus, logger: Logger): MessagingEvents {
-  return {
-    async envelopesStored(envelopes) {
-      await Promise.all(
-        envelopes.flatMap((envelope) => {
-          const { recipientUserId: userId, recipientDeviceId: deviceId, id: envelopeId } = envelope;
-          const stored = { userId, deviceId, envelopeId };
-          return [
-            publishEvent(bus, mailboxEvent, stored),
-            publishDurableEvent(bus, pushEvent, stored, { msgId: envelopeId }),
-          ];
-        }),
-      );
-    },
-    async membershipChanged(change) {
-      await publishEvent(bus, membershipEvent, change).catch((error: unknown) =>
-        logger.warn({ err: error }, 'membership change not published'),
-      );
-    },
-  };
-}
-
 export async function createSubgraph(
   config: GuardynConfig,
   deps: MessagingDependencies,
@@ -103,7 +72,9 @@ export async function createSubgraph(
     },
     ...deps.serviceOptions,
   };
-  const events = busEvents(deps.bus, deps.logger);
+  const events = wakeupEvents({ bus: deps.bus, outbox: store, logger: deps.logger });
+  // Publishes the wake-ups a bus outage left in the store's outbox (every replica runs one).
+  const relay = new WakeupRelay(store, deps.bus, deps.logger);
   const delivery = new Delivery(store, events, options);
   const limits = new SendLimits(store, options);
   const service = new MessagingService(store, directory, events, delivery, limits, options);
@@ -142,6 +113,7 @@ export async function createSubgraph(
   void sweep();
   const sweeper = setInterval(sweep, expirySweepMs);
   sweeper.unref();
+  relay.start();
   const stopSampling = sampleMailboxPending(
     () => store.countPendingEnvelopes(new Date()),
     (error) => deps.logger.warn({ err: error }, 'counting pending envelopes failed'),
@@ -162,6 +134,7 @@ export async function createSubgraph(
     async stop() {
       clearInterval(sweeper);
       stopSampling();
+      await relay.stop();
       revoked.unsubscribe();
       deleted.unsubscribe();
       await server.stop();

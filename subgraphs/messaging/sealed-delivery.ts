@@ -182,7 +182,7 @@ export class SealedDeliveryService {
     const quota = this.limits.mailboxQuota;
     const outcome = await this.store.storeSealedWithinQuota(records, envelopes, quota);
     if (outcome.kind === 'mailbox-full') throw new MailboxFullError(quota, outcome.full);
-    if (outcome.kind === 'stored') await this.events.envelopesStored(envelopes);
+    if (outcome.kind === 'stored') await this.events.envelopesStored(outcome.envelopes);
     return resultOf(outcome.sent);
   }
 }

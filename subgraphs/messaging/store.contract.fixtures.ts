@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { uuid7 } from '../../shared/ids/index.js';
+import { envelopeId } from './envelope-ids.js';
 import type { StoreUnderTest } from '../../shared/testing/store-contract.js';
 import {
   type ConversationRecord,
@@ -65,4 +66,20 @@ export function sent(
     serverTimestamp: new Date(),
     recipients: 1,
   };
+}
+
+/** An envelope of the send `message` for the device, its id derived as Delivery derives it. */
+export function sendEnvelope(
+  message: { readonly messageId: string; readonly serverTimestamp: Date },
+  userId: string,
+  deviceId: number,
+  overrides: Partial<EnvelopeRecord> = {},
+): EnvelopeRecord {
+  const base = envelope(userId, deviceId, {
+    messageId: message.messageId,
+    serverTimestamp: message.serverTimestamp,
+    expiresAt: new Date(message.serverTimestamp.getTime() + hour),
+    ...overrides,
+  });
+  return { ...base, id: envelopeId(base) };
 }

@@ -2,7 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
 import type { SealedSendRecord } from './store.js';
-import { envelope, hour, type MessagingStoreUnderTest } from './store.contract.fixtures.js';
+import {
+  envelope,
+  hour,
+  sendEnvelope,
+  type MessagingStoreUnderTest,
+} from './store.contract.fixtures.js';
 
 const roomy = { maxEnvelopes: 1000, maxBytes: 1 << 30 };
 
@@ -15,30 +20,30 @@ function sealedRecord(key = randomBytes(32).toString('hex'), recipients = 1): Se
   };
 }
 
+const sealedFields = { type: 'SEALED_SENDER', senderUserId: null, senderDeviceId: null } as const;
+
 const sealedEnvelope = (userId: string, deviceId: number) =>
-  envelope(userId, deviceId, {
-    type: 'SEALED_SENDER',
-    senderUserId: null,
-    senderDeviceId: null,
-  });
+  envelope(userId, deviceId, sealedFields);
 
 /** The MessagingStore contract for sealed sends: records per recipient, no sender, quotas. */
 export function sealedSendsContract(t: MessagingStoreUnderTest): void {
   it('stores a sealed send once, whichever of its recipients a retry names, under concurrent retries', async () => {
     const [bob, carol] = [randomUUID(), randomUUID()];
     const keys = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
+    // Each attempt as SealedDeliveryService makes it: its own message, envelope ids derived.
     const send = () => {
       const messageId = uuid7();
       const records = keys.map((key) => ({ ...sealedRecord(key, 2), messageId }));
+      const message = { messageId, serverTimestamp: records[0]?.serverTimestamp ?? new Date() };
       return t.store.storeSealedWithinQuota(
         records,
-        [sealedEnvelope(bob, 1), sealedEnvelope(carol, 1)],
+        [bob, carol].map((user) => sendEnvelope(message, user, 1, sealedFields)),
         roomy,
       );
     };
     const outcomes = await Promise.all(Array.from({ length: 4 }, send));
-    const stored = outcomes.filter((outcome) => outcome.kind === 'stored');
-    expect(stored).toHaveLength(1);
+    // Attempts that lost the claim to one not completed yet finish it too (CQL): 'stored' again.
+    expect(outcomes.filter((outcome) => outcome.kind === 'stored').length).toBeGreaterThan(0);
     const messageIds = new Set(
       outcomes.map((outcome) => (outcome.kind === 'mailbox-full' ? '' : outcome.sent.messageId)),
     );

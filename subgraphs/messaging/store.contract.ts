@@ -3,6 +3,7 @@ import { type MessagingStore } from './store.js';
 import { conversationsContract } from './store.contract.conversations.js';
 import { accountDeletionContract } from './store.contract.deletion.js';
 import { mailboxContract } from './store.contract.mailbox.js';
+import { wakeupOutboxContract } from './store.contract.outbox.js';
 import { sealedSendsContract } from './store.contract.sealed.js';
 
 export { envelope, newGroup } from './store.contract.fixtures.js';
@@ -17,5 +18,6 @@ export function describeMessagingStoreContract(
     conversationsContract(t);
     sealedSendsContract(t);
     accountDeletionContract(t);
+    wakeupOutboxContract(t);
   });
 }

@@ -5,8 +5,46 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { describeOnCql, readyStore } from '../../shared/cql/describe-on-cql.js';
+import type { CqlSession } from '../../shared/cql/index.js';
 import { describeMessagingStoreContract, envelope, newGroup } from './store.contract.js';
+import { sendFailuresContract, type SendFault } from './store.contract.failures.js';
 import { ScyllaMessagingStore } from './store.scylla/index.js';
+
+/** The statement that fails for each fault: the first envelope's row, or the completing record. */
+const faultStatements: Record<SendFault, RegExp> = {
+  'envelope write': /^INSERT INTO \S+\.mailbox \(/,
+  'sent record': /^INSERT INTO \S+\.sent_messages /,
+  'sealed record': /^INSERT INTO \S+\.sealed_sends /,
+};
+
+/** The real session, but the next statement matching `fault.statement` throws (once). */
+function sabotaged(db: CqlSession, fault: { statement: RegExp | null }): CqlSession {
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'execute') {
+        const execute: CqlSession['execute'] = (query, ...rest) => {
+          if (fault.statement?.test(query.trim())) {
+            fault.statement = null;
+            return Promise.reject(new Error(`injected fault: ${query}`));
+          }
+          return target.execute(query, ...rest);
+        };
+        return execute;
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A store on a sabotaged session: `fault.statement` set, its next such statement fails. */
+class FaultyScyllaStore extends ScyllaMessagingStore {
+  static readonly fault: { statement: RegExp | null } = { statement: null };
+
+  constructor(db: CqlSession, keyspace: string, sentRecordRetentionMs: number) {
+    super(sabotaged(db, FaultyScyllaStore.fault), keyspace, sentRecordRetentionMs);
+  }
+}
 
 /** A process that dies after its commit won the epoch and before it delivered the commit. */
 class CrashAfterCommit extends ScyllaMessagingStore {
@@ -34,6 +72,26 @@ await describeOnCql('messaging', 'MessagingStore', ({ database, logger }) => {
       }),
     ),
   );
+
+  sendFailuresContract('ScyllaDB (CQL)', async () => {
+    const store = await readyStore(
+      FaultyScyllaStore.open({
+        database: { ...database, scyllaKeyspacePrefix: `${database.scyllaKeyspacePrefix}_faults` },
+        logger,
+        sentRecordRetentionMs: 24 * 3600_000,
+      }),
+    );
+    return {
+      store,
+      async inject(fault) {
+        FaultyScyllaStore.fault.statement = faultStatements[fault];
+      },
+      async heal() {
+        FaultyScyllaStore.fault.statement = null;
+      },
+      close: () => store.close(),
+    };
+  });
 
   describe('MessagingStore on ScyllaDB (CQL): crash recovery', () => {
     it('delivers a commit that won its epoch when its committer died before delivering it', async () => {

@@ -5,9 +5,40 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from '@jest/globals';
 import { uuid7 } from '../../shared/ids/index.js';
 import { describeMessagingStoreContract } from './store.contract.js';
+import { sendFailuresContract, type SendFault } from './store.contract.failures.js';
 import { SqliteMessagingStore } from './store.sqlite/index.js';
 
 describeMessagingStoreContract('SQLite', async () => new SqliteMessagingStore(':memory:'));
+
+/** The table whose next insert fails, for each fault. */
+const faultTables: Record<SendFault, string> = {
+  'envelope write': 'envelopes',
+  'sent record': 'sent_messages',
+  'sealed record': 'sealed_sends',
+};
+
+// A real failing step: a trigger, made by a second connection to the file, aborts the insert.
+sendFailuresContract('SQLite', async () => {
+  const directory = await mkdtemp(path.join(tmpdir(), 'guardyn-messaging-'));
+  const file = path.join(directory, 'messaging.sqlite');
+  const store = new SqliteMessagingStore(file);
+  const saboteur = new Database(file);
+  return {
+    store,
+    async inject(fault) {
+      saboteur.exec(`CREATE TRIGGER injected_fault BEFORE INSERT ON ${faultTables[fault]}
+        BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+    },
+    async heal() {
+      saboteur.exec('DROP TRIGGER IF EXISTS injected_fault');
+    },
+    async close() {
+      saboteur.close();
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+});
 
 describe('SqliteMessagingStore upgrade', () => {
   it('counts the envelopes already pending when the usage table is added', async () => {
@@ -36,7 +67,7 @@ describe('SqliteMessagingStore upgrade', () => {
       // Back to the schema before the usage table, envelopes kept.
       const db = new Database(file);
       db.exec(
-        'DROP TRIGGER envelope_added; DROP TRIGGER envelope_removed; DROP TABLE mailbox_usage; DROP TABLE conversation_speakers; DROP TABLE sealed_sends;',
+        'DROP TRIGGER envelope_added; DROP TRIGGER envelope_removed; DROP TABLE mailbox_usage; DROP TABLE conversation_speakers; DROP TABLE sealed_sends; DROP TABLE wakeup_outbox;',
       );
       db.pragma('user_version = 1');
       db.close();

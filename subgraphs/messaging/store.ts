@@ -85,8 +85,16 @@ export interface StoreMessageOptions {
 }
 
 export type StoreMessageOutcome =
-  | { readonly kind: 'stored'; readonly sent: SentMessageRecord }
-  /** A send with the same (device, clientMessageId) was stored first: nothing was stored now. */
+  /**
+   * This call stored the send, or finished one an earlier attempt had claimed and not completed
+   * (then `sent` is that attempt's record): `envelopes` are the rows written, to announce.
+   */
+  | {
+      readonly kind: 'stored';
+      readonly sent: SentMessageRecord;
+      readonly envelopes: readonly EnvelopeRecord[];
+    }
+  /** A send with the same (device, clientMessageId) was completed first: nothing was stored now. */
   | { readonly kind: 'duplicate'; readonly sent: SentMessageRecord }
   | { readonly kind: 'stale-epoch'; readonly currentEpoch: number };
 
@@ -113,15 +121,18 @@ export class GroupExistsError extends Error {
   }
 }
 
-export interface MessagingStore extends MailboxQuotaStore, SealedSendStore {
+export interface MessagingStore extends MailboxQuotaStore, SealedSendStore, WakeupOutboxStore {
   findSentMessage(
     senderUserId: string,
     senderDeviceId: number,
     clientMessageId: string,
   ): Promise<SentMessageRecord | null>;
   /**
-   * Stores the envelopes, the sent record and the speaker in one step. Idempotent on (sender
-   * device, clientMessageId); with `options.condition`, only while the group is at that epoch.
+   * Stores the envelopes, the sent record and the speaker. Idempotent on (sender device,
+   * clientMessageId) whatever step fails: a retry after a failure rewrites the same envelope
+   * rows (the message of the first claim, ids from `envelopeId`), never adds copies. With
+   * `options.condition`, only while the group is at that epoch. SQLite does it in one
+   * transaction; CQL claims the record (pending), writes the envelopes, then completes it.
    */
   storeMessage(
     sent: SentMessageRecord,
@@ -272,7 +283,12 @@ export interface SealedSendRecord {
 }
 
 export type SealedStoreOutcome =
-  | { readonly kind: 'stored'; readonly sent: SealedSendRecord }
+  /** Stored now, or an earlier attempt's claim finished: `envelopes` are the rows written. */
+  | {
+      readonly kind: 'stored';
+      readonly sent: SealedSendRecord;
+      readonly envelopes: readonly EnvelopeRecord[];
+    }
   /** One of the records existed: nothing was stored now; `sent` is the earlier send's. */
   | { readonly kind: 'duplicate'; readonly sent: SealedSendRecord }
   | MailboxFullOutcome;
@@ -282,12 +298,38 @@ export interface SealedSendStore {
   findSealedSend(keys: readonly string[]): Promise<SealedSendRecord | null>;
   /**
    * Stores the envelopes with one record per recipient, unless a record exists already
-   * (`duplicate`) or the envelopes would put a device over `quota` (`mailbox-full`). SQLite does
-   * it in one transaction; CQL claims the first record (the decision), then writes the others.
+   * (`duplicate`) or the envelopes would put a device over `quota` (`mailbox-full`). Idempotent
+   * whatever step fails, as `storeMessage`. SQLite does it in one transaction; CQL claims the
+   * first record (the decision, pending), writes the envelopes, then the records.
    */
   storeSealedWithinQuota(
     records: readonly SealedSendRecord[],
     envelopes: readonly EnvelopeRecord[],
     quota: MailboxQuota,
   ): Promise<SealedStoreOutcome>;
+}
+
+// --- the wake-up outbox (wake-ups the bus did not take, published again by the relay) ---
+
+/** A wake-up for one stored envelope: what `guardyn.mailbox` and `guardyn.push` carry. */
+export interface Wakeup {
+  readonly envelopeId: string;
+  readonly userId: string;
+  readonly deviceId: number;
+  /** When it was kept: the outbox drops wake-ups a day old (`wakeupOutboxTtlMs`). */
+  readonly createdAt: Date;
+}
+
+/** How long an unpublished wake-up is kept: as long as the bus keeps a durable one. */
+export const wakeupOutboxTtlMs = 24 * 3600_000;
+
+export interface WakeupOutboxStore {
+  /** Keeps wake-ups the bus did not take (idempotent on the envelope id). */
+  keepWakeups(wakeups: readonly Wakeup[]): Promise<void>;
+  /** Up to `limit` kept wake-ups younger than a day at `now`, in no particular order. */
+  keptWakeups(limit: number, now: Date): Promise<Wakeup[]>;
+  /** Drops the kept wake-ups of these envelopes (published, or gone); unknown ids are ignored. */
+  dropWakeups(envelopeIds: readonly string[]): Promise<void>;
+  /** How many wake-ups are kept (approximate on CQL: expired ones may count until dropped). */
+  countKeptWakeups(): Promise<number>;
 }

@@ -8,11 +8,12 @@ import {
 import type { ConversationRecord } from '../store.js';
 import type { Conversations } from './conversations.js';
 import type { Mailboxes } from './mailbox.js';
+import type { WakeupOutbox } from './wakeup-outbox.js';
 import { concurrency } from './schema.js';
 
 /**
  * What `deleteUserData` removes on CQL: the mailboxes of the account's devices, its sent-message
- * records, its direct conversations whole, its group memberships, and its speaker marks. Each
+ * records and claims, its kept wake-ups, its direct conversations whole, its group memberships, and its speaker marks. Each
  * step deletes what is there and is safe to repeat, so a redelivered event finishes what a crash
  * interrupted.
  */
@@ -22,6 +23,7 @@ export class AccountDataDeletion {
     private readonly ks: string,
     private readonly mailboxes: Mailboxes,
     private readonly conversations: Conversations,
+    private readonly wakeups: WakeupOutbox,
   ) {}
 
   /** Deletes the user's data; returns the groups the user was removed from. */
@@ -29,7 +31,9 @@ export class AccountDataDeletion {
     await mapLimited([...new Set(deviceIds)], concurrency, (deviceId) =>
       this.mailboxes.removeAll(userId, deviceId),
     );
-    await this.deleteSentRecords(userId);
+    for (const table of ['send_claims', 'sent_messages'] as const)
+      await this.deleteSentRecords(table, userId);
+    await this.wakeups.dropUser(userId);
     const conversations = await this.conversations.findMany(await this.conversations.idsOf(userId));
     const groups: string[] = [];
     for (const conversation of conversations) {
@@ -44,21 +48,24 @@ export class AccountDataDeletion {
   }
 
   /**
-   * `sent_messages` is keyed by (user, device, clientMessageId): no partition lists a user's
-   * records, so they are found by a filtered scan of the table. Account deletions are rare; the
-   * records also expire with the retention period (TTL).
+   * `sent_messages` and `send_claims` are keyed by (user, device, clientMessageId): no partition
+   * lists a user's records, so they are found by a filtered scan of the table. Account deletions
+   * are rare; the records also expire with the retention period (TTL).
    */
-  private async deleteSentRecords(userId: string): Promise<void> {
+  private async deleteSentRecords(
+    table: 'send_claims' | 'sent_messages',
+    userId: string,
+  ): Promise<void> {
     const pages = rowPages(
       this.db,
-      `SELECT sender_device_id, client_message_id FROM ${this.ks}.sent_messages
+      `SELECT sender_device_id, client_message_id FROM ${this.ks}.${table}
        WHERE sender_user_id = ? ALLOW FILTERING`,
       [userId],
     );
     for await (const rows of pages) {
       await mapLimited(rows, concurrency, (row) =>
         this.db.execute(
-          `DELETE FROM ${this.ks}.sent_messages
+          `DELETE FROM ${this.ks}.${table}
            WHERE sender_user_id = ? AND sender_device_id = ? AND client_message_id = ?`,
           [userId, cells.int(row, 'sender_device_id'), cells.text(row, 'client_message_id')],
         ),

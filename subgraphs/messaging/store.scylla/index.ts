@@ -24,7 +24,10 @@ import type {
   SentMessageRecord,
   StoreMessageOptions,
   StoreMessageOutcome,
+  Wakeup,
 } from '../store.js';
+import { envelopesOfClaim } from '../envelope-ids.js';
+import { wakeupOutboxTtlMs } from '../store.js';
 import { AccountDataDeletion } from './account-deletion.js';
 import { CommitOutbox } from './commit-outbox.js';
 import { Conversations } from './conversations.js';
@@ -34,6 +37,7 @@ import { maxAttempts, migrations } from './schema.js';
 import { SealedSends } from './sealed-sends.js';
 import { SentMessages } from './sent-messages.js';
 import { Speakers } from './speakers.js';
+import { WakeupOutbox } from './wakeup-outbox.js';
 
 export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
   /** How long sent-message records are kept for idempotency (GUARDYN_MESSAGING__RETENTION_DAYS). */
@@ -46,12 +50,15 @@ export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
  * records, the conversations, the commit outbox and the speakers. Envelopes of one send go to many
  * mailbox partitions, which no CQL transaction spans; the order of writes, kept here, makes up for it:
  *
- * - `storeMessage` writes the envelopes first, then claims the (device, clientMessageId) record
- *   with `IF NOT EXISTS`; a loser deletes its envelopes and answers `duplicate`. A crash in between
- *   may deliver a message the sender then sends again (at least once), never lose an acknowledged one.
- *   The epoch condition is read at SERIAL consistency before the envelopes are written: a commit
- *   landing in that instant can let one message of the old epoch through (members keep the previous
- *   epoch's secrets for such stragglers).
+ * - `storeMessage` claims the (device, clientMessageId) record first (`send_claims`, `IF NOT
+ *   EXISTS`, holding the message id and time), then writes the envelopes (ids derived from the
+ *   message and the device, `envelope-ids.ts`), then completes the record (`sent_messages`). A
+ *   send that fails at any step leaves a pending claim; its retry, or a concurrent attempt that
+ *   lost the claim, writes the claimed message's envelopes again (the same rows) and completes
+ *   it, so a message is stored once per device whatever fails. Only a completed record answers
+ *   `duplicate`. The epoch condition is read at SERIAL consistency before the claim: a commit
+ *   landing in that instant can let one message of the old epoch through (members keep the
+ *   previous epoch's secrets for such stragglers).
  * - `commitGroup` stages its envelopes in `commit_outbox`, then advances the epoch and changes the
  *   membership in one conditional batch that also marks the commit pending; it then delivers and
  *   clears the mark. A pending commit blocks the next one and is delivered by whoever reads the
@@ -65,8 +72,11 @@ export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
  */
 export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStore {
   private readonly mailboxes: Mailboxes;
+  private readonly sendClaims: SentMessages;
   private readonly sentMessages: SentMessages;
+  private readonly sealedClaims: SealedSends;
   private readonly sealedSends: SealedSends;
+  private readonly wakeups: WakeupOutbox;
   private readonly conversations: Conversations;
   private readonly outbox: CommitOutbox;
   private readonly speakers: Speakers;
@@ -80,15 +90,25 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   ) {
     super(db, keyspace);
     this.mailboxes = new Mailboxes(db, keyspace);
-    this.sentMessages = new SentMessages(db, keyspace, sentRecordRetentionMs);
-    this.sealedSends = new SealedSends(db, keyspace, sentRecordRetentionMs);
+    const retention = sentRecordRetentionMs;
+    this.sendClaims = new SentMessages(db, keyspace, retention, 'send_claims');
+    this.sentMessages = new SentMessages(db, keyspace, retention, 'sent_messages');
+    this.sealedClaims = new SealedSends(db, keyspace, retention, 'sealed_send_claims');
+    this.sealedSends = new SealedSends(db, keyspace, retention, 'sealed_sends');
+    this.wakeups = new WakeupOutbox(db, keyspace);
     this.conversations = new Conversations(db, keyspace, (id, commitId) =>
       this.deliverCommit(id, commitId),
     );
     this.outbox = new CommitOutbox(db, keyspace, this.mailboxes, this.conversations);
     this.speakers = new Speakers(db, keyspace, this.conversations);
     this.quotas = new MailboxQuotas(this.mailboxes);
-    this.accountData = new AccountDataDeletion(db, keyspace, this.mailboxes, this.conversations);
+    this.accountData = new AccountDataDeletion(
+      db,
+      keyspace,
+      this.mailboxes,
+      this.conversations,
+      this.wakeups,
+    );
   }
 
   /** Connects (in the background, retrying) to the configured cluster and migrates the keyspace. */
@@ -133,18 +153,27 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
         return { kind: 'stale-epoch', currentEpoch: state.epoch ?? -1 };
     }
 
-    await this.mailboxes.write(envelopes);
+    const claim = await this.claimSend(sent);
+    let written = envelopes;
+    if (claim.messageId !== sent.messageId) {
+      // Another attempt's claim: finished already, or ours to finish (it may have died).
+      const completed = await this.sentMessages.find(sent);
+      if (completed) return { kind: 'duplicate', sent: completed };
+      written = envelopesOfClaim(envelopes, claim);
+    }
+    await this.mailboxes.write(written);
+    await this.sentMessages.write(claim);
+    // After the completion, so a duplicate marks nothing; a crash before it only hides presence.
+    if (speaker) await this.speakers.mark(speaker);
+    return { kind: 'stored', sent: claim, envelopes: written };
+  }
+
+  /** The send's claim: ours, or the record an earlier or concurrent attempt claimed first. */
+  private async claimSend(sent: SentMessageRecord): Promise<SentMessageRecord> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const claim = await this.sentMessages.claim(sent);
-      if (claim.applied) {
-        // After the claim, so a duplicate marks nothing; a crash before it only hides presence.
-        if (speaker) await this.speakers.mark(speaker);
-        return { kind: 'stored', sent };
-      }
-      if (claim.winner) {
-        await this.mailboxes.remove(envelopes);
-        return { kind: 'duplicate', sent: claim.winner };
-      }
+      const claim = await this.sendClaims.claim(sent);
+      if (claim.applied) return sent;
+      if (claim.winner) return claim.winner;
       await contentionPause(attempt);
     }
     throw new CqlContentionError('recording a sent message');
@@ -160,7 +189,10 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     return this.sealedSends.find(keys);
   }
 
-  /** As storeMessageWithinQuota: envelopes first, then the first record's claim decides. */
+  /**
+   * As storeMessage: the first record's claim decides (pending), then the envelopes, then every
+   * recipient's record (completed).
+   */
   async storeSealedWithinQuota(
     ...[records, envelopes, quota]: Parameters<MessagingStore['storeSealedWithinQuota']>
   ): Promise<SealedStoreOutcome> {
@@ -168,20 +200,31 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     if (existing) return { kind: 'duplicate', sent: existing };
     const refusal = await this.quotas.refusal(envelopes, quota);
     if (refusal) return refusal;
-    const [first, ...others] = records;
+    const [first] = records;
     if (!first) throw new Error('a sealed send has at least one recipient');
-    await this.mailboxes.write(envelopes);
+    const claim = await this.claimSealed(first);
+    let written = envelopes;
+    if (claim.messageId !== first.messageId) {
+      const completed = await this.sealedSends.find([first.key]);
+      if (completed) return { kind: 'duplicate', sent: completed };
+      written = envelopesOfClaim(envelopes, claim);
+    }
+    await this.mailboxes.write(written);
+    const { messageId, serverTimestamp, recipients } = claim;
+    await Promise.all(
+      records.map((record) =>
+        this.sealedSends.write({ ...record, messageId, serverTimestamp, recipients }),
+      ),
+    );
+    this.quotas.stored(written);
+    return { kind: 'stored', sent: claim, envelopes: written };
+  }
+
+  private async claimSealed(first: SealedSendRecord): Promise<SealedSendRecord> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const claim = await this.sealedSends.claim(first);
-      if (claim.applied) {
-        await Promise.all(others.map((record) => this.sealedSends.write(record)));
-        this.quotas.stored(envelopes);
-        return { kind: 'stored', sent: first };
-      }
-      if (claim.winner) {
-        await this.mailboxes.remove(envelopes);
-        return { kind: 'duplicate', sent: claim.winner };
-      }
+      const claim = await this.sealedClaims.claim(first);
+      if (claim.applied) return first;
+      if (claim.winner) return claim.winner;
       await contentionPause(attempt);
     }
     throw new CqlContentionError('recording a sealed send');
@@ -320,6 +363,24 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     );
   }
 
+  // --- the wake-up outbox ---
+
+  keepWakeups(wakeups: readonly Wakeup[]): Promise<void> {
+    return this.wakeups.keep(wakeups);
+  }
+
+  keptWakeups(limit: number, now: Date): Promise<Wakeup[]> {
+    return this.wakeups.kept(limit, new Date(now.getTime() - wakeupOutboxTtlMs));
+  }
+
+  dropWakeups(envelopeIds: readonly string[]): Promise<void> {
+    return this.wakeups.drop(envelopeIds);
+  }
+
+  countKeptWakeups(): Promise<number> {
+    return this.wakeups.count();
+  }
+
   // --- mailbox quotas ---
 
   mailboxUsage(devices: readonly DeviceAddress[]): Promise<MailboxUsage[]> {
@@ -334,7 +395,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     const refusal = await this.quotas.refusal(envelopes, quota);
     if (refusal) return refusal;
     const outcome = await this.storeMessage(sent, envelopes, options);
-    if (outcome.kind === 'stored') this.quotas.stored(envelopes);
+    if (outcome.kind === 'stored') this.quotas.stored(outcome.envelopes);
     return outcome;
   }
 

@@ -100,10 +100,14 @@ export const placeholders = (count: number): string => Array(count).fill('?').jo
  * - `conversations_by_member`: a user's conversations in creation order.
  * - `direct_conversations` (by sorted user pair) and `mls_groups` (by group id): uniqueness claims
  *   made with `INSERT ... IF NOT EXISTS`.
- * - `sent_messages`: the idempotency record per (device, clientMessageId), claimed with
- *   `IF NOT EXISTS` and kept for the retention period (TTL).
- * - `sealed_sends`: a sealed send's idempotency record per recipient, keyed on a hash of
- *   (recipient, clientMessageId) with no sender, kept for the retention period (TTL).
+ * - `send_claims` and `sent_messages`: the idempotency record per (device, clientMessageId),
+ *   claimed in `send_claims` with `IF NOT EXISTS` before the envelopes are written and completed
+ *   in `sent_messages` after them (a claim without completion is pending: a retry finishes it),
+ *   kept for the retention period (TTL).
+ * - `sealed_send_claims` and `sealed_sends`: the same for a sealed send, per recipient, keyed on
+ *   a hash of (recipient, clientMessageId) with no sender.
+ * - `wakeup_outbox`: wake-ups of stored envelopes the bus did not take, in 8 partitions by a hash
+ *   of the envelope id, kept a day (TTL) until the relay publishes them.
  * - `commit_outbox`: a commit's envelopes and membership change, staged before its compare-and-set
  *   and delivered after it, so a commit that won its epoch is delivered even if this process dies
  *   in between (the next reader of the conversation finishes the delivery).
@@ -171,6 +175,22 @@ export const migrations: readonly CqlMigration[] = [
     statements: (ks) => [
       `CREATE TABLE IF NOT EXISTS ${ks}.sealed_sends (
          key text PRIMARY KEY, message_id text, server_timestamp timestamp, recipients int)`,
+    ],
+  },
+  {
+    version: 5,
+    description: 'send claims (pending until completed) and the wake-up outbox',
+    // Records written before this version have no claim: they are complete, as they always were.
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.send_claims (
+         sender_user_id text, sender_device_id int, client_message_id text,
+         message_id text, server_timestamp timestamp, recipients int,
+         PRIMARY KEY ((sender_user_id, sender_device_id, client_message_id)))`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.sealed_send_claims (
+         key text PRIMARY KEY, message_id text, server_timestamp timestamp, recipients int)`,
+      `CREATE TABLE IF NOT EXISTS ${ks}.wakeup_outbox (
+         shard int, envelope_id text, user_id text, device_id int, created_at timestamp,
+         PRIMARY KEY (shard, envelope_id))`,
     ],
   },
 ];

@@ -19,15 +19,17 @@ function toSealed(row: Row): SealedSendRecord {
 }
 
 /**
- * `sealed_sends`: a sealed send's record per recipient, keyed on a hash of (recipient,
- * clientMessageId), kept `USING TTL` the retention period like `sent_messages`. The first
- * recipient's record is claimed with `IF NOT EXISTS` (the send's decision); the others follow.
+ * A table of sealed-send records per recipient, keyed on a hash of (recipient, clientMessageId),
+ * kept `USING TTL` the retention period like `sent_messages`: `sealed_send_claims`, where the
+ * first recipient's record is claimed with `IF NOT EXISTS` before anything is written (the send's
+ * decision), and `sealed_sends`, every recipient's record written once the envelopes are.
  */
 export class SealedSends {
   constructor(
     private readonly db: CqlSession,
     private readonly ks: string,
     private readonly retentionMs: number,
+    private readonly table: 'sealed_send_claims' | 'sealed_sends',
   ) {}
 
   /** The first of `keys` with a record (in `keys` order), in IN lists of 100 per read. */
@@ -35,7 +37,7 @@ export class SealedSends {
     const found = new Map<string, SealedSendRecord>();
     for (const chunk of inChunks(keys, 100)) {
       const { rows } = await this.db.execute(
-        `SELECT * FROM ${this.ks}.sealed_sends WHERE key IN ?`,
+        `SELECT * FROM ${this.ks}.${this.table} WHERE key IN ?`,
         [chunk],
       );
       for (const row of rows) found.set(cells.text(row, 'key'), toSealed(row));
@@ -49,7 +51,7 @@ export class SealedSends {
 
   /** One record, read at SERIAL to see the latest claim. */
   private async findClaimed(key: string): Promise<SealedSendRecord | null> {
-    const row = await this.db.first(`SELECT * FROM ${this.ks}.sealed_sends WHERE key = ?`, [key], {
+    const row = await this.db.first(`SELECT * FROM ${this.ks}.${this.table} WHERE key = ?`, [key], {
       consistency: consistency.localSerial,
     });
     return row ? toSealed(row) : null;
@@ -59,7 +61,7 @@ export class SealedSends {
   async claim(record: SealedSendRecord): Promise<SentClaim<SealedSendRecord>> {
     const outcome = await conditional(
       this.db,
-      `INSERT INTO ${this.ks}.sealed_sends (key, message_id, server_timestamp, recipients)
+      `INSERT INTO ${this.ks}.${this.table} (key, message_id, server_timestamp, recipients)
          VALUES (?, ?, ?, ?) IF NOT EXISTS USING TTL ?`,
       [...this.values(record), this.ttl()],
       async () => (await this.findClaimed(record.key))?.messageId === record.messageId,
@@ -74,7 +76,7 @@ export class SealedSends {
   /** Writes a record without a condition (the send already won its claim). */
   async write(record: SealedSendRecord): Promise<void> {
     await this.db.execute(
-      `INSERT INTO ${this.ks}.sealed_sends (key, message_id, server_timestamp, recipients)
+      `INSERT INTO ${this.ks}.${this.table} (key, message_id, server_timestamp, recipients)
          VALUES (?, ?, ?, ?) USING TTL ?`,
       [...this.values(record), this.ttl()],
     );

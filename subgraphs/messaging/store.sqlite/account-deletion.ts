@@ -17,6 +17,7 @@ export function deleteUserRows(db: SqliteDatabase, userId: string): string[] {
   db.prepare('DELETE FROM envelopes WHERE recipient_user_id = ?').run(userId);
   db.prepare('DELETE FROM mailbox_usage WHERE user_id = ?').run(userId);
   db.prepare('DELETE FROM sent_messages WHERE sender_user_id = ?').run(userId);
+  db.prepare('DELETE FROM wakeup_outbox WHERE user_id = ?').run(userId);
   // Direct conversations go whole (members and speakers cascade; `direct_key` names the user).
   db.prepare(
     `DELETE FROM conversations WHERE kind = 'DIRECT' AND id IN

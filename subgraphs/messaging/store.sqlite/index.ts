@@ -16,18 +16,23 @@ import type {
   SentMessageRecord,
   StoreMessageOptions,
   StoreMessageOutcome,
+  Wakeup,
 } from '../store.js';
+import { wakeupOutboxTtlMs } from '../store.js';
 import { deleteUserRows } from './account-deletion.js';
 import { ConversationTables } from './conversations.js';
 import { MailboxTables } from './mailboxes.js';
 import { messagingMigrations } from './schema.js';
 import { SealedSendTables } from './sealed-sends.js';
 import { SentMessageTables } from './sent-messages.js';
+import { WakeupOutboxTable } from './wakeup-outbox.js';
 
 /**
  * The embedded MessagingStore: one SQLite file, built from one set of tables per data group
- * (mailboxes, sent-message and sealed-send records, conversations). better-sqlite3 is synchronous, so each method
- * is atomic; one that reads before it writes, or writes several groups, runs in one transaction.
+ * (mailboxes, sent-message and sealed-send records, conversations, the wake-up outbox).
+ * better-sqlite3 is synchronous, so each method is atomic; one that reads before it writes, or
+ * writes several groups, runs in one transaction. A send's record and envelopes are one
+ * transaction, so a failure leaves nothing for a retry to duplicate.
  */
 export class SqliteMessagingStore implements MessagingStore {
   private readonly db: SqliteDatabase;
@@ -35,6 +40,7 @@ export class SqliteMessagingStore implements MessagingStore {
   private readonly sentMessages: SentMessageTables;
   private readonly conversations: ConversationTables;
   private readonly sealedSends: SealedSendTables;
+  private readonly wakeups: WakeupOutboxTable;
 
   constructor(file: string) {
     this.db = openSqlite(file, messagingMigrations);
@@ -42,6 +48,7 @@ export class SqliteMessagingStore implements MessagingStore {
     this.sentMessages = new SentMessageTables(this.db);
     this.conversations = new ConversationTables(this.db);
     this.sealedSends = new SealedSendTables(this.db);
+    this.wakeups = new WakeupOutboxTable(this.db);
   }
 
   async countPendingEnvelopes(_now: Date): Promise<number> {
@@ -66,10 +73,11 @@ export class SqliteMessagingStore implements MessagingStore {
         if (current !== condition.epoch)
           return { kind: 'stale-epoch', currentEpoch: current ?? -1 };
       }
-      this.sentMessages.insert(sent);
+      // The order CQL writes them in: envelopes, then the record that completes the send.
       this.mailboxes.insert(envelopes);
+      this.sentMessages.insert(sent);
       if (speaker) this.conversations.markSpeaker(speaker);
-      return { kind: 'stored', sent };
+      return { kind: 'stored', sent, envelopes };
     })();
   }
 
@@ -91,9 +99,9 @@ export class SqliteMessagingStore implements MessagingStore {
       const usage = this.mailboxes.usage(incomingUsage(envelopes));
       const full = mailboxFull(usage, envelopes, quota);
       if (full) return full;
-      this.sealedSends.insert(records);
       this.mailboxes.insert(envelopes);
-      return { kind: 'stored', sent: first };
+      this.sealedSends.insert(records);
+      return { kind: 'stored', sent: first, envelopes };
     })();
   }
 
@@ -189,7 +197,26 @@ export class SqliteMessagingStore implements MessagingStore {
   async deleteExpired(now: Date, sentRecordsBefore: Date) {
     this.sentMessages.deleteOlderThan(sentRecordsBefore);
     this.sealedSends.deleteOlderThan(sentRecordsBefore);
+    this.wakeups.deleteOlderThan(new Date(now.getTime() - wakeupOutboxTtlMs));
     return this.mailboxes.deleteExpired(now);
+  }
+
+  // --- the wake-up outbox ---
+
+  async keepWakeups(wakeups: readonly Wakeup[]): Promise<void> {
+    this.db.transaction(() => this.wakeups.keep(wakeups))();
+  }
+
+  async keptWakeups(limit: number, now: Date): Promise<Wakeup[]> {
+    return this.wakeups.kept(limit, new Date(now.getTime() - wakeupOutboxTtlMs));
+  }
+
+  async dropWakeups(envelopeIds: readonly string[]): Promise<void> {
+    this.db.transaction(() => this.wakeups.drop(envelopeIds))();
+  }
+
+  async countKeptWakeups(): Promise<number> {
+    return this.wakeups.count();
   }
 
   async ping() {

@@ -90,4 +90,13 @@ export const messagingMigrations = [
   );
   CREATE INDEX sealed_sends_by_time ON sealed_sends (server_timestamp);
   `,
+  // Wake-ups of stored envelopes the bus did not take, until the relay publishes them.
+  `
+  CREATE TABLE wakeup_outbox (
+    envelope_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    device_id INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -1,0 +1,146 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { uuid7 } from '../../shared/ids/index.js';
+import type { MessagingStore, SealedSendRecord, SentMessageRecord } from './store.js';
+import { sendEnvelope } from './store.contract.fixtures.js';
+
+/** Where a send is made to fail: writing its envelopes, or completing its record after them. */
+export type SendFault = 'envelope write' | 'sent record' | 'sealed record';
+
+/**
+ * A real store whose next write of one kind fails (a trigger in SQLite, a session that throws in
+ * CQL) until `heal`; everything else runs as usual.
+ */
+export interface FaultyStore {
+  readonly store: MessagingStore;
+  inject(fault: SendFault): Promise<void>;
+  heal(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const roomy = { maxEnvelopes: 1000, maxBytes: 1 << 30 };
+const devices = [1, 2, 3];
+
+/** One attempt at a send, as Delivery makes it: a message id of its own, ids derived from it. */
+function attempt(record: SentMessageRecord, recipient: string) {
+  const sent = { ...record, messageId: uuid7(), serverTimestamp: new Date() };
+  const message = { messageId: sent.messageId, serverTimestamp: sent.serverTimestamp };
+  return { sent, envelopes: devices.map((deviceId) => sendEnvelope(message, recipient, deviceId)) };
+}
+
+function sealedAttempt(keys: readonly string[], recipient: string) {
+  const message = { messageId: uuid7(), serverTimestamp: new Date() };
+  const records: SealedSendRecord[] = keys.map((key) => ({
+    key,
+    ...message,
+    recipients: devices.length,
+  }));
+  const envelopes = devices.map((deviceId) =>
+    sendEnvelope(message, recipient, deviceId, {
+      type: 'SEALED_SENDER',
+      senderUserId: null,
+      senderDeviceId: null,
+    }),
+  );
+  return { records, envelopes };
+}
+
+/**
+ * Sends that fail part way (issue 15): whatever step failed, the retry with the same
+ * clientMessageId leaves exactly one envelope per addressed device, of one message, and the send
+ * is then complete (a further retry is a duplicate).
+ */
+export function sendFailuresContract(adapter: string, open: () => Promise<FaultyStore>): void {
+  describe(`MessagingStore contract: ${adapter}: sends that fail part way`, () => {
+    let faulty: FaultyStore;
+    beforeEach(async () => {
+      faulty = await open();
+    });
+    afterEach(() => faulty.close());
+
+    async function expectOneEnvelopePerDevice(recipient: string, messageId: string) {
+      for (const deviceId of devices) {
+        const { envelopes } = await faulty.store.readMailbox(
+          recipient,
+          deviceId,
+          null,
+          10,
+          new Date(),
+        );
+        expect(envelopes.map((envelope) => envelope.messageId)).toEqual([messageId]);
+      }
+    }
+
+    it.each(['envelope write', 'sent record'] as const)(
+      'stores a send once when its first attempt failed at the %s',
+      async (fault) => {
+        const recipient = randomUUID();
+        const record: SentMessageRecord = {
+          senderUserId: randomUUID(),
+          senderDeviceId: 1,
+          clientMessageId: randomUUID(),
+          messageId: '',
+          serverTimestamp: new Date(),
+          recipients: devices.length,
+        };
+        const first = attempt(record, recipient);
+        await faulty.inject(fault);
+        await expect(
+          faulty.store.storeMessageWithinQuota(first.sent, first.envelopes, roomy),
+        ).rejects.toThrow();
+        await faulty.heal();
+        const { senderUserId, senderDeviceId, clientMessageId } = record;
+        expect(
+          await faulty.store.findSentMessage(senderUserId, senderDeviceId, clientMessageId),
+        ).toBeNull();
+
+        const retry = attempt(record, recipient);
+        const outcome = await faulty.store.storeMessageWithinQuota(
+          retry.sent,
+          retry.envelopes,
+          roomy,
+        );
+        if (outcome.kind !== 'stored') throw new Error(`retry: ${outcome.kind}`);
+        expect(outcome.envelopes.map((envelope) => envelope.messageId)).toEqual(
+          devices.map(() => outcome.sent.messageId),
+        );
+        await expectOneEnvelopePerDevice(recipient, outcome.sent.messageId);
+
+        const again = attempt(record, recipient);
+        expect(
+          await faulty.store.storeMessageWithinQuota(again.sent, again.envelopes, roomy),
+        ).toEqual({ kind: 'duplicate', sent: outcome.sent });
+        await expectOneEnvelopePerDevice(recipient, outcome.sent.messageId);
+      },
+    );
+
+    it.each(['envelope write', 'sealed record'] as const)(
+      'stores a sealed send once when its first attempt failed at the %s',
+      async (fault) => {
+        const recipient = randomUUID();
+        const keys = [randomBytes(32).toString('hex')];
+        const first = sealedAttempt(keys, recipient);
+        await faulty.inject(fault);
+        await expect(
+          faulty.store.storeSealedWithinQuota(first.records, first.envelopes, roomy),
+        ).rejects.toThrow();
+        await faulty.heal();
+        expect(await faulty.store.findSealedSend(keys)).toBeNull();
+
+        const retry = sealedAttempt(keys, recipient);
+        const outcome = await faulty.store.storeSealedWithinQuota(
+          retry.records,
+          retry.envelopes,
+          roomy,
+        );
+        if (outcome.kind !== 'stored') throw new Error(`retry: ${outcome.kind}`);
+        await expectOneEnvelopePerDevice(recipient, outcome.sent.messageId);
+        const again = sealedAttempt(keys, recipient);
+        expect(
+          await faulty.store.storeSealedWithinQuota(again.records, again.envelopes, roomy),
+        ).toEqual({ kind: 'duplicate', sent: outcome.sent });
+        await expectOneEnvelopePerDevice(recipient, outcome.sent.messageId);
+      },
+    );
+  });
+}
