@@ -17,20 +17,27 @@ const faultTables: Record<SendFault, string> = {
   'sealed record': 'sealed_sends',
 };
 
-// A real failing step: a trigger, made by a second connection to the file, aborts the insert.
+// A real failing step: a trigger aborts the insert while its switch (a row another connection
+// writes) is on. The triggers exist before the store under test opens the file.
 sendFailuresContract('SQLite', async () => {
   const directory = await mkdtemp(path.join(tmpdir(), 'guardyn-messaging-'));
   const file = path.join(directory, 'messaging.sqlite');
-  const store = new SqliteMessagingStore(file);
+  await new SqliteMessagingStore(file).close();
   const saboteur = new Database(file);
+  saboteur.exec('CREATE TABLE fault_switch (target TEXT PRIMARY KEY)');
+  for (const table of Object.values(faultTables)) {
+    saboteur.exec(`CREATE TRIGGER fault_${table} BEFORE INSERT ON ${table}
+      WHEN EXISTS (SELECT 1 FROM fault_switch WHERE target = '${table}')
+      BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+  }
+  const store = new SqliteMessagingStore(file);
   return {
     store,
     async inject(fault) {
-      saboteur.exec(`CREATE TRIGGER injected_fault BEFORE INSERT ON ${faultTables[fault]}
-        BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+      saboteur.prepare('INSERT INTO fault_switch (target) VALUES (?)').run(faultTables[fault]);
     },
     async heal() {
-      saboteur.exec('DROP TRIGGER IF EXISTS injected_fault');
+      saboteur.exec('DELETE FROM fault_switch');
     },
     async close() {
       saboteur.close();
@@ -38,47 +45,4 @@ sendFailuresContract('SQLite', async () => {
       await rm(directory, { recursive: true, force: true });
     },
   };
-});
-
-describe('SqliteMessagingStore upgrade', () => {
-  it('counts the envelopes already pending when the usage table is added', async () => {
-    const directory = await mkdtemp(path.join(tmpdir(), 'guardyn-messaging-'));
-    const file = path.join(directory, 'messaging.sqlite');
-    try {
-      const now = new Date();
-      const store = new SqliteMessagingStore(file);
-      await store.storeEnvelopes(
-        [3, 4].map((bytes) => ({
-          id: uuid7(),
-          messageId: uuid7(),
-          recipientUserId: 'u',
-          recipientDeviceId: 1,
-          type: 'SIGNAL_MESSAGE' as const,
-          senderUserId: null,
-          senderDeviceId: null,
-          conversationId: null,
-          content: new Uint8Array(bytes),
-          serverTimestamp: now,
-          expiresAt: new Date(now.getTime() + 3600_000),
-          receiptRequested: false,
-        })),
-      );
-      await store.close();
-      // Back to the schema before the usage table, envelopes kept.
-      const db = new Database(file);
-      db.exec(
-        'DROP TRIGGER envelope_added; DROP TRIGGER envelope_removed; DROP TABLE mailbox_usage; DROP TABLE conversation_speakers; DROP TABLE sealed_sends; DROP TABLE wakeup_outbox;',
-      );
-      db.pragma('user_version = 1');
-      db.close();
-
-      const upgraded = new SqliteMessagingStore(file);
-      expect(await upgraded.mailboxUsage([{ userId: 'u', deviceId: 1 }])).toEqual([
-        { userId: 'u', deviceId: 1, envelopes: 2, bytes: 7 },
-      ]);
-      await upgraded.close();
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
-  });
 });

@@ -26,7 +26,6 @@ import type {
   StoreMessageOutcome,
   Wakeup,
 } from '../store.js';
-import { envelopesOfClaim } from '../envelope-ids.js';
 import { wakeupOutboxTtlMs } from '../store.js';
 import { AccountDataDeletion } from './account-deletion.js';
 import { CommitOutbox } from './commit-outbox.js';
@@ -34,8 +33,7 @@ import { Conversations } from './conversations.js';
 import { Mailboxes } from './mailbox.js';
 import { MailboxQuotas } from './quota.js';
 import { maxAttempts, migrations } from './schema.js';
-import { SealedSends } from './sealed-sends.js';
-import { SentMessages } from './sent-messages.js';
+import { Sends } from './sends.js';
 import { Speakers } from './speakers.js';
 import { WakeupOutbox } from './wakeup-outbox.js';
 
@@ -72,10 +70,7 @@ export interface ScyllaMessagingStoreOptions extends CqlStoreOptions {
  */
 export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStore {
   private readonly mailboxes: Mailboxes;
-  private readonly sendClaims: SentMessages;
-  private readonly sentMessages: SentMessages;
-  private readonly sealedClaims: SealedSends;
-  private readonly sealedSends: SealedSends;
+  private readonly sends: Sends;
   private readonly wakeups: WakeupOutbox;
   private readonly conversations: Conversations;
   private readonly outbox: CommitOutbox;
@@ -90,11 +85,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   ) {
     super(db, keyspace);
     this.mailboxes = new Mailboxes(db, keyspace);
-    const retention = sentRecordRetentionMs;
-    this.sendClaims = new SentMessages(db, keyspace, retention, 'send_claims');
-    this.sentMessages = new SentMessages(db, keyspace, retention, 'sent_messages');
-    this.sealedClaims = new SealedSends(db, keyspace, retention, 'sealed_send_claims');
-    this.sealedSends = new SealedSends(db, keyspace, retention, 'sealed_sends');
+    this.sends = new Sends(db, keyspace, sentRecordRetentionMs, this.mailboxes);
     this.wakeups = new WakeupOutbox(db, keyspace);
     this.conversations = new Conversations(db, keyspace, (id, commitId) =>
       this.deliverCommit(id, commitId),
@@ -132,7 +123,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     senderDeviceId: number,
     clientMessageId: string,
   ): Promise<SentMessageRecord | null> {
-    return this.sentMessages.find({ senderUserId, senderDeviceId, clientMessageId });
+    return this.sends.findSent({ senderUserId, senderDeviceId, clientMessageId });
   }
 
   async storeMessage(
@@ -140,7 +131,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
     envelopes: readonly EnvelopeRecord[],
     { condition, speaker }: StoreMessageOptions = {},
   ): Promise<StoreMessageOutcome> {
-    const existing = await this.sentMessages.find(sent);
+    const existing = await this.sends.findSent(sent);
     if (existing) return { kind: 'duplicate', sent: existing };
     if (condition) {
       const state = await this.conversations.state(
@@ -153,30 +144,10 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
         return { kind: 'stale-epoch', currentEpoch: state.epoch ?? -1 };
     }
 
-    const claim = await this.claimSend(sent);
-    let written = envelopes;
-    if (claim.messageId !== sent.messageId) {
-      // Another attempt's claim: finished already, or ours to finish (it may have died).
-      const completed = await this.sentMessages.find(sent);
-      if (completed) return { kind: 'duplicate', sent: completed };
-      written = envelopesOfClaim(envelopes, claim);
-    }
-    await this.mailboxes.write(written);
-    await this.sentMessages.write(claim);
+    const outcome = await this.sends.storeSent(sent, envelopes);
     // After the completion, so a duplicate marks nothing; a crash before it only hides presence.
-    if (speaker) await this.speakers.mark(speaker);
-    return { kind: 'stored', sent: claim, envelopes: written };
-  }
-
-  /** The send's claim: ours, or the record an earlier or concurrent attempt claimed first. */
-  private async claimSend(sent: SentMessageRecord): Promise<SentMessageRecord> {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const claim = await this.sendClaims.claim(sent);
-      if (claim.applied) return sent;
-      if (claim.winner) return claim.winner;
-      await contentionPause(attempt);
-    }
-    throw new CqlContentionError('recording a sent message');
+    if (outcome.kind === 'stored' && speaker) await this.speakers.mark(speaker);
+    return outcome;
   }
 
   async storeEnvelopes(envelopes: readonly EnvelopeRecord[]): Promise<void> {
@@ -186,7 +157,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   // --- sealed sends ---
 
   findSealedSend(keys: readonly string[]): Promise<SealedSendRecord | null> {
-    return this.sealedSends.find(keys);
+    return this.sends.findSealed(keys);
   }
 
   /**
@@ -196,38 +167,13 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   async storeSealedWithinQuota(
     ...[records, envelopes, quota]: Parameters<MessagingStore['storeSealedWithinQuota']>
   ): Promise<SealedStoreOutcome> {
-    const existing = await this.sealedSends.find(records.map((record) => record.key));
+    const existing = await this.sends.findSealed(records.map((record) => record.key));
     if (existing) return { kind: 'duplicate', sent: existing };
     const refusal = await this.quotas.refusal(envelopes, quota);
     if (refusal) return refusal;
-    const [first] = records;
-    if (!first) throw new Error('a sealed send has at least one recipient');
-    const claim = await this.claimSealed(first);
-    let written = envelopes;
-    if (claim.messageId !== first.messageId) {
-      const completed = await this.sealedSends.find([first.key]);
-      if (completed) return { kind: 'duplicate', sent: completed };
-      written = envelopesOfClaim(envelopes, claim);
-    }
-    await this.mailboxes.write(written);
-    const { messageId, serverTimestamp, recipients } = claim;
-    await Promise.all(
-      records.map((record) =>
-        this.sealedSends.write({ ...record, messageId, serverTimestamp, recipients }),
-      ),
-    );
-    this.quotas.stored(written);
-    return { kind: 'stored', sent: claim, envelopes: written };
-  }
-
-  private async claimSealed(first: SealedSendRecord): Promise<SealedSendRecord> {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const claim = await this.sealedClaims.claim(first);
-      if (claim.applied) return first;
-      if (claim.winner) return claim.winner;
-      await contentionPause(attempt);
-    }
-    throw new CqlContentionError('recording a sealed send');
+    const outcome = await this.sends.storeSealed(records, envelopes);
+    if (outcome.kind === 'stored') this.quotas.stored(outcome.envelopes);
+    return outcome;
   }
 
   // --- conversations ---
@@ -390,7 +336,7 @@ export class ScyllaMessagingStore extends KeyspaceStore implements MessagingStor
   async storeMessageWithinQuota(
     ...[sent, envelopes, quota, options]: Parameters<MessagingStore['storeMessageWithinQuota']>
   ): Promise<StoreMessageOutcome | MailboxFullOutcome> {
-    const existing = await this.sentMessages.find(sent);
+    const existing = await this.sends.findSent(sent);
     if (existing) return { kind: 'duplicate', sent: existing };
     const refusal = await this.quotas.refusal(envelopes, quota);
     if (refusal) return refusal;
