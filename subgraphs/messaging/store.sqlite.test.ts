@@ -46,3 +46,46 @@ sendFailuresContract('SQLite', async () => {
     },
   };
 });
+
+describe('SqliteMessagingStore upgrade', () => {
+  it('counts the envelopes already pending when the usage table is added', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'guardyn-messaging-'));
+    const file = path.join(directory, 'messaging.sqlite');
+    try {
+      const now = new Date();
+      const store = new SqliteMessagingStore(file);
+      await store.storeEnvelopes(
+        [3, 4].map((bytes) => ({
+          id: uuid7(),
+          messageId: uuid7(),
+          recipientUserId: 'u',
+          recipientDeviceId: 1,
+          type: 'SIGNAL_MESSAGE' as const,
+          senderUserId: null,
+          senderDeviceId: null,
+          conversationId: null,
+          content: new Uint8Array(bytes),
+          serverTimestamp: now,
+          expiresAt: new Date(now.getTime() + 3600_000),
+          receiptRequested: false,
+        })),
+      );
+      await store.close();
+      // Back to the schema before the usage table, envelopes kept.
+      const db = new Database(file);
+      db.exec(
+        'DROP TRIGGER envelope_added; DROP TRIGGER envelope_removed; DROP TABLE mailbox_usage; DROP TABLE conversation_speakers; DROP TABLE sealed_sends; DROP TABLE wakeup_outbox;',
+      );
+      db.pragma('user_version = 1');
+      db.close();
+
+      const upgraded = new SqliteMessagingStore(file);
+      expect(await upgraded.mailboxUsage([{ userId: 'u', deviceId: 1 }])).toEqual([
+        { userId: 'u', deviceId: 1, envelopes: 2, bytes: 7 },
+      ]);
+      await upgraded.close();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
