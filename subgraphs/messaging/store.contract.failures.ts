@@ -4,8 +4,13 @@ import { uuid7 } from '../../shared/ids/index.js';
 import type { MessagingStore, SealedSendRecord, SentMessageRecord } from './store.js';
 import { sendEnvelope } from './store.contract.fixtures.js';
 
-/** Where a send is made to fail: writing its envelopes, or completing its record after them. */
-export type SendFault = 'envelope write' | 'sent record' | 'sealed record';
+/**
+ * Where a send is made to fail: its claim (written, then the answer lost), writing its
+ * envelopes, or completing its record after them. SQLite has one record per send, written with
+ * the envelopes in one transaction: there a claim fault is a record fault.
+ */
+export type SendFault =
+  'claim' | 'envelope write' | 'sent record' | 'sealed claim' | 'sealed record';
 
 /**
  * A real store whose next write of one kind fails (a trigger in SQLite, a session that throws in
@@ -83,7 +88,7 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
       }
     }
 
-    it.each(['envelope write', 'sent record'] as const)(
+    it.each(['claim', 'envelope write', 'sent record'] as const)(
       'stores a send once when its first attempt failed at the %s',
       async (fault) => {
         const recipient = randomUUID();
@@ -126,7 +131,7 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
       },
     );
 
-    it.each(['envelope write', 'sealed record'] as const)(
+    it.each(['sealed claim', 'envelope write', 'sealed record'] as const)(
       'stores a sealed send once when its first attempt failed at the %s',
       async (fault) => {
         const recipient = randomUUID();

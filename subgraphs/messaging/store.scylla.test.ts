@@ -10,24 +10,32 @@ import { describeMessagingStoreContract, envelope, newGroup } from './store.cont
 import { sendFailuresContract, type SendFault } from './store.contract.failures.js';
 import { ScyllaMessagingStore } from './store.scylla/index.js';
 
-/** The statement that fails for each fault: the first envelope's row, or the completing record. */
-const faultStatements: Record<SendFault, RegExp> = {
-  'envelope write': /^INSERT INTO \S+\.mailbox \(/,
-  'sent record': /^INSERT INTO \S+\.sent_messages /,
-  'sealed record': /^INSERT INTO \S+\.sealed_sends /,
+/** A statement to fail: before it runs, or after (it took effect, its answer is lost). */
+interface Fault {
+  readonly statement: RegExp;
+  readonly afterRunning: boolean;
+}
+
+/** The statement that fails for each fault: the claim, the first envelope's row, the completion. */
+const faults: Record<SendFault, Fault> = {
+  claim: { statement: /^INSERT INTO \S+\.send_claims /, afterRunning: true },
+  'sealed claim': { statement: /^INSERT INTO \S+\.sealed_send_claims /, afterRunning: true },
+  'envelope write': { statement: /^INSERT INTO \S+\.mailbox \(/, afterRunning: false },
+  'sent record': { statement: /^INSERT INTO \S+\.sent_messages /, afterRunning: false },
+  'sealed record': { statement: /^INSERT INTO \S+\.sealed_sends /, afterRunning: false },
 };
 
-/** The real session, but the next statement matching `fault.statement` throws (once). */
-function sabotaged(db: CqlSession, fault: { statement: RegExp | null }): CqlSession {
+/** The real session, but the next statement matching `armed.fault` fails (once). */
+function sabotaged(db: CqlSession, armed: { fault: Fault | null }): CqlSession {
   return new Proxy(db, {
     get(target, property) {
       if (property === 'execute') {
-        const execute: CqlSession['execute'] = (query, ...rest) => {
-          if (fault.statement?.test(query.trim())) {
-            fault.statement = null;
-            return Promise.reject(new Error(`injected fault: ${query}`));
-          }
-          return target.execute(query, ...rest);
+        const execute: CqlSession['execute'] = async (query, ...rest) => {
+          const fault = armed.fault;
+          if (!fault?.statement.test(query.trim())) return target.execute(query, ...rest);
+          armed.fault = null;
+          if (fault.afterRunning) await target.execute(query, ...rest);
+          throw new Error(`injected fault: ${query}`);
         };
         return execute;
       }
@@ -37,12 +45,12 @@ function sabotaged(db: CqlSession, fault: { statement: RegExp | null }): CqlSess
   });
 }
 
-/** A store on a sabotaged session: `fault.statement` set, its next such statement fails. */
+/** A store on a sabotaged session: with `armed.fault` set, its next such statement fails. */
 class FaultyScyllaStore extends ScyllaMessagingStore {
-  static readonly fault: { statement: RegExp | null } = { statement: null };
+  static readonly armed: { fault: Fault | null } = { fault: null };
 
   constructor(db: CqlSession, keyspace: string, sentRecordRetentionMs: number) {
-    super(sabotaged(db, FaultyScyllaStore.fault), keyspace, sentRecordRetentionMs);
+    super(sabotaged(db, FaultyScyllaStore.armed), keyspace, sentRecordRetentionMs);
   }
 }
 
@@ -84,10 +92,10 @@ await describeOnCql('messaging', 'MessagingStore', ({ database, logger }) => {
     return {
       store,
       async inject(fault) {
-        FaultyScyllaStore.fault.statement = faultStatements[fault];
+        FaultyScyllaStore.armed.fault = faults[fault];
       },
       async heal() {
-        FaultyScyllaStore.fault.statement = null;
+        FaultyScyllaStore.armed.fault = null;
       },
       close: () => store.close(),
     };

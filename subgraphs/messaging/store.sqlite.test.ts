@@ -12,6 +12,8 @@ describeMessagingStoreContract('SQLite', async () => new SqliteMessagingStore(':
 
 /** The table whose next insert fails, for each fault. */
 const faultTables: Record<SendFault, string> = {
+  claim: 'sent_messages',
+  'sealed claim': 'sealed_sends',
   'envelope write': 'envelopes',
   'sent record': 'sent_messages',
   'sealed record': 'sealed_sends',
@@ -25,7 +27,7 @@ sendFailuresContract('SQLite', async () => {
   await new SqliteMessagingStore(file).close();
   const saboteur = new Database(file);
   saboteur.exec('CREATE TABLE fault_switch (target TEXT PRIMARY KEY)');
-  for (const table of Object.values(faultTables)) {
+  for (const table of new Set(Object.values(faultTables))) {
     saboteur.exec(`CREATE TRIGGER fault_${table} BEFORE INSERT ON ${table}
       WHEN EXISTS (SELECT 1 FROM fault_switch WHERE target = '${table}')
       BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);

@@ -22,7 +22,7 @@ import type { EnvelopeRecord, Wakeup, WakeupOutboxStore } from './store.js';
  * How long a send waits for the bus to store a durable wake-up before keeping it in the outbox
  * instead (a connection known to be down is not waited for at all).
  */
-export const wakeupPublishTimeoutMs = 1_000;
+export const wakeupPublishTimeoutMs = 2_000;
 
 /** Publishes one wake-up: the core hint to sockets and the durable one to push (deduplicated). */
 export async function publishWakeup(
