@@ -71,7 +71,8 @@ export function wakeupEvents(options: WakeupEventsOptions): MessagingEvents {
       const unpublished = wakeups.filter((_, index) => outcomes[index]?.status === 'rejected');
       if (unpublished.length === 0) return;
       const reason = outcomes.find((outcome) => outcome.status === 'rejected');
-      logger.warn(
+      // Debug: during an outage every send comes here; the relay warns once per failed pass.
+      logger.debug(
         {
           err: reason?.status === 'rejected' ? reason.reason : undefined,
           count: unpublished.length,
