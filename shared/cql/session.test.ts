@@ -10,17 +10,39 @@ import type { GraphQLFormattedError } from 'graphql';
 import { formatClientError } from '../errors/index.js';
 import { createLogger } from '../logging/index.js';
 import { CqlQueryError, CqlSession, CqlUnavailableError, isUnknownWriteOutcome } from './index.js';
+import { reconnectionPolicy } from './session.js';
 import { cqlTestTarget } from './testing.js';
 
 const logger = createLogger('silent', 'cql-session-test');
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(
+  condition: () => boolean,
+  timeoutMs = 10_000,
+  probe?: () => Promise<void>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  for (;;) {
+    await probe?.();
+    if (condition()) return;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('the reconnection schedule', () => {
+  it('waits at most maxRetryDelayMs (default 2 s) between attempts, however long the outage', () => {
+    const delays = (policy: ReturnType<typeof reconnectionPolicy>, count: number) => {
+      const schedule = policy.newSchedule();
+      return Array.from({ length: count }, () => Number(schedule.next().value));
+    };
+    const byDefault = delays(reconnectionPolicy({}), 100);
+    expect(Math.max(...byDefault)).toBeLessThanOrEqual(2_000);
+    expect(byDefault[0]).toBeGreaterThanOrEqual(500);
+    expect(
+      Math.max(...delays(reconnectionPolicy({ maxRetryDelayMs: 300 }), 50)),
+    ).toBeLessThanOrEqual(300);
+  });
+});
 
 describe('CqlSession against an unreachable cluster', () => {
   // A loopback port that was free a moment ago: connections to it are refused.
@@ -64,11 +86,17 @@ describe('CqlSession against an unreachable cluster', () => {
   });
 });
 
-/** A TCP proxy to `hostPort` whose answers can be held back (frozen) and then let through. */
+/**
+ * A TCP proxy to `hostPort` whose answers can be held back (frozen) and then let through, and
+ * which can go away (connections cut, port refusing) and come back on the same port: an outage
+ * of the node without touching the shared node itself.
+ */
 interface FreezableProxy {
   readonly port: number;
   freeze(): void;
   thaw(): void;
+  goAway(): Promise<void>;
+  comeBack(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,8 +124,15 @@ async function startProxy(hostPort: string): Promise<FreezableProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
+  const proxyPort = typeof address === 'object' && address ? address.port : 0;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (!server.listening) resolve();
+      else server.close(() => resolve());
+    });
   return {
-    port: typeof address === 'object' && address ? address.port : 0,
+    port: proxyPort,
     freeze: () => {
       frozen = true;
     },
@@ -105,11 +140,16 @@ async function startProxy(hostPort: string): Promise<FreezableProxy> {
       frozen = false;
       for (const write of held.splice(0)) write();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+    goAway: close,
+    comeBack: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(proxyPort, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
       }),
+    close,
   };
 }
 
@@ -169,5 +209,49 @@ describe('CqlSession against a CQL node', () => {
     });
     expect(hidden).toEqual([failure]);
     expect((hidden[0] as Error).cause).toBeInstanceOf(Error);
+  });
+});
+
+describe('CqlSession through an outage of its node', () => {
+  if (!target.available) {
+    it.skip(target.reason, () => undefined);
+    return;
+  }
+  const { database } = target;
+  let proxy: FreezableProxy;
+  let session: CqlSession;
+  beforeAll(async () => {
+    proxy = await startProxy(database.scyllaNodes[0] ?? '127.0.0.1:9042');
+    session = CqlSession.open({
+      nodes: [`127.0.0.1:${proxy.port}`],
+      localDataCenter: database.scyllaLocalDataCenter,
+      name: 'outage-test',
+      logger,
+    });
+    await session.ready(30_000);
+  });
+  afterAll(async () => {
+    await session.close();
+    await proxy.close();
+  });
+
+  it('answers again once the node comes back after an outage', async () => {
+    await proxy.goAway();
+    const during = await session.ping().catch((error: unknown) => error);
+    expect(during).toBeInstanceOf(CqlQueryError);
+    await proxy.comeBack();
+    // Its reconnection schedule (at most 2 s apart) brings the node back; no restart needed.
+    let answered = false;
+    await until(
+      () => answered,
+      15_000,
+      async () => {
+        answered = await session.ping().then(
+          () => true,
+          () => false,
+        );
+      },
+    );
+    expect(session.isReady).toBe(true);
   });
 });
