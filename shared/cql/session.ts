@@ -280,7 +280,9 @@ export class CqlSession implements CqlExecutor {
 }
 
 /** The session's reconnection backoff: `initialRetryDelayMs` doubling up to `maxRetryDelayMs`. */
-function retryBackoff(options: CqlSessionOptions): { initialMs: number; maxMs: number } {
+function retryBackoff(
+  options: Pick<CqlSessionOptions, 'initialRetryDelayMs' | 'maxRetryDelayMs'>,
+): { initialMs: number; maxMs: number } {
   return {
     initialMs: options.initialRetryDelayMs ?? 500,
     maxMs: options.maxRetryDelayMs ?? 2_000,
