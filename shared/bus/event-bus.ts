@@ -33,8 +33,20 @@ export interface BusSubscription {
   unsubscribe(): void;
 }
 
+/** Whether the bus can carry messages now, for `/health`. */
+export interface BusConnection {
+  readonly up: boolean;
+  /** Why not, when it is down (e.g. `disconnected from nats://nats:4222, reconnecting`). */
+  readonly detail?: string;
+}
+
 /** The one interface every service talks to; see `createInProcessBus` and `createNatsBus`. */
 export interface EventBus {
+  /**
+   * Up unless the server is unreachable (NATS: disconnected and reconnecting) or the bus is
+   * closing. Cheap and synchronous: the client's last known state, not a round trip.
+   */
+  connection(): BusConnection;
   /**
    * Core, at most once, fire and forget (a hint). Subject wildcards as NATS: `*` one token, `>`
    * the rest. Rejects with `BusClosedError` after `close()`, `InvalidSubjectError` for a pattern

@@ -11,6 +11,7 @@ export {
   DurableConsumerConflictError,
   NotDurableSubjectError,
   type BusErrorContext,
+  type BusConnection,
   type BusErrorHandler,
   type BusErrorKind,
   type BusHandler,

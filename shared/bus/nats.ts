@@ -87,7 +87,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     await nc.close();
     throw error;
   }
-  watchConnection(nc, onError);
+  const link = watchConnection(nc, onError);
 
   const js = nc.jetstream();
   /** `unsubscribe` of every live core subscription. */
@@ -198,6 +198,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       };
     },
 
+    connection() {
+      if (closing !== undefined || nc.isClosed()) return { up: false, detail: 'closed' };
+      return link.down === undefined ? { up: true } : { up: false, detail: link.down };
+    },
+
     close() {
       closing ??= shutdown();
       return closing;
@@ -205,16 +210,25 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   };
 }
 
-/** Reports asynchronous server errors (e.g. a permissions violation) and an abnormal close. */
-function watchConnection(nc: NatsConnection, onError: BusErrorHandler): void {
+/**
+ * Reports asynchronous server errors (e.g. a permissions violation) and an abnormal close, and
+ * follows disconnects and reconnects: `down` says why the bus is down, undefined while it is up.
+ */
+function watchConnection(nc: NatsConnection, onError: BusErrorHandler): { down?: string } {
+  const link: { down?: string } = {};
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === Events.Error) {
         reportBusError(onError, status.data, { kind: 'connection' });
+      } else if (status.type === Events.Disconnect) {
+        link.down = `disconnected from ${String(status.data)}, reconnecting`;
+      } else if (status.type === Events.Reconnect) {
+        delete link.down;
       }
     }
   })();
   void nc.closed().then((error) => {
     if (error) reportBusError(onError, error, { kind: 'connection' });
   });
+  return link;
 }
