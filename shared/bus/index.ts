@@ -11,6 +11,7 @@ export {
   DurableConsumerConflictError,
   NotDurableSubjectError,
   type BusErrorContext,
+  RedeliverLaterError,
   type BusConnection,
   type BusErrorHandler,
   type BusErrorKind,
