@@ -11,6 +11,7 @@ import { formatClientError } from '../errors/index.js';
 import { createLogger } from '../logging/index.js';
 import { CqlQueryError, CqlSession, CqlUnavailableError, isUnknownWriteOutcome } from './index.js';
 import { reconnectionPolicy } from './session.js';
+import type { GuardynConfig } from '../config/index.js';
 import { cqlTestTarget } from './testing.js';
 
 const logger = createLogger('silent', 'cql-session-test');
@@ -155,44 +156,48 @@ async function startProxy(hostPort: string): Promise<FreezableProxy> {
 
 const target = await cqlTestTarget('session');
 
+/** A session through a proxy of its own to the test node, open for the tests of one block. */
+function proxiedSession(database: GuardynConfig['database'], name: string) {
+  const live = {} as { proxy: FreezableProxy; session: CqlSession };
+  beforeAll(async () => {
+    live.proxy = await startProxy(database.scyllaNodes[0] ?? '127.0.0.1:9042');
+    live.session = CqlSession.open({
+      nodes: [`127.0.0.1:${live.proxy.port}`],
+      localDataCenter: database.scyllaLocalDataCenter,
+      name,
+      logger,
+    });
+    await live.session.ready(30_000);
+  });
+  afterAll(async () => {
+    live.proxy.thaw();
+    await live.session.close();
+    await live.proxy.close();
+  });
+  return live;
+}
+
 describe('CqlSession against a CQL node', () => {
   if (!target.available) {
     process.stderr.write(`cql session: skipping the live part: ${target.reason}\n`);
     it.skip(target.reason, () => undefined);
     return;
   }
-  const { database } = target;
-  let proxy: FreezableProxy;
-  let session: CqlSession;
-  beforeAll(async () => {
-    // Through a proxy that can hold the node's answers back: a timeout on demand.
-    proxy = await startProxy(database.scyllaNodes[0] ?? '127.0.0.1:9042');
-    session = CqlSession.open({
-      nodes: [`127.0.0.1:${proxy.port}`],
-      localDataCenter: database.scyllaLocalDataCenter,
-      name: 'test',
-      logger,
-    });
-    await session.ready(30_000);
-  });
-  afterAll(async () => {
-    proxy.thaw();
-    await session.close();
-    await proxy.close();
-  });
+  // Through a proxy that can hold the node's answers back: a timeout on demand.
+  const live = proxiedSession(target.database, 'test');
 
   it('answers ping once connected', async () => {
-    await expect(session.ping()).resolves.toBeUndefined();
+    await expect(live.session.ping()).resolves.toBeUndefined();
   });
 
   it('turns a statement timeout into an INTERNAL error that is logged with its cause', async () => {
     const query = 'SELECT * FROM system_schema.columns';
-    await session.execute(query); // prepared now: the timeout below is the execution's own
-    proxy.freeze();
-    const failure = await session
+    await live.session.execute(query); // prepared now: the timeout below is the execution's own
+    live.proxy.freeze();
+    const failure = await live.session
       .execute(query, [], { timeoutMs: 300, idempotent: false })
       .catch((error: unknown) => error);
-    proxy.thaw();
+    live.proxy.thaw();
     expect(failure).toBeInstanceOf(CqlQueryError);
     expect((failure as CqlQueryError).message).toContain('SELECT * FROM system_schema.columns');
     expect(isUnknownWriteOutcome(failure)).toBe(true);
@@ -217,41 +222,25 @@ describe('CqlSession through an outage of its node', () => {
     it.skip(target.reason, () => undefined);
     return;
   }
-  const { database } = target;
-  let proxy: FreezableProxy;
-  let session: CqlSession;
-  beforeAll(async () => {
-    proxy = await startProxy(database.scyllaNodes[0] ?? '127.0.0.1:9042');
-    session = CqlSession.open({
-      nodes: [`127.0.0.1:${proxy.port}`],
-      localDataCenter: database.scyllaLocalDataCenter,
-      name: 'outage-test',
-      logger,
-    });
-    await session.ready(30_000);
-  });
-  afterAll(async () => {
-    await session.close();
-    await proxy.close();
-  });
+  const live = proxiedSession(target.database, 'outage-test');
 
   it('answers again once the node comes back after an outage', async () => {
-    await proxy.goAway();
-    const during = await session.ping().catch((error: unknown) => error);
+    await live.proxy.goAway();
+    const during = await live.session.ping().catch((error: unknown) => error);
     expect(during).toBeInstanceOf(CqlQueryError);
-    await proxy.comeBack();
+    await live.proxy.comeBack();
     // Its reconnection schedule (at most 2 s apart) brings the node back; no restart needed.
     let answered = false;
     await until(
       () => answered,
       15_000,
       async () => {
-        answered = await session.ping().then(
+        answered = await live.session.ping().then(
           () => true,
           () => false,
         );
       },
     );
-    expect(session.isReady).toBe(true);
+    expect(live.session.isReady).toBe(true);
   });
 });
