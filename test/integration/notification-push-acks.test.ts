@@ -85,6 +85,17 @@ describeWithNats(`push acks on JetStream${natsUnavailable ? ` (skipped)` : ''}`,
     return info.state.last_seq;
   }
 
+  /** `sends` requests reach APNs for `token` in all, and then the event at `seq` is acked. */
+  async function expectAckedAfter(token: string, sends: number, seq: number): Promise<void> {
+    expect(await eventually(async () => providers.apns.sentTo(token).length, sends, 10_000)).toBe(
+      sends,
+    );
+    const acked = await until(consumer, (info) => info.ack_floor.stream_seq >= seq);
+    expect(acked.ack_floor.stream_seq).toBe(seq);
+    expect(acked.num_ack_pending).toBe(0);
+    expect(acked.num_redelivered).toBe(0);
+  }
+
   beforeAll(async () => {
     providers = await startLoopbackPushProviders();
     dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-acks-'));
@@ -115,13 +126,7 @@ describeWithNats(`push acks on JetStream${natsUnavailable ? ` (skipped)` : ''}`,
     expect(refused.num_ack_pending).toBe(1);
 
     // 1 s and then 2 s of backoff (±20 %): the third attempt is taken.
-    expect(
-      await eventually(async () => providers.apns.sentTo(device.token).length, 3, 10_000),
-    ).toBe(3);
-    const acked = await until(consumer, (info) => info.ack_floor.stream_seq >= seq);
-    expect(acked.ack_floor.stream_seq).toBe(seq);
-    expect(acked.num_ack_pending).toBe(0);
-    expect(acked.num_redelivered).toBe(0);
+    await expectAckedAfter(device.token, 3, seq);
   });
 
   it('hands an event whose push was still being retried to the next service, which pushes once', async () => {
@@ -138,12 +143,7 @@ describeWithNats(`push acks on JetStream${natsUnavailable ? ` (skipped)` : ''}`,
     expect((await consumer()).ack_floor.stream_seq).toBeLessThan(seq);
 
     await startNotification();
-    expect(
-      await eventually(async () => providers.apns.sentTo(device.token).length, 2, 10_000),
-    ).toBe(2);
-    const acked = await until(consumer, (info) => info.ack_floor.stream_seq >= seq);
-    expect(acked.ack_floor.stream_seq).toBe(seq);
-    expect(acked.num_ack_pending).toBe(0);
+    await expectAckedAfter(device.token, 2, seq);
     // Settled: nothing brings it back.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(providers.apns.sentTo(device.token)).toHaveLength(2);
