@@ -7,6 +7,7 @@
  * - `*.scylla.test.ts` and `shared/cql/{migrations,session}.test.ts`: a CQL node;
  * - `shared/bus/{bus.contract.*,nats}.test.ts`, `shared/rate-limit/rate-limiters.test.ts`: NATS
  *   (they skip it when unreachable, except under CI, where they must run);
+ * - `shared/bus/nats-outage.test.ts`: a nats-server of its own (a child process);
  * - `scripts/lib/schema-check.test.ts`: git and composition in a temporary repository.
  * Tests that bind an ephemeral loopback port inside the process (a stub subgraph, a socket
  * pair) stay in: they need nothing else.
@@ -20,7 +21,7 @@ export default {
     '/test/(integration|e2e|security|k8s)/',
     '\\.scylla\\.test\\.ts$',
     '/shared/cql/(migrations|session)\\.test\\.ts$',
-    '/shared/bus/(bus\\.contract\\.[a-z-]+|nats)\\.test\\.ts$',
+    '/shared/bus/(bus\\.contract\\.[a-z-]+|nats|nats-outage)\\.test\\.ts$',
     '/shared/rate-limit/rate-limiters\\.test\\.ts$',
     '/scripts/lib/schema-check\\.test\\.ts$',
   ],

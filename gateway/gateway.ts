@@ -10,6 +10,8 @@ import type { EventBus } from '../shared/bus/index.js';
 import { EntityClient, messagingConversationPeers } from '../shared/federation/index.js';
 import {
   buildHealthReport,
+  busCheck,
+  refuseUntilServing,
   servingCheck,
   clientAddressResolver,
   closeServer,
@@ -128,13 +130,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   app.get('/health', async (_request, response) => {
     const report = await buildHealthReport('gateway', async () => ({
       ...servingCheck(serving),
+      ...busCheck(options.bus),
       ...(await checkSubgraphs(options.subgraphs)),
     }));
-    response.status(report.status === 'ok' ? 200 : 503).json(report);
+    response.status(report.ready ? 200 : 503).json(report);
   });
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Until Apollo has loaded the supergraph and the routes below are mounted: 503, not 404.
+  app.use(
+    '/graphql',
+    refuseUntilServing('gateway', () => serving),
+  );
 
   const listening = await listenThenSwap(app, options.host, options.port);
   const formatGatewayError = clientErrorFormatter(logger);

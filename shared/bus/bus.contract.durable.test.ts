@@ -1,6 +1,6 @@
 /** The bus contract, durable streams and consumers: run against every implementation (see bus.contract.harness.ts). */
 import { expect, it } from '@jest/globals';
-import { DurableConsumerConflictError } from './index.js';
+import { DurableConsumerConflictError, RedeliverLaterError } from './index.js';
 import { describeBusContract, collector, eventually } from './bus.contract.harness.js';
 
 describeBusContract('durable', (t) => {
@@ -48,6 +48,20 @@ describeBusContract('durable', (t) => {
     await bus.publishDurable(`${t.push}.u1.d1`, { n: 3 }, { msgId: `${t.ns}-3` });
     await eventually(() => expect(deliveries).toContain(3));
     expect(deliveries.filter((n) => n === 1)).toHaveLength(2);
+  });
+
+  it('redelivers after the delay a handler asks for, counting the deliveries, and reports nothing', async () => {
+    // The bus's own backoff is a minute: only the handler's delay can bring the message back soon.
+    const bus = await open({ retry: { initialMs: 60_000, maxMs: 60_000 } });
+    const counts: (number | undefined)[] = [];
+    await bus.consumeDurable(`${t.push}.>`, `c-${t.ns}`, (message) => {
+      counts.push(message.deliveryCount);
+      if (counts.length < 3) throw new RedeliverLaterError(30);
+    });
+    await bus.publishDurable(`${t.push}.u1.d1`, { n: 1 }, { msgId: `${t.ns}-1` });
+
+    await eventually(() => expect(counts).toEqual([1, 2, 3]));
+    expect(errors).toEqual([]);
   });
 
   it('gives a message up after maxDeliver failed deliveries', async () => {

@@ -14,6 +14,8 @@ export interface BusMessage {
   readonly msgId?: string;
   /** JetStream durable deliveries: messages left for this consumer after this one (its lag). */
   readonly pending?: number;
+  /** Durable deliveries: which delivery of this message this is, 1 for the first. */
+  readonly deliveryCount?: number;
   /** Headers the publisher attached (NATS headers), e.g. the W3C `traceparent` of its span. */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -41,8 +43,20 @@ export interface BusSubscription {
   unsubscribe(): void;
 }
 
+/** Whether the bus can carry messages now, for `/health`. */
+export interface BusConnection {
+  readonly up: boolean;
+  /** Why not, when it is down (e.g. `disconnected from nats://nats:4222, reconnecting`). */
+  readonly detail?: string;
+}
+
 /** The one interface every service talks to; see `createInProcessBus` and `createNatsBus`. */
 export interface EventBus {
+  /**
+   * Up unless the server is unreachable (NATS: disconnected and reconnecting) or the bus is
+   * closing. Cheap and synchronous: the client's last known state, not a round trip.
+   */
+  connection(): BusConnection;
   /**
    * Core, at most once, fire and forget (a hint). Subject wildcards as NATS: `*` one token, `>`
    * the rest. Rejects with `BusClosedError` after `close()`, `InvalidSubjectError` for a pattern
@@ -132,6 +146,21 @@ export interface BusOptions {
   readonly maxDeliver?: number;
   /** Receives handler and connection errors. @default ignore them */
   readonly onError?: BusErrorHandler;
+}
+
+/**
+ * Thrown by a durable handler that wants the message again after `delayMs` (e.g. a push
+ * provider's Retry-After) instead of after the bus's own backoff. Not reported to `onError`
+ * (the handler chose it); it counts towards `maxDeliver` like any failed delivery.
+ */
+export class RedeliverLaterError extends Error {
+  readonly delayMs: number;
+
+  constructor(delayMs: number, message = `redeliver in ${delayMs} ms`) {
+    super(message);
+    this.name = new.target.name;
+    this.delayMs = Math.max(0, Math.round(delayMs));
+  }
 }
 
 /** Thrown (or rejected with) by every operation but `close()` once the bus is closing. */

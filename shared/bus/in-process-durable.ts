@@ -3,12 +3,13 @@
  * (ack on resolve, backoff redelivery, maxDeliver, a position per name) in process, so the embedded
  * mode and the tests behave as NATS does; no package does that.
  */
-import type {
-  BusErrorHandler,
-  BusHandler,
-  BusMessage,
-  BusSubscription,
-  RetryBackoff,
+import {
+  RedeliverLaterError,
+  type BusErrorHandler,
+  type BusHandler,
+  type BusMessage,
+  type BusSubscription,
+  type RetryBackoff,
 } from './event-bus.js';
 import { backoffMs } from '../retry/index.js';
 import { busMessage, reportBusError } from './dispatch.js';
@@ -140,12 +141,10 @@ export class DurableConsumer {
 
   async #deliver(attachment: Attachment, stored: StoredMessage, deliveryCount: number) {
     const { maxDeliver, retry, onError } = this.#options;
-    const message: BusMessage = busMessage(
-      stored.subject,
-      decodePayload(stored.json),
-      stored.msgId,
-      stored.headers,
-    );
+    const message: BusMessage = {
+      ...busMessage(stored.subject, decodePayload(stored.json), stored.msgId, stored.headers),
+      deliveryCount,
+    };
     try {
       await attachment.handler(message);
     } catch (error) {
@@ -154,9 +153,10 @@ export class DurableConsumer {
         reportBusError(onError, error, { kind: 'durable-gave-up', ...context });
         return;
       }
-      const dueAt = Date.now() + backoffMs(retry, deliveryCount);
+      const chosen = error instanceof RedeliverLaterError;
+      const dueAt = Date.now() + (chosen ? error.delayMs : backoffMs(retry, deliveryCount));
       this.#retries.set(stored.seq, { deliveries: deliveryCount, dueAt });
-      reportBusError(onError, error, { kind: 'durable-handler', ...context });
+      if (!chosen) reportBusError(onError, error, { kind: 'durable-handler', ...context });
     }
   }
 }

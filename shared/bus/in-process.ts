@@ -159,6 +159,10 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       return consumer.attach(handler);
     },
 
+    connection() {
+      return closing === undefined ? { up: true } : { up: false, detail: 'closed' };
+    },
+
     close() {
       closing ??= shutdown();
       return closing;

@@ -12,6 +12,8 @@ export {
   DurableConsumerConflictError,
   NotDurableSubjectError,
   type BusErrorContext,
+  RedeliverLaterError,
+  type BusConnection,
   type BusErrorHandler,
   type BusErrorKind,
   type BusHandler,

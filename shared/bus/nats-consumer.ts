@@ -1,10 +1,11 @@
 import type { Consumer, JsMsg } from 'nats';
-import type {
-  BusErrorContext,
-  BusErrorHandler,
-  BusHandler,
-  BusSubscription,
-  RetryBackoff,
+import {
+  RedeliverLaterError,
+  type BusErrorContext,
+  type BusErrorHandler,
+  type BusHandler,
+  type BusSubscription,
+  type RetryBackoff,
 } from './event-bus.js';
 import { backoffMs } from '../retry/index.js';
 import { busMessage, reportBusError } from './dispatch.js';
@@ -77,12 +78,15 @@ export async function attachDurableConsumer(
       await options.handler({
         ...busMessage(subject, data, msgId, fromNatsHeaders(message.headers)),
         pending: message.info.pending,
+        deliveryCount,
       });
       settle(() => message.ack(), { kind: 'consumer', ...context });
     } catch (error) {
       if (deliveryCount >= options.maxDeliver) {
         settle(() => message.term(), { kind: 'consumer', ...context });
         reportBusError(onError, error, { kind: 'durable-gave-up', ...context });
+      } else if (error instanceof RedeliverLaterError) {
+        settle(() => message.nak(error.delayMs), { kind: 'consumer', ...context });
       } else {
         const delay = backoffMs(options.retry, deliveryCount);
         settle(() => message.nak(delay), { kind: 'consumer', ...context });

@@ -173,7 +173,13 @@ describeWithNats(
         expect(seenByA).toEqual([{ subject: 'guardyn.typing.c1', data: { typing: true } }]);
         // `pending`: JetStream's count of messages left for the consumer (its lag), none here.
         expect(durableA).toEqual([
-          { subject: 'guardyn.push.u1.1', data: { envelopeId: 'e1' }, msgId: 'e1', pending: 0 },
+          {
+            subject: 'guardyn.push.u1.1',
+            data: { envelopeId: 'e1' },
+            msgId: 'e1',
+            pending: 0,
+            deliveryCount: 1,
+          },
         ]);
       });
       await new Promise((resolve) => setTimeout(resolve, 100));

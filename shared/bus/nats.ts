@@ -88,11 +88,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     await nc.close();
     throw error;
   }
-  // Known down between a disconnect and the reconnect: durable publishes are refused at once.
-  let connected = true;
-  watchConnection(nc, onError, (up) => {
-    connected = up;
-  });
+  const link = watchConnection(nc, onError);
 
   const js = nc.jetstream();
   /** `unsubscribe` of every live core subscription. */
@@ -155,7 +151,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
     async publishDurable(subject, data, { msgId, headers, timeoutMs }) {
       assertOpen();
-      if (!connected) throw new BusUnavailableError();
+      if (link.down !== undefined) throw new BusUnavailableError();
       assertSubject(subject);
       assertMsgId(msgId);
       if (!isDurableSubject(durableSubjects, subject)) {
@@ -205,6 +201,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       };
     },
 
+    connection() {
+      if (closing !== undefined || nc.isClosed()) return { up: false, detail: 'closed' };
+      return link.down === undefined ? { up: true } : { up: false, detail: link.down };
+    },
+
     close() {
       closing ??= shutdown();
       return closing;
@@ -214,25 +215,23 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
 /**
  * Reports asynchronous server errors (e.g. a permissions violation) and an abnormal close, and
- * tells `connectivity` when the connection drops and comes back.
+ * follows disconnects and reconnects: `down` says why the bus is down, undefined while it is up.
  */
-function watchConnection(
-  nc: NatsConnection,
-  onError: BusErrorHandler,
-  connectivity: (connected: boolean) => void,
-): void {
+function watchConnection(nc: NatsConnection, onError: BusErrorHandler): { down?: string } {
+  const link: { down?: string } = {};
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === Events.Error) {
         reportBusError(onError, status.data, { kind: 'connection' });
       } else if (status.type === Events.Disconnect) {
-        connectivity(false);
+        link.down = `disconnected from ${String(status.data)}, reconnecting`;
       } else if (status.type === Events.Reconnect) {
-        connectivity(true);
+        delete link.down;
       }
     }
   })();
   void nc.closed().then((error) => {
     if (error) reportBusError(onError, error, { kind: 'connection' });
   });
+  return link;
 }

@@ -10,17 +10,40 @@ import type { GraphQLFormattedError } from 'graphql';
 import { formatClientError } from '../errors/index.js';
 import { createLogger } from '../logging/index.js';
 import { CqlQueryError, CqlSession, CqlUnavailableError, isUnknownWriteOutcome } from './index.js';
+import { reconnectionPolicy } from './session.js';
+import type { GuardynConfig } from '../config/index.js';
 import { cqlTestTarget } from './testing.js';
 
 const logger = createLogger('silent', 'cql-session-test');
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(
+  condition: () => boolean,
+  timeoutMs = 10_000,
+  probe?: () => Promise<void>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  for (;;) {
+    await probe?.();
+    if (condition()) return;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('the reconnection schedule', () => {
+  it('waits at most maxRetryDelayMs (default 2 s) between attempts, however long the outage', () => {
+    const delays = (policy: ReturnType<typeof reconnectionPolicy>, count: number) => {
+      const schedule = policy.newSchedule();
+      return Array.from({ length: count }, () => Number(schedule.next().value));
+    };
+    const byDefault = delays(reconnectionPolicy({}), 100);
+    expect(Math.max(...byDefault)).toBeLessThanOrEqual(2_000);
+    expect(byDefault[0]).toBeGreaterThanOrEqual(500);
+    expect(
+      Math.max(...delays(reconnectionPolicy({ maxRetryDelayMs: 300 }), 50)),
+    ).toBeLessThanOrEqual(300);
+  });
+});
 
 describe('CqlSession against an unreachable cluster', () => {
   // A loopback port that was free a moment ago: connections to it are refused.
@@ -64,11 +87,17 @@ describe('CqlSession against an unreachable cluster', () => {
   });
 });
 
-/** A TCP proxy to `hostPort` whose answers can be held back (frozen) and then let through. */
+/**
+ * A TCP proxy to `hostPort` whose answers can be held back (frozen) and then let through, and
+ * which can go away (connections cut, port refusing) and come back on the same port: an outage
+ * of the node without touching the shared node itself.
+ */
 interface FreezableProxy {
   readonly port: number;
   freeze(): void;
   thaw(): void;
+  goAway(): Promise<void>;
+  comeBack(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,8 +125,15 @@ async function startProxy(hostPort: string): Promise<FreezableProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
+  const proxyPort = typeof address === 'object' && address ? address.port : 0;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (!server.listening) resolve();
+      else server.close(() => resolve());
+    });
   return {
-    port: typeof address === 'object' && address ? address.port : 0,
+    port: proxyPort,
     freeze: () => {
       frozen = true;
     },
@@ -105,15 +141,41 @@ async function startProxy(hostPort: string): Promise<FreezableProxy> {
       frozen = false;
       for (const write of held.splice(0)) write();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+    goAway: close,
+    comeBack: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(proxyPort, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
       }),
+    close,
   };
 }
 
 const target = await cqlTestTarget('session');
+
+/** A session through a proxy of its own to the test node, open for the tests of one block. */
+function proxiedSession(database: GuardynConfig['database'], name: string) {
+  const live = {} as { proxy: FreezableProxy; session: CqlSession };
+  beforeAll(async () => {
+    live.proxy = await startProxy(database.scyllaNodes[0] ?? '127.0.0.1:9042');
+    live.session = CqlSession.open({
+      nodes: [`127.0.0.1:${live.proxy.port}`],
+      localDataCenter: database.scyllaLocalDataCenter,
+      name,
+      logger,
+    });
+    await live.session.ready(30_000);
+  });
+  afterAll(async () => {
+    live.proxy.thaw();
+    await live.session.close();
+    await live.proxy.close();
+  });
+  return live;
+}
 
 describe('CqlSession against a CQL node', () => {
   if (!target.available) {
@@ -121,38 +183,21 @@ describe('CqlSession against a CQL node', () => {
     it.skip(target.reason, () => undefined);
     return;
   }
-  const { database } = target;
-  let proxy: FreezableProxy;
-  let session: CqlSession;
-  beforeAll(async () => {
-    // Through a proxy that can hold the node's answers back: a timeout on demand.
-    proxy = await startProxy(database.scyllaNodes[0] ?? '127.0.0.1:9042');
-    session = CqlSession.open({
-      nodes: [`127.0.0.1:${proxy.port}`],
-      localDataCenter: database.scyllaLocalDataCenter,
-      name: 'test',
-      logger,
-    });
-    await session.ready(30_000);
-  });
-  afterAll(async () => {
-    proxy.thaw();
-    await session.close();
-    await proxy.close();
-  });
+  // Through a proxy that can hold the node's answers back: a timeout on demand.
+  const live = proxiedSession(target.database, 'test');
 
   it('answers ping once connected', async () => {
-    await expect(session.ping()).resolves.toBeUndefined();
+    await expect(live.session.ping()).resolves.toBeUndefined();
   });
 
   it('turns a statement timeout into an INTERNAL error that is logged with its cause', async () => {
     const query = 'SELECT * FROM system_schema.columns';
-    await session.execute(query); // prepared now: the timeout below is the execution's own
-    proxy.freeze();
-    const failure = await session
+    await live.session.execute(query); // prepared now: the timeout below is the execution's own
+    live.proxy.freeze();
+    const failure = await live.session
       .execute(query, [], { timeoutMs: 300, idempotent: false })
       .catch((error: unknown) => error);
-    proxy.thaw();
+    live.proxy.thaw();
     expect(failure).toBeInstanceOf(CqlQueryError);
     expect((failure as CqlQueryError).message).toContain('SELECT * FROM system_schema.columns');
     expect(isUnknownWriteOutcome(failure)).toBe(true);
@@ -169,5 +214,33 @@ describe('CqlSession against a CQL node', () => {
     });
     expect(hidden).toEqual([failure]);
     expect((hidden[0] as Error).cause).toBeInstanceOf(Error);
+  });
+});
+
+describe('CqlSession through an outage of its node', () => {
+  if (!target.available) {
+    it.skip(target.reason, () => undefined);
+    return;
+  }
+  const live = proxiedSession(target.database, 'outage-test');
+
+  it('answers again once the node comes back after an outage', async () => {
+    await live.proxy.goAway();
+    const during = await live.session.ping().catch((error: unknown) => error);
+    expect(during).toBeInstanceOf(CqlQueryError);
+    await live.proxy.comeBack();
+    // Its reconnection schedule (at most 2 s apart) brings the node back; no restart needed.
+    let answered = false;
+    await until(
+      () => answered,
+      15_000,
+      async () => {
+        answered = await live.session.ping().then(
+          () => true,
+          () => false,
+        );
+      },
+    );
+    expect(live.session.isReady).toBe(true);
   });
 });

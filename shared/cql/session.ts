@@ -66,9 +66,17 @@ export interface CqlSessionOptions {
    * writes, 5 s for reads in Cassandra's defaults) so that the server's answer is seen first.
    */
   readonly requestTimeoutMs?: number;
-  /** Wait before the first reconnection attempt, doubled up to `maxRetryDelayMs`; default 500 ms. */
+  /**
+   * Wait before the first reconnection attempt, doubled up to `maxRetryDelayMs`; default 500 ms.
+   * Both the session's first connection and the driver's reconnection to a node that dropped
+   * follow it.
+   */
   readonly initialRetryDelayMs?: number;
-  /** Default 30 000 ms. */
+  /**
+   * Longest wait between reconnection attempts; default 2 000 ms. The driver sends no statement
+   * to a node it marked down and only its schedule brings the node back, so this bounds how long
+   * statements keep failing after the node answers again.
+   */
   readonly maxRetryDelayMs?: number;
 }
 
@@ -220,10 +228,7 @@ export class CqlSession implements CqlExecutor {
         // null for this; its type declarations do not admit it.
         timestampGeneration:
           null as unknown as cassandra.policies.timestampGeneration.TimestampGenerator,
-        reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(
-          1_000,
-          60_000,
-        ),
+        reconnection: reconnectionPolicy(this.options),
       },
     });
     // The session logs each failed attempt itself; the driver's own account is for debugging.
@@ -235,10 +240,7 @@ export class CqlSession implements CqlExecutor {
   }
 
   private async connectUntilReady(): Promise<void> {
-    const backoff = {
-      initialMs: this.options.initialRetryDelayMs ?? 500,
-      maxMs: this.options.maxRetryDelayMs ?? 30_000,
-    };
+    const backoff = retryBackoff(this.options);
     const { logger, name } = this.options;
     while (this.state.kind === 'connecting') {
       const attempts = this.state.attempts + 1;
@@ -275,6 +277,29 @@ export class CqlSession implements CqlExecutor {
     }
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+/** The session's reconnection backoff: `initialRetryDelayMs` doubling up to `maxRetryDelayMs`. */
+function retryBackoff(
+  options: Pick<CqlSessionOptions, 'initialRetryDelayMs' | 'maxRetryDelayMs'>,
+): { initialMs: number; maxMs: number } {
+  return {
+    initialMs: options.initialRetryDelayMs ?? 500,
+    maxMs: options.maxRetryDelayMs ?? 2_000,
+  };
+}
+
+/**
+ * The driver's schedule for reconnecting to a node it marked down. Its own default grows to
+ * 10 minutes (ours was 60 s): a query attempt does not wake it (`RequestHandler` skips hosts
+ * that are not `isUp()`), so with one contact point every statement failed until the next
+ * scheduled attempt, long after the node answered again.
+ */
+export function reconnectionPolicy(
+  options: Pick<CqlSessionOptions, 'initialRetryDelayMs' | 'maxRetryDelayMs'>,
+): cassandra.policies.reconnection.ExponentialReconnectionPolicy {
+  const { initialMs, maxMs } = retryBackoff(options);
+  return new cassandra.policies.reconnection.ExponentialReconnectionPolicy(initialMs, maxMs);
 }
 
 async function run(

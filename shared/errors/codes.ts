@@ -22,6 +22,10 @@ export const errorCodes = {
   },
   STALE_DEVICES: { description: 'A device registration id no longer matches.', safe: true },
   STALE_EPOCH: { description: 'The MLS epoch is not the group’s current epoch.', safe: true },
+  SERVICE_UNAVAILABLE: {
+    description: 'The server is starting and cannot answer yet; retry shortly.',
+    safe: true,
+  },
   INTERNAL: { description: 'Something failed on the server; no details are shown.', safe: false },
 } as const;
 

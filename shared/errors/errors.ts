@@ -105,6 +105,13 @@ export class StaleEpochError extends GuardynError {
   }
 }
 
+/** The server listens but cannot answer yet (its GraphQL is still starting): retry shortly. */
+export class ServiceUnavailableError extends GuardynError {
+  constructor(message = 'The service is starting; retry shortly', options?: ErrorOptions) {
+    super('SERVICE_UNAVAILABLE', message, {}, options);
+  }
+}
+
 /** A failure whose details must not reach clients; the cause is logged, not shown. */
 export class InternalError extends GuardynError {
   constructor(message = 'Internal server error', options?: ErrorOptions) {

@@ -20,17 +20,18 @@ export interface SubgraphDependencies {
 
 /**
  * The server options every subgraph takes from its process's configuration and dependencies
- * (address, port, logger, trusted proxies, introspection): spread them into
+ * (address, port, logger, bus, trusted proxies, introspection): spread them into
  * `startSubgraphServer`'s options beside the subgraph's own.
  */
 export function subgraphServerBasics(
   config: GuardynConfig,
-  deps: Pick<SubgraphDependencies, 'port' | 'logger'>,
+  deps: Pick<SubgraphDependencies, 'port' | 'logger' | 'bus'>,
 ) {
   return {
     host: config.host,
     port: deps.port,
     logger: deps.logger,
+    bus: deps.bus,
     trustedProxies: config.http.trustedProxies,
     introspection: config.gateway.introspection,
   };

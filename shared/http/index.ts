@@ -5,7 +5,15 @@ export {
   type SubgraphServerOptions,
 } from './subgraph-server.js';
 export { listen, closeServer, type ListeningServer } from './listen.js';
-export { buildHealthReport, servingCheck, type HealthCheck, type HealthReport } from './health.js';
+export {
+  buildHealthReport,
+  busCheck,
+  servingCheck,
+  type HealthCheck,
+  type HealthEntry,
+  type HealthReport,
+} from './health.js';
+export { refuseUntilServing } from './starting-guard.js';
 export { subgraphServerBasics, type SubgraphDependencies } from './dependencies.js';
 export {
   clientAddressResolver,

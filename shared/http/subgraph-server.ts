@@ -11,7 +11,9 @@ import { createServiceMetrics } from '../telemetry/index.js';
 import { graphqlSpanPlugin, traceGraphqlRequests } from '../tracing/index.js';
 import { peerAddressResolver } from './client-address.js';
 import { graphqlErrorHandler } from './error-handler.js';
-import { buildHealthReport, servingCheck, type HealthCheck } from './health.js';
+import type { EventBus } from '../bus/index.js';
+import { buildHealthReport, busCheck, servingCheck, type HealthCheck } from './health.js';
+import { refuseUntilServing } from './starting-guard.js';
 import { closeServer } from './listen.js';
 import { answerWithApollo } from './lean/apollo-answer.js';
 import { apolloServerBasics, listenThenSwap } from './lean/apollo-basics.js';
@@ -43,8 +45,10 @@ export interface SubgraphServerOptions {
   readonly publicFields: readonly PublicField[];
   /** CIDR ranges whose X-Forwarded-For is believed (the gateway's, in front of the subgraph). */
   readonly trustedProxies: readonly string[];
-  /** Extra readiness checks beside the store's. */
+  /** Extra readiness checks beside the store's and the bus's. */
   readonly health?: HealthCheck;
+  /** The process's bus: /health says `bus` is down while NATS is unreachable. */
+  readonly bus?: Pick<EventBus, 'connection'>;
   /** The subgraph's store: pinged by /health, closed after the server stops. */
   readonly store?: { ping(): Promise<void>; close(): Promise<void> };
   /** Extra HTTP routes (e.g. JWKS, media downloads), mounted before /graphql. */
@@ -79,14 +83,19 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     const report = await buildHealthReport(name, async () => ({
       ...servingCheck(serving),
       ...(options.store ? { store: await storeHealth(options.store) } : {}),
+      ...(options.bus ? busCheck(options.bus) : {}),
       ...(await options.health?.()),
     }));
-    response.status(report.status === 'ok' ? 200 : 503).json(report);
+    response.status(report.ready ? 200 : 503).json(report);
   });
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   options.routes?.(app);
+  app.use(
+    '/graphql',
+    refuseUntilServing(name, () => serving),
+  );
 
   const listening = await listenThenSwap(app, options.host, options.port);
   const schema = requireAuthentication(options.schema, options.publicFields);

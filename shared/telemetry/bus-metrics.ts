@@ -54,6 +54,7 @@ export function instrumentBus(bus: EventBus): EventBus {
       };
       return bus.consumeDurable(pattern, durableName, counted('durable', lagged));
     },
+    connection: () => bus.connection(),
     close: () => bus.close(),
   };
 }

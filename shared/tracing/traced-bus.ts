@@ -100,6 +100,7 @@ export function traceBus(bus: EventBus, system: string): EventBus {
     subscribe: (pattern, handler) => bus.subscribe(pattern, consumeInSpan(system, handler)),
     consumeDurable: (pattern, durableName, handler) =>
       bus.consumeDurable(pattern, durableName, consumeInSpan(system, handler, durableName)),
+    connection: () => bus.connection(),
     close: () => bus.close(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/logging/index.js';
 import { backoffMs } from '../../shared/retry/index.js';
 import { countPush } from '../../shared/telemetry/index.js';
-import type { PushOutcome, PushProvider } from './push-provider.js';
+import type { PushProvider } from './push-provider.js';
 import type { PushPlatform } from './store.js';
 
 /** One wake-up to send. */
@@ -33,8 +33,6 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 export interface PushDispatcherOptions {
   readonly retry?: Partial<RetryPolicy>;
-  /** Sends in flight at once; `dispatch` waits while all are busy. @default 32 */
-  readonly concurrency?: number;
   /** Source of jitter in [0, 1). @default Math.random */
   readonly random?: () => number;
 }
@@ -45,24 +43,21 @@ export interface DispatcherHooks {
   tokenInvalid(job: PushJob, reason: string): Promise<void>;
 }
 
-const deviceKey = (job: PushJob) => `${job.userId}:${job.deviceId}`;
+/** What came of one attempt: settled (`sent`, `invalid-token`, `given-up`) or to be retried. */
+export type AttemptResult =
+  | { readonly kind: 'sent' | 'invalid-token' | 'given-up' }
+  | { readonly kind: 'retry'; readonly delayMs: number };
 
 /**
- * Sends wake-ups through the providers, off the bus consumer's path: `dispatch` returns once a
- * send has started, and retries wait on timers, with exponential backoff and jitter (or the
- * provider's Retry-After, when it gives one), so one device's backoff never holds up another's
- * wake-up. A device has at most one push pending: a later job for it only updates the token.
+ * Sends wake-ups through the providers, one attempt per call: the retries are the bus's
+ * redeliveries of the push event (the service asks for them with the delay given here), so a
+ * push is acknowledged on the bus only once it was delivered or definitively given up, and a
+ * crash between attempts loses nothing. Backoff is exponential with jitter, or the provider's
+ * Retry-After when it gives one and it is longer.
  */
 export class PushDispatcher {
   private readonly policy: RetryPolicy;
-  private readonly concurrency: number;
   private readonly random: () => number;
-  /** Devices with a push pending or in flight, with their newest job. */
-  private readonly pending = new Map<string, PushJob>();
-  private readonly deliveries = new Set<Promise<void>>();
-  private readonly sleepers = new Set<() => void>();
-  private readonly slotWaiters: (() => void)[] = [];
-  private inFlight = 0;
   private stopped = false;
 
   constructor(
@@ -72,7 +67,6 @@ export class PushDispatcher {
     options: PushDispatcherOptions = {},
   ) {
     this.policy = { ...defaultRetryPolicy, ...options.retry };
-    this.concurrency = options.concurrency ?? 32;
     this.random = options.random ?? Math.random;
   }
 
@@ -81,78 +75,53 @@ export class PushDispatcher {
     return this.providers.has(platform);
   }
 
-  /** Starts sending `job` (waiting for a free send slot); absorbed if the device has one pending. */
-  async dispatch(job: PushJob): Promise<void> {
-    if (this.stopped) return;
-    const key = deviceKey(job);
-    const alreadyPending = this.pending.has(key);
-    this.pending.set(key, job);
-    if (alreadyPending) return;
-    await this.acquireSlot();
-    const delivery = this.deliver(key).finally(() => {
-      this.pending.delete(key);
-      this.deliveries.delete(delivery);
-    });
-    this.deliveries.add(delivery);
-  }
-
-  /** Cancels waiting retries and resolves once the sends in flight have finished. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const wake of [...this.sleepers]) wake();
-    for (const release of this.slotWaiters.splice(0)) release();
-    await Promise.all([...this.deliveries]);
-  }
-
-  /** Runs one device's attempts; the first holds the slot `dispatch` acquired. */
-  private async deliver(key: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) await this.acquireSlot();
-      const job = this.pending.get(key);
-      let outcome: PushOutcome;
-      try {
-        if (this.stopped || !job) return;
-        outcome = await this.send(job);
-        countPush(job.platform, outcome.kind);
-      } finally {
-        this.releaseSlot();
-      }
-      const context = {
-        userId: job.userId,
-        deviceId: job.deviceId,
-        platform: job.platform,
-        attempt,
-      };
-      if (outcome.kind === 'sent') {
-        this.logger.debug(context, 'wake-up push sent');
-        return;
-      }
-      if (outcome.kind === 'invalid-token') {
-        this.logger.info({ ...context, reason: outcome.reason }, 'push token invalid; removing it');
-        await this.hooks.tokenInvalid(job, outcome.reason).catch((error: unknown) => {
-          this.logger.error({ ...context, err: error }, 'removing an invalid push token failed');
-        });
-        return;
-      }
-      if (outcome.kind === 'failed' || attempt >= this.policy.maxAttempts) {
-        this.logger.warn({ ...context, reason: outcome.reason }, 'wake-up push given up');
-        return;
-      }
-      const delayMs = this.retryDelayMs(attempt, outcome.retryAfterMs);
-      this.logger.debug({ ...context, reason: outcome.reason, delayMs }, 'wake-up push retry');
-      if (!(await this.sleep(delayMs))) return;
-    }
-  }
-
-  private async send(job: PushJob): Promise<PushOutcome> {
+  /**
+   * The `attempt`-th try (1 for the first) to wake the device of `job`. An invalid token is
+   * removed through the hooks; the last allowed attempt that fails gives up.
+   */
+  async attempt(job: PushJob, attempt: number): Promise<AttemptResult> {
+    // Stopping: leave the push to the redelivery (another replica, or this one restarted).
+    if (this.stopped) return { kind: 'retry', delayMs: 0 };
+    const context = { userId: job.userId, deviceId: job.deviceId, platform: job.platform, attempt };
     const provider = this.providers.get(job.platform);
-    if (!provider) return { kind: 'failed', reason: `${job.platform} is not configured` };
+    if (!provider) {
+      this.logger.warn(context, `wake-up push given up: ${job.platform} is not configured`);
+      return { kind: 'given-up' };
+    }
+    let outcome: Awaited<ReturnType<PushProvider['sendWakeUp']>>;
     try {
-      return await provider.sendWakeUp(job.token);
+      outcome = await provider.sendWakeUp(job.token);
     } catch (error) {
       // Providers report failures as outcomes; anything thrown is unexpected but may pass.
-      return { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
+      outcome = { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
     }
+    countPush(job.platform, outcome.kind);
+    switch (outcome.kind) {
+      case 'sent':
+        this.logger.debug(context, 'wake-up push sent');
+        return { kind: 'sent' };
+      case 'invalid-token':
+        this.logger.info({ ...context, reason: outcome.reason }, 'push token invalid; removing it');
+        await this.hooks.tokenInvalid(job, outcome.reason);
+        return { kind: 'invalid-token' };
+      case 'failed':
+        this.logger.warn({ ...context, reason: outcome.reason }, 'wake-up push given up');
+        return { kind: 'given-up' };
+      case 'retry': {
+        if (attempt >= this.policy.maxAttempts) {
+          this.logger.warn({ ...context, reason: outcome.reason }, 'wake-up push given up');
+          return { kind: 'given-up' };
+        }
+        const delayMs = this.retryDelayMs(attempt, outcome.retryAfterMs);
+        this.logger.debug({ ...context, reason: outcome.reason, delayMs }, 'wake-up push retry');
+        return { kind: 'retry', delayMs };
+      }
+    }
+  }
+
+  /** Sends nothing more: later attempts are left to a redelivery. */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Backoff `initialMs * 2^(attempt - 1)` up to `maxMs`, ±20 % jitter; Retry-After if longer. */
@@ -161,35 +130,5 @@ export class PushDispatcher {
     const jittered = Math.round(backoff * (0.8 + 0.4 * this.random()));
     const asked = Math.min(retryAfterMs ?? 0, this.policy.maxRetryAfterMs);
     return Math.max(jittered, asked);
-  }
-
-  /** Resolves true after `ms`, or false at once when the dispatcher stops. */
-  private sleep(ms: number): Promise<boolean> {
-    if (this.stopped) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const done = (completed: boolean) => {
-        clearTimeout(timer);
-        this.sleepers.delete(wake);
-        resolve(completed);
-      };
-      const wake = () => done(false);
-      const timer = setTimeout(() => done(!this.stopped), ms);
-      this.sleepers.add(wake);
-    });
-  }
-
-  private async acquireSlot(): Promise<void> {
-    if (this.inFlight < this.concurrency || this.stopped) {
-      this.inFlight += 1;
-      return;
-    }
-    // Woken by releaseSlot, which hands its slot over without giving it back first.
-    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-  }
-
-  private releaseSlot(): void {
-    const next = this.slotWaiters.shift();
-    if (next) next();
-    else this.inFlight -= 1;
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
   accountDeletedEvent,
@@ -6,6 +7,7 @@ import {
   deviceRevokedEvent,
   onEvent,
   pushEvent,
+  RedeliverLaterError,
   type BusSubscription,
 } from '../../shared/bus/index.js';
 import { configuredStore, type GuardynConfig } from '../../shared/config/index.js';
@@ -82,7 +84,7 @@ export async function createSubgraph(
   const stopWork = async () => {
     clearInterval(sweeper);
     for (const subscription of subscriptions) subscription.unsubscribe();
-    await dispatcher.stop();
+    dispatcher.stop();
     await Promise.all([...providers.values()].map((provider) => provider.close()));
   };
 
@@ -93,8 +95,14 @@ export async function createSubgraph(
       onEvent(deps.bus, connectionEvent, (event) => service.connectionChanged(event)),
     );
     subscriptions.push(
-      await consumeEvent(deps.bus, pushEvent, pushConsumer, async ({ userId, deviceId }) => {
-        await service.envelopePending(userId, deviceId);
+      await consumeEvent(deps.bus, pushEvent, pushConsumer, async ({ userId, deviceId }, event) => {
+        // Acked when this resolves: only once the push was delivered or given up. Push events
+        // always carry a msgId; without one, a redelivery simply claims afresh.
+        const decision = await service.envelopePending(userId, deviceId, {
+          eventId: event.msgId ?? randomUUID(),
+          attempt: event.deliveryCount ?? 1,
+        });
+        if (decision.kind === 'retry') throw new RedeliverLaterError(decision.delayMs);
       }),
     );
     subscriptions.push(

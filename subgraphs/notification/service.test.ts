@@ -4,7 +4,7 @@ import type { Principal } from '../../shared/auth/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { ConnectionTracker } from './connections.js';
 import { PushDispatcher } from './dispatcher.js';
-import type { PushProvider } from './push-provider.js';
+import type { PushOutcome, PushProvider } from './push-provider.js';
 import { NotificationService } from './service.js';
 import { SqliteNotificationStore } from './store.sqlite.js';
 
@@ -20,13 +20,16 @@ describe('NotificationService', () => {
   let dispatcher: PushDispatcher;
   let service: NotificationService;
   let sent: string[];
+  /** What the provider answers next, then 'sent'. */
+  let script: PushOutcome[];
   beforeEach(() => {
     sent = [];
+    script = [];
     const provider: PushProvider = {
       platform: 'APNS',
       sendWakeUp: async (token) => {
         sent.push(token);
-        return { kind: 'sent' };
+        return script.shift() ?? { kind: 'sent' };
       },
       close: async () => undefined,
     };
@@ -36,13 +39,17 @@ describe('NotificationService', () => {
       new Map([['APNS', provider]]),
       { tokenInvalid: (job) => service.tokenInvalid(job) },
       createLogger('silent', 'test'),
+      { random: () => 0.5 },
     );
     service = new NotificationService(store, connections, dispatcher, { collapseMs: 30_000 });
   });
   afterEach(async () => {
-    await dispatcher.stop();
+    dispatcher.stop();
     await store.close();
   });
+
+  /** The first delivery of a new push event. */
+  const firstDelivery = () => ({ eventId: randomUUID(), attempt: 1 });
 
   it.each([
     ['an unknown platform', 'WNS', apnsToken(), 'BAD_USER_INPUT'],
@@ -76,11 +83,68 @@ describe('NotificationService', () => {
     const device = principal();
     const token = apnsToken();
     await service.registerPushToken(device, 'APNS', token);
-    expect(await service.envelopePending(device.userId, 1)).toBe('dispatched');
-    expect(await service.envelopePending(device.userId, 1)).toBe('collapsed');
-    expect(await service.envelopePending(device.userId, 2)).toBe('no-token');
-    await dispatcher.stop();
+    const event = firstDelivery();
+    expect(await service.envelopePending(device.userId, 1, event)).toEqual({ kind: 'sent' });
+    expect(await service.envelopePending(device.userId, 1, firstDelivery())).toEqual({
+      kind: 'collapsed',
+    });
+    // The same event again (its ack was lost): pushed already, so collapsed too.
+    expect(await service.envelopePending(device.userId, 1, { ...event, attempt: 2 })).toEqual({
+      kind: 'collapsed',
+    });
+    expect(await service.envelopePending(device.userId, 2, firstDelivery())).toEqual({
+      kind: 'no-token',
+    });
     expect(sent).toEqual([token]);
+  });
+
+  it('asks for the event again while the provider cannot take the push, and sends it once', async () => {
+    const device = principal();
+    const token = apnsToken();
+    await service.registerPushToken(device, 'APNS', token);
+    script.push(
+      { kind: 'retry', reason: '503' },
+      { kind: 'retry', reason: '429', retryAfterMs: 5_000 },
+    );
+    const event = firstDelivery();
+    expect(await service.envelopePending(device.userId, 1, event)).toEqual({
+      kind: 'retry',
+      delayMs: 1_000,
+    });
+    // Another event meanwhile: the window is held by the first, which is not settled yet.
+    expect(await service.envelopePending(device.userId, 1, firstDelivery())).toEqual({
+      kind: 'collapsed',
+    });
+    expect(await service.envelopePending(device.userId, 1, { ...event, attempt: 2 })).toEqual({
+      kind: 'retry',
+      delayMs: 5_000,
+    });
+    expect(await service.envelopePending(device.userId, 1, { ...event, attempt: 3 })).toEqual({
+      kind: 'sent',
+    });
+    expect(await service.envelopePending(device.userId, 1, { ...event, attempt: 4 })).toEqual({
+      kind: 'collapsed',
+    });
+    expect(sent).toEqual([token, token, token]);
+  });
+
+  it('settles the claim of a retried event whose device came online', async () => {
+    const device = principal();
+    await service.registerPushToken(device, 'APNS', apnsToken());
+    script.push({ kind: 'retry', reason: '503' });
+    const event = firstDelivery();
+    expect((await service.envelopePending(device.userId, 1, event)).kind).toBe('retry');
+    service.connectionChanged({
+      userId: device.userId,
+      deviceId: 1,
+      connectionId: 'c1',
+      state: 'open',
+      at: new Date().toISOString(),
+    });
+    expect(await service.envelopePending(device.userId, 1, { ...event, attempt: 2 })).toEqual({
+      kind: 'connected',
+    });
+    expect(await store.settlePush(device.userId, 1, event.eventId)).toBe(false);
   });
 
   it('does not wake a device whose socket is open, nor one of a platform not configured', async () => {
@@ -93,11 +157,15 @@ describe('NotificationService', () => {
       state: 'open',
       at: new Date().toISOString(),
     });
-    expect(await service.envelopePending(online.userId, 1)).toBe('connected');
+    expect(await service.envelopePending(online.userId, 1, firstDelivery())).toEqual({
+      kind: 'connected',
+    });
 
     const android = principal();
     await service.registerPushToken(android, 'FCM', 'fcm-token:abcdefghijklmnop');
-    expect(await service.envelopePending(android.userId, 1)).toBe('no-provider');
+    expect(await service.envelopePending(android.userId, 1, firstDelivery())).toEqual({
+      kind: 'no-provider',
+    });
     expect(sent).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import type { Principal } from '../../shared/auth/index.js';
 import type { ConnectionEvent } from '../../shared/bus/index.js';
 import { parseDeviceGlobalId } from '../../shared/ids/index.js';
 import type { ConnectionTracker } from './connections.js';
-import type { PushDispatcher, PushJob } from './dispatcher.js';
+import type { AttemptResult, PushDispatcher, PushJob } from './dispatcher.js';
 import { parsePlatform, parsePushToken } from './push-token.js';
 import type { NotificationStore, PushRegistration } from './store.js';
 
@@ -11,12 +11,26 @@ export interface NotificationServiceOptions {
   readonly collapseMs: number;
 }
 
-/** Why a push event did or did not wake its device (for tests and logs). */
-export type WakeDecision = 'dispatched' | 'connected' | 'no-token' | 'collapsed' | 'no-provider';
+/**
+ * What became of a push event: settled (delivered, or why not), or to be delivered again after
+ * `delayMs` (the provider could not take the push now).
+ */
+export type WakeDecision =
+  { readonly kind: 'connected' | 'no-token' | 'collapsed' | 'no-provider' } | AttemptResult;
+
+/** Which delivery of which push event this is (the bus's msgId and delivery count). */
+export interface PushDelivery {
+  /** Names the event's claim on the collapse window: its redeliveries share it. */
+  readonly eventId: string;
+  /** 1 for the first delivery. */
+  readonly attempt: number;
+}
 
 /**
  * Push tokens and wake-ups. A device gets a content-free push when a message waits for it, it
  * has a token, it has no open socket, and no push started for it within the collapse window.
+ * A push event is settled (acknowledged on the bus) only once its push was delivered or given
+ * up; until then its redeliveries hold its claim on the window (see `claimPush`).
  */
 export class NotificationService {
   private readonly options: NotificationServiceOptions;
@@ -90,21 +104,39 @@ export class NotificationService {
     this.connections.sweep();
   }
 
-  /** An envelope waits for the device: wake it if the rules allow. */
-  async envelopePending(userId: string, deviceId: number): Promise<WakeDecision> {
-    if (this.connections.isConnected(userId, deviceId)) return 'connected';
+  /**
+   * An envelope waits for the device: wake it if the rules allow, one attempt per delivery of
+   * the event. `retry` asks for the event again after its delay; anything else settles it.
+   */
+  async envelopePending(
+    userId: string,
+    deviceId: number,
+    delivery: PushDelivery,
+  ): Promise<WakeDecision> {
+    const { eventId, attempt } = delivery;
+    if (this.connections.isConnected(userId, deviceId)) {
+      // A retry found the device online: its claim, if it holds one, is done with.
+      if (attempt > 1) await this.store.settlePush(userId, deviceId, eventId);
+      return { kind: 'connected' };
+    }
     const registration = await this.store.findRegistration(userId, deviceId);
-    if (!registration) return 'no-token';
-    if (!this.dispatcher.supports(registration.platform)) return 'no-provider';
+    if (!registration) return { kind: 'no-token' };
+    if (!this.dispatcher.supports(registration.platform)) return { kind: 'no-provider' };
     const claimed = await this.store.claimPush(
       userId,
       deviceId,
       new Date(),
       this.options.collapseMs,
+      eventId,
     );
-    if (!claimed) return 'collapsed';
-    await this.dispatcher.dispatch(claimed);
-    return 'dispatched';
+    if (!claimed) return { kind: 'collapsed' };
+    const result = await this.dispatcher.attempt(claimed, attempt);
+    // Delivered or given up: a redelivery of this event (e.g. its ack lost in a crash) must not
+    // push again. A removed token took its claim with it.
+    if (result.kind === 'sent' || result.kind === 'given-up') {
+      await this.store.settlePush(userId, deviceId, eventId);
+    }
+    return result;
   }
 
   /** The device was removed from its account: its token goes. */

@@ -46,7 +46,7 @@ export function describeNotificationStoreContract(
     it('keeps createdAt and the last push for the same token; a new token starts afresh', async () => {
       const entry = registration();
       await t.store.register(entry, at(0));
-      await t.store.claimPush(entry.userId, 1, at(5), 30 * second);
+      await t.store.claimPush(entry.userId, 1, at(5), 30 * second, randomUUID());
 
       expect(await t.store.register(entry, at(10))).toEqual({
         ...entry,
@@ -95,7 +95,7 @@ export function describeNotificationStoreContract(
       expect(await t.store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(2);
       expect(await t.store.removeUserRegistrations(first.userId, [1, 2, 3])).toBe(0);
       expect(await t.store.findRegistrations(first.userId, [1, 2])).toEqual([]);
-      expect(await t.store.claimPush(first.userId, 1, at(5), second)).toBeNull();
+      expect(await t.store.claimPush(first.userId, 1, at(5), second, randomUUID())).toBeNull();
       expect(await t.store.findRegistration(other.userId, 1)).not.toBeNull();
       // The token is free for whoever registers it next.
       const reused = { ...registration(), token: first.token };
@@ -104,22 +104,53 @@ export function describeNotificationStoreContract(
 
     it('claims at most one push per window, and none without a token', async () => {
       const entry = registration();
-      expect(await t.store.claimPush(entry.userId, 1, at(0), 30 * second)).toBeNull();
+      expect(await t.store.claimPush(entry.userId, 1, at(0), 30 * second, randomUUID())).toBeNull();
       await t.store.register(entry, at(0));
 
-      expect(await t.store.claimPush(entry.userId, 1, at(1), 30 * second)).toMatchObject({
+      expect(
+        await t.store.claimPush(entry.userId, 1, at(1), 30 * second, randomUUID()),
+      ).toMatchObject({
         token: entry.token,
         lastPushAt: at(1),
       });
-      expect(await t.store.claimPush(entry.userId, 1, at(30), 30 * second)).toBeNull();
-      expect(await t.store.claimPush(entry.userId, 1, at(31), 30 * second)).not.toBeNull();
+      expect(
+        await t.store.claimPush(entry.userId, 1, at(30), 30 * second, randomUUID()),
+      ).toBeNull();
+      expect(
+        await t.store.claimPush(entry.userId, 1, at(31), 30 * second, randomUUID()),
+      ).not.toBeNull();
+    });
+
+    it('gives a held claim back to its own event until settled, and to no other', async () => {
+      const entry = registration();
+      await t.store.register(entry, at(0));
+      const claim = await t.store.claimPush(entry.userId, 1, at(1), 30 * second, 'event-1');
+      expect(claim).toMatchObject({ token: entry.token, lastPushAt: at(1) });
+      // A redelivery of event-1 (its push did not go out): the same claim, the window unmoved.
+      expect(await t.store.claimPush(entry.userId, 1, at(5), 30 * second, 'event-1')).toEqual(
+        claim,
+      );
+      expect(await t.store.claimPush(entry.userId, 1, at(5), 30 * second, 'event-2')).toBeNull();
+
+      expect(await t.store.settlePush(entry.userId, 1, 'event-1')).toBe(true);
+      expect(await t.store.settlePush(entry.userId, 1, 'event-1')).toBe(false);
+      // Settled (pushed, or given up): a redelivery of event-1 is collapsed like any other.
+      expect(await t.store.claimPush(entry.userId, 1, at(6), 30 * second, 'event-1')).toBeNull();
+      expect(
+        await t.store.claimPush(entry.userId, 1, at(31), 30 * second, 'event-3'),
+      ).toMatchObject({ lastPushAt: at(31) });
+      // A new token starts afresh: no claim held.
+      await t.store.register({ ...entry, token: randomBytes(32).toString('hex') }, at(32));
+      expect(await t.store.settlePush(entry.userId, 1, 'event-3')).toBe(false);
     });
 
     it('hands a window to exactly one of many concurrent claims', async () => {
       const entry = registration();
       await t.store.register(entry, at(0));
       const claims = await Promise.all(
-        Array.from({ length: 10 }, () => t.store.claimPush(entry.userId, 1, at(1), 30 * second)),
+        Array.from({ length: 10 }, () =>
+          t.store.claimPush(entry.userId, 1, at(1), 30 * second, randomUUID()),
+        ),
       );
       expect(claims.filter((claim) => claim !== null)).toHaveLength(1);
     });

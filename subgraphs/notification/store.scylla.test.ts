@@ -31,7 +31,7 @@ await describeOnCql('notification', 'NotificationStore', (cql) => {
         const now = new Date();
         const claims = await Promise.all(
           stores.flatMap((store) =>
-            Array.from({ length: 4 }, () => store.claimPush(userId, 1, now, 30_000)),
+            Array.from({ length: 4 }, () => store.claimPush(userId, 1, now, 30_000, randomUUID())),
           ),
         );
         expect(claims.filter((claim) => claim !== null)).toHaveLength(1);

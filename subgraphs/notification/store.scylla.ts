@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   cells,
   conditional,
@@ -20,7 +19,8 @@ import { pushPlatforms, type NotificationStore, type PushRegistration } from './
  * - `push_registrations`: one partition per device, holding its token. Every write to it is a
  *   lightweight transaction (registration compares the token it replaces, the collapse claim
  *   compares the last push, removals compare the token), so they are serialised per device.
- *   `push_claim` is a token of the claim that last set `last_push_at`, to settle a lost answer.
+ *   `push_claim` is the id of the claim (the push event) that last set `last_push_at` while its
+ *   push is in progress, null once settled; it also settles a lost answer of the claim.
  * - `push_token_holders`: one partition per (platform, token), a row per device that registered
  *   it, written before the device's own row. Registering a token reads it to take the token away
  *   from every other device (a compare-and-set on the token, so a device that moved on keeps its
@@ -165,11 +165,15 @@ export class ScyllaNotificationStore extends KeyspaceStore implements Notificati
     deviceId: number,
     now: Date,
     windowMs: number,
+    claimId: string,
   ): Promise<PushRegistration | null> {
-    const claim = randomUUID();
-    let current = await this.registration(userId, deviceId, consistency.localQuorum);
+    const claim = claimId;
+    let row = await this.row(userId, deviceId, consistency.localQuorum);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      if (!current) return null;
+      const current = row && toRegistration(row);
+      if (!row || !current) return null;
+      // A redelivery of the event whose push is still in progress: it may send it.
+      if (cells.optionalText(row, 'push_claim') === claim) return current;
       const last = current.lastPushAt;
       if (last !== null && last.getTime() > now.getTime() - windowMs) return null;
       const outcome = await conditional(
@@ -184,9 +188,23 @@ export class ScyllaNotificationStore extends KeyspaceStore implements Notificati
       );
       if (outcome.applied) return { ...current, lastPushAt: now };
       // Another claim (or a registration) came first: decide again on what it left.
-      current = await this.registration(userId, deviceId, consistency.localSerial);
+      row = await this.row(userId, deviceId, consistency.localSerial);
     }
     throw new CqlContentionError('claiming a push');
+  }
+
+  async settlePush(userId: string, deviceId: number, claimId: string): Promise<boolean> {
+    const outcome = await conditional(
+      this.db,
+      `UPDATE ${this.ks}.push_registrations SET push_claim = null
+       WHERE user_id = ? AND device_id = ? IF push_claim = ?`,
+      [userId, deviceId, claimId],
+      async () => {
+        const row = await this.row(userId, deviceId, consistency.localSerial);
+        return row === null || cells.optionalText(row, 'push_claim') !== claimId;
+      },
+    );
+    return outcome.applied;
   }
 
   // --- internals ---

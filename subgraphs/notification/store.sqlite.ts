@@ -14,6 +14,8 @@ const migrations = [
     UNIQUE (platform, token)
   );
   `,
+  // The event whose push is in progress (see NotificationStore.claimPush); NULL once settled.
+  `ALTER TABLE push_registrations ADD COLUMN push_claim TEXT;`,
 ];
 
 interface RegistrationRow {
@@ -62,6 +64,8 @@ export class SqliteNotificationStore implements NotificationStore {
                                THEN created_at ELSE excluded.created_at END,
              last_push_at = CASE WHEN platform = excluded.platform AND token = excluded.token
                                  THEN last_push_at ELSE NULL END,
+             push_claim = CASE WHEN platform = excluded.platform AND token = excluded.token
+                               THEN push_claim ELSE NULL END,
              platform = excluded.platform,
              token = excluded.token`,
         )
@@ -109,16 +113,34 @@ export class SqliteNotificationStore implements NotificationStore {
     );
   }
 
-  async claimPush(userId: string, deviceId: number, now: Date, windowMs: number) {
-    const claimed = this.db
-      .prepare(
-        `UPDATE push_registrations SET last_push_at = ?
-         WHERE user_id = ? AND device_id = ? AND (last_push_at IS NULL OR last_push_at <= ?)
-         RETURNING *`,
-      )
-      .get(now.getTime(), userId, deviceId, now.getTime() - windowMs) as
-      RegistrationRow | undefined;
-    return claimed ? toRegistration(claimed) : null;
+  async claimPush(userId: string, deviceId: number, now: Date, windowMs: number, claimId: string) {
+    return this.db.transaction(() => {
+      const held = this.db
+        .prepare(
+          'SELECT * FROM push_registrations WHERE user_id = ? AND device_id = ? AND push_claim = ?',
+        )
+        .get(userId, deviceId, claimId) as RegistrationRow | undefined;
+      if (held) return toRegistration(held);
+      const claimed = this.db
+        .prepare(
+          `UPDATE push_registrations SET last_push_at = ?, push_claim = ?
+           WHERE user_id = ? AND device_id = ? AND (last_push_at IS NULL OR last_push_at <= ?)
+           RETURNING *`,
+        )
+        .get(now.getTime(), claimId, userId, deviceId, now.getTime() - windowMs) as
+        RegistrationRow | undefined;
+      return claimed ? toRegistration(claimed) : null;
+    })();
+  }
+
+  async settlePush(userId: string, deviceId: number, claimId: string) {
+    return (
+      this.db
+        .prepare(
+          'UPDATE push_registrations SET push_claim = NULL WHERE user_id = ? AND device_id = ? AND push_claim = ?',
+        )
+        .run(userId, deviceId, claimId).changes > 0
+    );
   }
 
   async ping() {

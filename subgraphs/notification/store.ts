@@ -42,14 +42,24 @@ export interface NotificationStore {
   removeToken(userId: string, deviceId: number, token: string): Promise<boolean>;
   /**
    * The collapse rule, atomically: if the device has a token and no push started after
-   * `now - windowMs`, records `now` as its last push and returns the registration; else null.
+   * `now - windowMs`, records `now` as its last push, held by `claimId` (the event's id), and
+   * returns the registration. While that claim is held (not settled), the same `claimId` gets the
+   * registration again unchanged: a redelivered event whose push never went out (a crash, a
+   * provider asking to retry) may still send it. Otherwise null.
    */
   claimPush(
     userId: string,
     deviceId: number,
     now: Date,
     windowMs: number,
+    claimId: string,
   ): Promise<PushRegistration | null>;
+  /**
+   * The push of `claimId` was delivered or given up: a later delivery of the same event is
+   * collapsed like any other within the window. False when the claim is not held (settled
+   * already, or the token changed since).
+   */
+  settlePush(userId: string, deviceId: number, claimId: string): Promise<boolean>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -50,13 +50,8 @@ function createStore(config: GuardynConfig, logger: Logger, livenessMs: number):
 function busEvents(bus: EventBus): PresenceEvents {
   return {
     presenceChanged: (userId, status) => publishEvent(bus, presenceEvent, { userId, status }),
-    typing: (conversationId, userId, typing) =>
-      publishEvent(bus, typingEvent, {
-        conversationId,
-        userId,
-        typing,
-        at: new Date().toISOString(),
-      }),
+    typing: (conversationId, userId, typing, at) =>
+      publishEvent(bus, typingEvent, { conversationId, userId, typing, at: at.toISOString() }),
   };
 }
 
@@ -77,6 +72,8 @@ export async function createSubgraph(
       .then(() => service.connectionChanged(event))
       .catch((error: unknown) => deps.logger.error({ err: error }, 'connection event failed'));
   });
+  // Each replica cancels its typing expiry once another replica handled a later typing call.
+  const typingSeen = onEvent(deps.bus, typingEvent, (event) => service.typingSeen(event));
   // Every replica drops the deleted user's late connection events; one deletes the rows.
   const forgetting = onEvent(deps.bus, accountDeletedEvent, ({ userId }) =>
     service.forgetUser(userId),
@@ -112,6 +109,7 @@ export async function createSubgraph(
     async stop() {
       clearInterval(sweeper);
       connections.unsubscribe();
+      typingSeen.unsubscribe();
       forgetting.unsubscribe();
       deletions.unsubscribe();
       service.stop();

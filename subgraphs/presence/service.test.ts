@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Principal } from '../../shared/auth/index.js';
+import {
+  createInProcessBus,
+  onEvent,
+  publishEvent,
+  typingEvent,
+  type EventBus,
+} from '../../shared/bus/index.js';
 import { ForbiddenError } from '../../shared/errors/index.js';
 import type { ConversationPeers } from '../../shared/federation/index.js';
 import { PresenceService } from './service.js';
@@ -30,7 +37,7 @@ function setup() {
     peers,
     {
       presenceChanged: async (userId, status) => void announced.push(`${userId}:${status}`),
-      typing: async (conversationId, userId, isTyping) =>
+      typing: async (conversationId, userId, isTyping, _at) =>
         void typing.push(`${conversationId}:${userId}:${isTyping}`),
     },
     { livenessMs: 90_000, typingMs: 50 },
@@ -151,5 +158,53 @@ describe('PresenceService', () => {
       ForbiddenError,
     );
     service.stop();
+  });
+
+  it('with two replicas, ends a renewed indicator once, after the renewal, whichever replica armed it', async () => {
+    const bus: EventBus = createInProcessBus();
+    const seen: string[] = [];
+    onEvent(bus, typingEvent, (event) => void seen.push(`${event.userId}:${event.typing}`));
+    // Two replicas as index.ts wires them: publish on the bus, and follow every typing event.
+    const replica = () => {
+      const service = new PresenceService(
+        new SqlitePresenceStore(':memory:'),
+        { visibleUsers: async () => new Set<string>(), isMember: async () => true },
+        {
+          presenceChanged: async () => undefined,
+          typing: (conversationId, userId, typing, at) =>
+            publishEvent(bus, typingEvent, {
+              conversationId,
+              userId,
+              typing,
+              at: at.toISOString(),
+            }),
+        },
+        { livenessMs: 90_000, typingMs: 100 },
+      );
+      onEvent(bus, typingEvent, (event) => service.typingSeen(event));
+      return service;
+    };
+    const [first, second] = [replica(), replica()];
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      await first.setTyping(alice, undefined, 'c1', true);
+      await pause(40);
+      // The renewal reaches the other replica: the first one's expiry must not end it.
+      await second.setTyping(alice, undefined, 'c1', true);
+      await pause(300);
+      expect(seen).toEqual(['alice:true', 'alice:true', 'alice:false']);
+
+      // A stop through the other replica ends it once; the first's expiry stays silent.
+      seen.length = 0;
+      await first.setTyping(alice, undefined, 'c1', true);
+      await pause(20);
+      await second.setTyping(alice, undefined, 'c1', false);
+      await pause(250);
+      expect(seen).toEqual(['alice:true', 'alice:false']);
+    } finally {
+      first.stop();
+      second.stop();
+      await bus.close();
+    }
   });
 });

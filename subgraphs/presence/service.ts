@@ -1,5 +1,5 @@
 import type { Principal } from '../../shared/auth/index.js';
-import type { ConnectionEvent } from '../../shared/bus/index.js';
+import type { ConnectionEvent, TypingEvent } from '../../shared/bus/index.js';
 import { ExpiringSet } from '../../shared/collections/index.js';
 import { ForbiddenError } from '../../shared/errors/index.js';
 import type { PresenceEvents } from './events.js';
@@ -41,7 +41,11 @@ export const defaultPresenceOptions: PresenceServiceOptions = {
  */
 export class PresenceService {
   private readonly options: PresenceServiceOptions;
-  private readonly typingTimers = new Map<string, NodeJS.Timeout>();
+  /** This replica's pending typing expiries, with the time of the event that armed each. */
+  private readonly typingTimers = new Map<
+    string,
+    { readonly timer: NodeJS.Timeout; readonly armedAt: number }
+  >();
   /**
    * Users whose accounts were deleted recently: their connection events that arrive after the
    * deletion would write their presence again, so they are dropped.
@@ -189,25 +193,43 @@ export class PresenceService {
     if (!(await this.peers.isMember(conversationId, authorization))) {
       throw new ForbiddenError('Only members may type in a conversation');
     }
-    const key = `${conversationId}|${principal.userId}`;
-    clearTimeout(this.typingTimers.get(key));
+    const key = typingKey(conversationId, principal.userId);
+    clearTimeout(this.typingTimers.get(key)?.timer);
     this.typingTimers.delete(key);
+    const at = this.now();
     if (typing) {
       // Without a renewal, the indicator ends by itself.
       const timer = setTimeout(() => {
         this.typingTimers.delete(key);
-        void this.events.typing(conversationId, principal.userId, false).catch(() => undefined);
+        void this.events
+          .typing(conversationId, principal.userId, false, this.now())
+          .catch(() => undefined);
       }, this.options.typingMs);
       timer.unref();
-      this.typingTimers.set(key, timer);
+      this.typingTimers.set(key, { timer, armedAt: at.getTime() });
     }
-    await this.events.typing(conversationId, principal.userId, typing);
+    await this.events.typing(conversationId, principal.userId, typing, at);
     return true;
+  }
+
+  /**
+   * A typing event from any replica (this one included). A later one for the same user and
+   * conversation (a renewal or a stop that another replica took) makes this replica's expiry
+   * moot: it is cancelled, so the indicator neither ends early nor ends twice. The replica that
+   * handled the latest event keeps the only timer.
+   */
+  typingSeen(event: TypingEvent): void {
+    const key = typingKey(event.conversationId, event.userId);
+    const pending = this.typingTimers.get(key);
+    if (pending && Date.parse(event.at) > pending.armedAt) {
+      clearTimeout(pending.timer);
+      this.typingTimers.delete(key);
+    }
   }
 
   /** Ends pending typing timers (shutdown). */
   stop(): void {
-    for (const timer of this.typingTimers.values()) clearTimeout(timer);
+    for (const { timer } of this.typingTimers.values()) clearTimeout(timer);
     this.typingTimers.clear();
   }
 
@@ -244,4 +266,8 @@ export class PresenceService {
     }
     return { status, lastSeenAt: record?.lastActiveAt ?? null };
   }
+}
+
+function typingKey(conversationId: string, userId: string): string {
+  return `${conversationId}|${userId}`;
 }

@@ -29,7 +29,15 @@ it('starts without its CQL cluster, reports not ready with the reason, and refus
 
   const health = await fetch(`${auth.origin}/health`);
   expect(health.status).toBe(503);
-  const report = (await health.json()) as { checks: { store: { status: string; detail: string } } };
+  const report = (await health.json()) as {
+    status: string;
+    waitingFor: string[];
+    checks: { store: { status: string; detail: string }; bus: { status: string } };
+  };
+  expect(report.status).toBe('degraded');
+  // Only the store: the bus (in process here) and GraphQL itself are up.
+  expect(report.waitingFor).toEqual(['store']);
+  expect(report.checks.bus.status).toBe('ok');
   expect(report.checks.store.status).toBe('down');
   expect(report.checks.store.detail).toContain(`127.0.0.1:${closedPort}`);
 

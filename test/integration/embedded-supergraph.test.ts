@@ -14,10 +14,12 @@ describe('embedded supergraph', () => {
     expect(response.status).toBe(200);
     const report = (await response.json()) as {
       status: string;
+      waitingFor: string[];
       checks: Record<string, { status: string }>;
     };
     expect(report.status).toBe('ok');
-    expect(Object.keys(report.checks).sort()).toEqual(['graphql', ...subgraphNames].sort());
+    expect(report.waitingFor).toEqual([]);
+    expect(Object.keys(report.checks).sort()).toEqual(['bus', 'graphql', ...subgraphNames].sort());
     for (const server of Object.values(world.guardyn.subgraphs)) {
       const health = await fetch(`${server?.origin}/health`);
       expect(health.status).toBe(200);

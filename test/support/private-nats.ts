@@ -13,52 +13,59 @@ const binary = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
 
 export interface PrivateNats {
   readonly url: string;
-  /** Stops the server (SIGTERM, then waits for it to exit). */
-  stop(): Promise<void>;
-  /** Starts it again on the same port and storage, and waits until it accepts connections. */
+  /**
+   * Stops the server and waits for it to exit: SIGTERM (the default) lets it close its clients'
+   * connections, SIGKILL is an outage with no goodbye. Its JetStream store stays either way.
+   */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts it again on the same port and store (nothing when it runs) and waits until it listens. */
   start(): Promise<void>;
-  /** Stops it and deletes its storage. */
+  /** Stops it and deletes its store. */
   dispose(): Promise<void>;
 }
 
 export async function startPrivateNats(): Promise<PrivateNats> {
   const [port] = await freePorts(1);
   if (port === undefined) throw new Error('no free port');
-  const storage = await mkdtemp(path.join(tmpdir(), 'guardyn-nats-'));
+  const storeDir = await mkdtemp(path.join(tmpdir(), 'guardyn-nats-'));
   let child: ChildProcess | undefined;
 
-  async function start(): Promise<void> {
-    child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storage], {
+  const start = async () => {
+    if (child && child.exitCode === null) return;
+    const started = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
       stdio: 'ignore',
     });
-    await listening(port ?? 0, child);
-  }
-
-  async function stop(): Promise<void> {
+    child = started;
+    const exited = new Promise<never>((_resolve, reject) => {
+      started.once('error', reject);
+      started.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
+    });
+    await Promise.race([untilListening(port), exited]);
+  };
+  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
+    running.kill(signal);
     await exited;
-  }
-
+  };
   await start();
   return {
     url: `nats://127.0.0.1:${port}`,
     stop,
     start,
-    async dispose() {
-      await stop();
-      await rm(storage, { recursive: true, force: true });
+    dispose: async () => {
+      await stop('SIGKILL');
+      await rm(storeDir, { recursive: true, force: true });
     },
   };
 }
 
-/** Resolves once the port accepts a connection; rejects if the process exits first. */
-async function listening(port: number, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
+/** Resolves once the port accepts a connection; rejects after `timeoutMs`. */
+async function untilListening(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -68,7 +75,7 @@ async function listening(port: number, child: ChildProcess): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (open) return;
+    if (Date.now() > deadline) throw new Error(`nats-server not listening on ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`nats-server did not listen on ${port}`);
 }
