@@ -8,7 +8,11 @@ import { projectRoot } from '../../shared/supergraph/index.js';
 import { freePorts } from './free-ports.js';
 import { deleteNatsNamespace } from './nats-namespace.js';
 
-const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+/**
+ * `node --import tsx`, not the tsx binary: that one runs the service in a child process of its
+ * own, which a SIGKILL of the binary would leave running (and holding the port).
+ */
+const nodeWithTsx = [process.execPath, '--import', 'tsx'] as const;
 
 /** The six services as separate processes, as in a distributed deployment. */
 export interface DistributedGuardyn {
@@ -21,17 +25,19 @@ export interface DistributedGuardyn {
   readonly logs: () => string;
   /** Stops one service's process (SIGTERM, as a deployment would) and waits for it to exit. */
   stopService(name: ServiceName): Promise<void>;
+  /** Kills one service's process with SIGKILL (a crash: no shutdown hooks) and waits for it to exit. */
+  killService(name: ServiceName): Promise<void>;
   /** Starts a stopped service again, on its port, and waits until it is healthy. */
   startService(name: ServiceName): Promise<void>;
   dispose(): Promise<void>;
 }
 
-/** Sends SIGTERM (unless it has exited) and resolves once the process is gone. */
-function terminate(child: ChildProcess): Promise<void> {
+/** Sends `signal` (unless it has exited) and resolves once the process is gone. */
+function terminate(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   return new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -87,12 +93,13 @@ export async function startDistributedGuardyn(
   const children = new Map<ServiceName, ChildProcess>();
   let output = '';
   const dispose = async () => {
-    await Promise.all([...children.values()].map(terminate));
+    await Promise.all([...children.values()].map((child) => terminate(child)));
     await rm(dataDir, { recursive: true, force: true });
     await deleteNatsNamespace(natsUrl, namespace);
   };
   const start = async (name: ServiceName) => {
-    const child = spawn(tsx, [path.join(projectRoot, 'main.ts')], {
+    const [node, ...flags] = nodeWithTsx;
+    const child = spawn(node, [...flags, path.join(projectRoot, 'main.ts')], {
       cwd: projectRoot,
       env: { ...shared, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(ports[name]) },
     });
@@ -120,6 +127,10 @@ export async function startDistributedGuardyn(
     async stopService(name) {
       const child = children.get(name);
       if (child) await terminate(child);
+    },
+    async killService(name) {
+      const child = children.get(name);
+      if (child) await terminate(child, 'SIGKILL');
     },
     startService: start,
     dispose,
