@@ -1,0 +1,129 @@
+/**
+ * The fault-injection suite (`npm run test:faults`, docs/faults.md): with a steady load of 1:1 and
+ * MLS group messages running between multi-device users subscribed over graphql-ws, break one
+ * part of a distributed deployment at a time and check that every send that returned success
+ * reached every device it addressed, exactly once after its ack. The deployment and the users
+ * are made once; each scenario runs on them in turn, serially.
+ */
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import type { ServiceName } from '../../shared/config/index.js';
+import { startFaultDeployment, type FaultDeployment } from './harness/deployment.js';
+import { grownServices } from './harness/memory.js';
+import { formatMemory, formatReports, type ScenarioReport } from './harness/report.js';
+import { runScenario, type ScenarioOutcome } from './harness/run-scenario.js';
+import { createLoadWorld, type LoadWorld } from './harness/world.js';
+
+const outageMs = 10_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let deployment: FaultDeployment;
+let world: LoadWorld;
+const reports: ScenarioReport[] = [];
+
+beforeAll(async () => {
+  deployment = await startFaultDeployment();
+  world = await createLoadWorld(deployment.guardyn.url);
+}, 300_000);
+
+afterAll(async () => {
+  if (reports.length > 0) {
+    process.stdout.write(`\nfault suite, ${new Date().toISOString()}\n${formatReports(reports)}\n`);
+    for (const report of reports)
+      process.stdout.write(`memory (MiB) ${report.scenario}: ${formatMemory(report)}\n`);
+  }
+  await deployment?.dispose();
+}, 120_000);
+
+/** Runs a scenario, records its report and checks the invariants every scenario shares. */
+async function scenario(
+  name: string,
+  inject: () => Promise<void>,
+  { storeUp = false } = {},
+): Promise<ScenarioOutcome> {
+  const outcome = await runScenario(deployment, world, name, inject);
+  reports.push(outcome.report);
+  process.stdout.write(`${formatReports([outcome.report])}\n`);
+  expect({
+    lost: outcome.missing,
+    duplicates: outcome.duplicates,
+    neverSucceeded: outcome.report.summary.neverSucceeded,
+    unclearFailures: outcome.report.unclearFailures,
+    grownMemory: grownServices(outcome.report.memory.baseline, outcome.report.memory.after),
+  }).toEqual({ lost: [], duplicates: [], neverSucceeded: 0, unclearFailures: {}, grownMemory: [] });
+  // The store is the truth, the bus only wakes: while the store is up, every send succeeds.
+  if (storeUp) expect(outcome.report.summary.failedAttempts).toEqual({});
+  return outcome;
+}
+
+const minutes = (count: number) => count * 60_000;
+
+it(
+  'NATS stopped for 10 s and restarted',
+  () =>
+    scenario(
+      'nats-stop',
+      async () => {
+        await deployment.nats.stop('SIGTERM');
+        await sleep(outageMs);
+        await deployment.nats.start();
+      },
+      { storeUp: true },
+    ),
+  minutes(3),
+);
+
+it(
+  'NATS killed (SIGKILL, JetStream store kept) and restarted',
+  () =>
+    scenario(
+      'nats-kill',
+      async () => {
+        await deployment.nats.stop('SIGKILL');
+        await sleep(outageMs / 2);
+        await deployment.nats.start();
+      },
+      { storeUp: true },
+    ),
+  minutes(3),
+);
+
+it(
+  'Cassandra stopped (SIGTERM) for 10 s and restarted',
+  () =>
+    scenario('cassandra-stop', async () => {
+      await deployment.cassandra.stop('SIGTERM');
+      await sleep(outageMs);
+      await deployment.cassandra.start();
+    }),
+  minutes(5),
+);
+
+it(
+  'Cassandra killed (SIGKILL) and restarted',
+  () =>
+    scenario('cassandra-kill', async () => {
+      await deployment.cassandra.stop('SIGKILL');
+      await deployment.cassandra.start();
+    }),
+  minutes(5),
+);
+
+const services: readonly ServiceName[] = [
+  'auth',
+  'messaging',
+  'presence',
+  'media',
+  'notification',
+  'gateway',
+];
+for (const service of services) {
+  it(
+    `${service} killed (SIGKILL) mid-traffic and restarted`,
+    () =>
+      scenario(`kill-${service}`, async () => {
+        await deployment.guardyn.killService(service);
+        await deployment.guardyn.startService(service);
+      }),
+    minutes(3),
+  );
+}

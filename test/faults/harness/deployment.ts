@@ -1,0 +1,52 @@
+import {
+  startDistributedGuardyn,
+  type DistributedGuardyn,
+} from '../../support/distributed-guardyn.js';
+import {
+  startLoopbackPushProviders,
+  type LoopbackPushProviders,
+} from '../../support/push-providers/index.js';
+import { startPrivateCassandra, type PrivateCassandra } from './private-cassandra.js';
+import { startPrivateNats, type PrivateNats } from './private-nats.js';
+
+/**
+ * What the fault suite breaks: the six services as processes, on a NATS server and a Cassandra
+ * node of the suite's own (the machine's shared ones are never touched), pushing to loopback
+ * FCM and APNs servers.
+ */
+export interface FaultDeployment {
+  readonly nats: PrivateNats;
+  readonly cassandra: PrivateCassandra;
+  readonly guardyn: DistributedGuardyn;
+  readonly providers: LoopbackPushProviders;
+  dispose(): Promise<void>;
+}
+
+export async function startFaultDeployment(): Promise<FaultDeployment> {
+  const disposers: (() => Promise<void>)[] = [];
+  const dispose = async () => {
+    for (const disposeOne of disposers.splice(0).reverse()) {
+      await disposeOne().catch(() => undefined);
+    }
+  };
+  try {
+    const cassandra = await startPrivateCassandra();
+    disposers.push(cassandra.dispose);
+    const nats = await startPrivateNats();
+    disposers.push(nats.dispose);
+    const providers = await startLoopbackPushProviders();
+    disposers.push(providers.close);
+    const guardyn = await startDistributedGuardyn(nats.url, {
+      GUARDYN_DATABASE__SCYLLADB_NODES: cassandra.contactPoint,
+      GUARDYN_DATABASE__SCYLLADB_KEYSPACE_PREFIX: 'faults',
+      // The load sends far more than a person would: the per-user send limit is not under test.
+      GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000',
+      ...providers.env,
+    });
+    disposers.push(guardyn.dispose);
+    return { nats, cassandra, guardyn, providers, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

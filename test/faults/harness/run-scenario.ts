@@ -1,0 +1,86 @@
+/**
+ * One scenario: subscribe every device, start the load, let it run, inject the fault (which
+ * resolves once the broken part is back), let the load run on, stop it (started sends keep
+ * retrying), wait until every successful send is acknowledged by every device it addressed or
+ * the drain time passes, and report.
+ */
+import { until } from '../../support/eventually.js';
+import { isClearFailure } from './attempt.js';
+import type { FaultDeployment } from './deployment.js';
+import { Ledger } from './ledger.js';
+import { startLoad, type LoadOptions } from './load.js';
+import { residentMemory } from './memory.js';
+import { startReceivers } from './receivers.js';
+import type { ScenarioReport } from './report.js';
+import { refreshTokens, type LoadWorld } from './world.js';
+
+export interface ScenarioOptions {
+  readonly load?: LoadOptions;
+  /** Load before the fault. @default 3 s */
+  readonly beforeMs?: number;
+  /** Load after the fault healed. @default 5 s */
+  readonly afterMs?: number;
+  /** How long deliveries may take to complete once the load stopped. @default 60 s */
+  readonly drainMs?: number;
+}
+
+export interface ScenarioOutcome {
+  readonly report: ScenarioReport;
+  /** Up to 20 (message, device) pairs of successful sends never acknowledged. */
+  readonly missing: readonly string[];
+  /** Up to 20 messages that reached a device again after it acknowledged them. */
+  readonly duplicates: readonly string[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runScenario(
+  deployment: FaultDeployment,
+  world: LoadWorld,
+  scenario: string,
+  inject: () => Promise<void>,
+  options: ScenarioOptions = {},
+): Promise<ScenarioOutcome> {
+  const url = () => deployment.guardyn.url;
+  await refreshTokens(url(), world);
+  const baseline = await residentMemory(deployment.guardyn.ports);
+  const ledger = new Ledger();
+  const devices = world.users.flatMap((user) => user.devices);
+  const receivers = startReceivers(url, devices, ledger);
+  try {
+    await until(receivers.connections, (count) => count >= devices.length, 30_000);
+    const load = startLoad(url, world, ledger, options.load);
+    await sleep(options.beforeMs ?? 3_000);
+    await inject();
+    const healedAt = Date.now();
+    await sleep(options.afterMs ?? 5_000);
+    await load.stop();
+    await until(
+      () => ledger.missing().length,
+      (count) => count === 0,
+      options.drainMs ?? 60_000,
+    );
+    const firstSuccess = ledger.firstSuccessAfter(healedAt);
+    const summary = ledger.summary();
+    const report: ScenarioReport = {
+      scenario,
+      summary,
+      recoverySeconds: firstSuccess === undefined ? undefined : (firstSuccess - healedAt) / 1000,
+      reconnects: receivers.connections() - devices.length,
+      unclearFailures: Object.fromEntries(
+        Object.entries(summary.failedAttempts).filter(([code]) => !isClearFailure(code)),
+      ),
+      memory: { baseline, after: await residentMemory(deployment.guardyn.ports) },
+    };
+    return {
+      report,
+      missing: ledger
+        .missing()
+        .slice(0, 20)
+        .map(({ tag, device }) => `${tag} → ${device}`),
+      duplicates: ledger.duplicateList().slice(0, 20),
+    };
+  } finally {
+    await receivers.stop();
+  }
+}
