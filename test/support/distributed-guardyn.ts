@@ -63,10 +63,12 @@ async function waitForHealth(
  * Starts gateway, auth, messaging, presence, media and notification as one process each, with
  * GUARDYN_SERVICE_NAME, talking over HTTP and the NATS server at `natsUrl` (in a namespace of
  * their own). `env` adds variables to every process (e.g. GUARDYN_DATABASE__SCYLLADB_NODES).
+ * `startTimeoutMs` (default 60 s) bounds each service's wait for a healthy `/health`.
  */
 export async function startDistributedGuardyn(
   natsUrl: string,
   env: Record<string, string> = {},
+  { startTimeoutMs = 60_000 } = {},
 ): Promise<DistributedGuardyn> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-distributed-'));
   const namespace = `dist${randomBytes(6).toString('hex')}`;
@@ -106,7 +108,7 @@ export async function startDistributedGuardyn(
     child.stdout?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
     child.stderr?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
     children.set(name, child);
-    await waitForHealth(origin(name), child, 60_000).catch((error: unknown) => {
+    await waitForHealth(origin(name), child, startTimeoutMs).catch((error: unknown) => {
       throw new Error(`${name} did not start: ${String(error)}\n${output}`);
     });
   };

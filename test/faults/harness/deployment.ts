@@ -14,6 +14,9 @@ import { startPrivateNats, type PrivateNats } from './private-nats.js';
  * node of the suite's own (the machine's shared ones are never touched), pushing to loopback
  * FCM and APNs servers.
  */
+/** The wake-up collapse window the suite runs with (GUARDYN_NOTIFICATION__COLLAPSE_SECONDS). */
+export const collapseSeconds = 5;
+
 export interface FaultDeployment {
   readonly nats: PrivateNats;
   readonly cassandra: PrivateCassandra;
@@ -36,13 +39,20 @@ export async function startFaultDeployment(): Promise<FaultDeployment> {
     disposers.push(nats.dispose);
     const providers = await startLoopbackPushProviders();
     disposers.push(providers.close);
-    const guardyn = await startDistributedGuardyn(nats.url, {
-      GUARDYN_DATABASE__SCYLLADB_NODES: cassandra.contactPoint,
-      GUARDYN_DATABASE__SCYLLADB_KEYSPACE_PREFIX: 'faults',
-      // The load sends far more than a person would: the per-user send limit is not under test.
-      GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000',
-      ...providers.env,
-    });
+    const guardyn = await startDistributedGuardyn(
+      nats.url,
+      {
+        GUARDYN_DATABASE__SCYLLADB_NODES: cassandra.contactPoint,
+        GUARDYN_DATABASE__SCYLLADB_KEYSPACE_PREFIX: 'faults',
+        // The load sends far more than a person would: the per-user send limit is not under test.
+        GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000',
+        // Short, so that every scenario sees wake-ups and several windows.
+        GUARDYN_NOTIFICATION__COLLAPSE_SECONDS: String(collapseSeconds),
+        ...providers.env,
+      },
+      // On a busy 2-core machine, four services migrating a fresh keyspace each take a while.
+      { startTimeoutMs: 180_000 },
+    );
     disposers.push(guardyn.dispose);
     return { nats, cassandra, guardyn, providers, dispose };
   } catch (error) {

@@ -13,7 +13,7 @@ import { encryptApplicationMessage } from '../../support/mls-group.js';
 import { toBase64 } from '../../support/signal-device.js';
 import { attempt } from './attempt.js';
 import type { Ledger, SendRecord } from './ledger.js';
-import type { LoadDevice, LoadUser, LoadWorld } from './world.js';
+import { allDevices, devicesOf, type LoadDevice, type LoadUser, type LoadWorld } from './world.js';
 
 export interface LoadOptions {
   /** Sends started per second, all senders together. @default 6 */
@@ -66,18 +66,18 @@ export function startLoad(
     const sender = from.devices[0] as LoadDevice;
     const tag = `direct ${sender.key}#${n}`;
     const content = Buffer.from(`faults ${run} ${tag}`).toString('base64');
-    const own = from.devices.slice(1);
+    const own = devicesOf(from).slice(1);
     const record = ledger.planSend(content, {
       tag,
       kind: 'direct',
-      addressed: [...to.devices, ...own].map((device) => device.key),
+      addressed: [...devicesOf(to), ...own].map((device) => device.key),
     });
     const input = {
       recipientId: to.userId,
       clientMessageId: `flt-${run}-${n}`,
       deliveryReceipts: false,
       envelopes: [
-        ...to.devices.map((device) => envelopeFor(device, content)),
+        ...devicesOf(to).map((device) => envelopeFor(device, content)),
         ...own.map((device) => ({ ...envelopeFor(device, content), userId: from.userId })),
       ],
     };
@@ -88,7 +88,8 @@ export function startLoad(
   };
 
   const sendGroup = async (n: number) => {
-    const from = world.users[n % world.users.length] as LoadUser;
+    // Every user in turn, so each has spoken in the group (and may see the others' presence).
+    const from = world.users[Math.floor(n / groupEvery) % world.users.length] as LoadUser;
     const sender = from.devices[0] as LoadDevice;
     const tag = `group ${sender.key}#${n}`;
     const encrypted = mlsQueue.then(() => encryptApplicationMessage(world.group.state, tag));
@@ -97,8 +98,7 @@ export function startLoad(
     const record = ledger.planSend(content, {
       tag,
       kind: 'group',
-      addressed: world.users
-        .flatMap((user) => user.devices)
+      addressed: allDevices(world)
         .filter((device) => device.key !== sender.key)
         .map((device) => device.key),
     });

@@ -14,6 +14,14 @@ export interface ScenarioReport {
     readonly baseline: Record<string, number>;
     readonly after: Record<string, number>;
   };
+  /** Wake-ups the offline devices got during the scenario. */
+  readonly pushes: {
+    readonly total: number;
+    readonly afterHeal: number;
+    readonly shortestGapSeconds: number | undefined;
+  };
+  /** Users still ONLINE or AWAY (to another member) when the presence wait ended. */
+  readonly stillPresent: readonly string[];
 }
 
 const columns = [
@@ -25,6 +33,7 @@ const columns = [
   'lost',
   'recover (s)',
   'reconnects',
+  'pushes (after fault)',
   'failed attempts',
 ] as const;
 
@@ -39,6 +48,7 @@ export function formatReports(reports: readonly ScenarioReport[]): string {
     String(report.summary.lost),
     report.recoverySeconds === undefined ? '—' : report.recoverySeconds.toFixed(1),
     String(report.reconnects),
+    `${report.pushes.total} (${report.pushes.afterHeal})`,
     Object.entries(report.summary.failedAttempts)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ') || '—',

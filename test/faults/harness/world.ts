@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import {
   authPayloadFields,
+  type TestAccount,
   linkDevice,
   registerAccount,
   uniqueUsername,
@@ -20,8 +22,10 @@ export interface LoadDevice {
 
 export interface LoadUser {
   readonly userId: string;
-  /** Device 1 first (the one that sends), then the linked ones. */
+  /** Device 1 first (the one that sends), then the linked ones; each has a socket. */
   readonly devices: readonly LoadDevice[];
+  /** A device without a socket, with an FCM token: it gets wake-ups and reads its inbox. */
+  readonly offline?: LoadDevice & { readonly pushToken: string };
 }
 
 /** The accounts a scenario's load runs between: users with several devices, one MLS group. */
@@ -29,6 +33,15 @@ export interface LoadWorld {
   readonly users: readonly LoadUser[];
   /** All users in one group, created by the first (real MLS: commit and Welcome). */
   readonly group: TestGroup;
+}
+
+/** Every device of `user` that messages address, the offline one last. */
+export function devicesOf(user: LoadUser): LoadDevice[] {
+  return user.offline ? [...user.devices, user.offline] : [...user.devices];
+}
+
+export function allDevices(world: LoadWorld): LoadDevice[] {
+  return world.users.flatMap(devicesOf);
 }
 
 /** Registers `userCount` users with `devicesPerUser` devices each and puts them in one group. */
@@ -56,7 +69,9 @@ export async function createLoadWorld(
     }),
   );
   const [owner, ...members] = accounts;
-  if (!owner) throw new Error('a load world needs at least one user');
+  const first = users[0];
+  if (!owner || !first) throw new Error('a load world needs at least one user');
+  users[0] = { ...first, offline: await offlineDevice(url, owner) };
   const group = await createGroupWith(url, owner, members);
   return { users, group };
 }
@@ -66,7 +81,7 @@ export async function createLoadWorld(
  * registered once, since registrations are limited per client address (30 an hour).
  */
 export async function refreshTokens(url: string, world: LoadWorld): Promise<void> {
-  for (const device of world.users.flatMap((user) => user.devices)) {
+  for (const device of allDevices(world)) {
     const { refreshSession } = await expectData<{
       refreshSession: { accessToken: string; refreshToken: string };
     }>(
@@ -79,6 +94,25 @@ export async function refreshTokens(url: string, world: LoadWorld): Promise<void
     device.accessToken = refreshSession.accessToken;
     device.refreshToken = refreshSession.refreshToken;
   }
+}
+
+/** Links one more device to `account` and registers an FCM token for it. */
+async function offlineDevice(
+  url: string,
+  account: TestAccount,
+): Promise<LoadDevice & { pushToken: string }> {
+  const linked = await linkDevice(url, account, { deviceName: 'offline' });
+  const pushToken = `${randomBytes(8).toString('hex')}:APA91b${randomBytes(90).toString('base64url')}`;
+  await expectData(
+    url,
+    'mutation ($t: String!) { registerPushToken(platform: FCM, token: $t) }',
+    { t: pushToken },
+    linked.accessToken,
+  );
+  return {
+    ...toDevice(linked.userId, linked.deviceId, linked.device.registrationId, linked),
+    pushToken,
+  };
 }
 
 function toDevice(
