@@ -15,6 +15,7 @@ import {
 import { grownServices } from './harness/memory.js';
 import { formatMemory, formatReports, type ScenarioReport } from './harness/report.js';
 import { runScenario, type ScenarioOutcome } from './harness/run-scenario.js';
+import { runSlowConsumers } from './harness/slow-consumers.js';
 import { createLoadWorld, type LoadWorld } from './harness/world.js';
 
 const outageMs = 10_000;
@@ -42,9 +43,9 @@ afterAll(async () => {
 async function scenario(
   name: string,
   inject: () => Promise<void>,
-  { storeUp = false } = {},
+  { storeUp = false, route }: { storeUp?: boolean; route?: (client: number) => string } = {},
 ): Promise<ScenarioOutcome> {
-  const outcome = await runScenario(deployment, world, name, inject);
+  const outcome = await runScenario(deployment, world, name, inject, route ? { route } : {});
   reports.push(outcome.report);
   process.stdout.write(`${formatReports([outcome.report])}\n`);
   const { report } = outcome;
@@ -53,6 +54,8 @@ async function scenario(
     lost: outcome.missing,
     duplicates: outcome.duplicates,
     neverSucceeded: report.summary.neverSucceeded,
+    // A send that never returned success left nothing behind in a mailbox.
+    unconfirmedDeliveries: report.summary.unconfirmed,
     unclearFailures: report.unclearFailures,
     grownMemory: grownServices(report.memory.baseline, report.memory.after),
     stillPresent: report.stillPresent,
@@ -64,6 +67,7 @@ async function scenario(
     lost: [],
     duplicates: [],
     neverSucceeded: 0,
+    unconfirmedDeliveries: 0,
     unclearFailures: {},
     grownMemory: [],
     stillPresent: [],
@@ -147,3 +151,43 @@ for (const service of services) {
     minutes(3),
   );
 }
+
+it(
+  'two replicas of messaging and of the gateway, clients spread over them, one of each killed',
+  async () => {
+    const messaging = await deployment.guardyn.startReplica('messaging');
+    const gateway = await deployment.guardyn.startReplica('gateway', {
+      GUARDYN_GATEWAY__MESSAGING_URL: `${messaging.origin}/graphql`,
+    });
+    // As behind a load balancer: every other client on the second gateway while it lives.
+    let gateways = [deployment.guardyn.url, `${gateway.origin}/graphql`];
+    await scenario(
+      'replicas',
+      async () => {
+        await Promise.all([gateway.kill(), messaging.kill()]);
+        gateways = [deployment.guardyn.url];
+      },
+      { route: (client) => gateways[client % gateways.length] ?? deployment.guardyn.url },
+    );
+  },
+  minutes(5),
+);
+
+it(
+  'a slow consumer and a client gone without closing: the gateway’s memory stays bounded',
+  async () => {
+    const outcome = await runSlowConsumers(deployment);
+    process.stdout.write(
+      `slow consumers: ${outcome.sent} messages, ${outcome.sentMiB} MiB for two stalled devices; ` +
+        `gateway ${outcome.gateway.baseline} → peak ${outcome.gateway.peak} → ${outcome.gateway.after} MiB\n`,
+    );
+    expect({
+      // Holding what it cannot deliver would cost the gateway about sentMiB.
+      peakGrowthBelowHalfSent:
+        outcome.gateway.peak - outcome.gateway.baseline < outcome.sentMiB / 2,
+      afterGrowthBelow64MiB: outcome.gateway.after - outcome.gateway.baseline < 64,
+      stillPresent: outcome.stillPresent,
+    }).toEqual({ peakGrowthBelowHalfSent: true, afterGrowthBelow64MiB: true, stillPresent: false });
+  },
+  minutes(5),
+);

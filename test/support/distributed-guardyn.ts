@@ -29,7 +29,21 @@ export interface DistributedGuardyn {
   killService(name: ServiceName): Promise<void>;
   /** Starts a stopped service again, on its port, and waits until it is healthy. */
   startService(name: ServiceName): Promise<void>;
+  /**
+   * Starts one more process of `name` on a port of its own (`env` on top of the shared
+   * variables, e.g. another GUARDYN_GATEWAY__MESSAGING_URL), stopped by `dispose` too.
+   */
+  startReplica(name: ServiceName, env?: Record<string, string>): Promise<ServiceReplica>;
   dispose(): Promise<void>;
+}
+
+/** A second process of a service (see startReplica). */
+export interface ServiceReplica {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** SIGKILL, and resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Sends `signal` (unless it has exited) and resolves once the process is gone. */
@@ -93,24 +107,40 @@ export async function startDistributedGuardyn(
     ...env,
   };
   const children = new Map<ServiceName, ChildProcess>();
+  const replicas = new Set<ChildProcess>();
   let output = '';
   const dispose = async () => {
-    await Promise.all([...children.values()].map((child) => terminate(child)));
+    await Promise.all([...children.values(), ...replicas].map((child) => terminate(child)));
     await rm(dataDir, { recursive: true, force: true });
     await deleteNatsNamespace(natsUrl, namespace);
   };
-  const start = async (name: ServiceName) => {
+  /** Spawns one process of `name` on `port` and waits until it is healthy. */
+  const launch = async (
+    name: ServiceName,
+    port: number,
+    label: string,
+    extraEnv: Record<string, string> = {},
+  ) => {
     const [node, ...flags] = nodeWithTsx;
     const child = spawn(node, [...flags, path.join(projectRoot, 'main.ts')], {
       cwd: projectRoot,
-      env: { ...shared, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(ports[name]) },
+      env: { ...shared, ...extraEnv, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(port) },
     });
-    child.stdout?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
-    child.stderr?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
+    child.stdout?.on('data', (chunk: Buffer) => (output += `[${label}] ${chunk.toString()}`));
+    child.stderr?.on('data', (chunk: Buffer) => (output += `[${label}] ${chunk.toString()}`));
+    return {
+      child,
+      ready: waitForHealth(`http://127.0.0.1:${port}`, child, startTimeoutMs).catch(
+        (error: unknown) => {
+          throw new Error(`${label} did not start: ${String(error)}\n${output}`);
+        },
+      ),
+    };
+  };
+  const start = async (name: ServiceName) => {
+    const { child, ready } = await launch(name, ports[name], name);
     children.set(name, child);
-    await waitForHealth(origin(name), child, startTimeoutMs).catch((error: unknown) => {
-      throw new Error(`${name} did not start: ${String(error)}\n${output}`);
-    });
+    await ready;
   };
   try {
     // Auth first (it creates the signing keys the others fetch), the gateway last.
@@ -135,6 +165,17 @@ export async function startDistributedGuardyn(
       if (child) await terminate(child, 'SIGKILL');
     },
     startService: start,
+    async startReplica(name, env = {}) {
+      const [port = 0] = await freePorts(1);
+      const { child, ready } = await launch(name, port, `${name}@${port}`, env);
+      replicas.add(child);
+      await ready;
+      return {
+        port,
+        origin: `http://127.0.0.1:${port}`,
+        kill: () => terminate(child, 'SIGKILL'),
+      };
+    },
     dispose,
   };
 }

@@ -46,6 +46,7 @@ export async function startFaultDeployment(): Promise<FaultDeployment> {
         GUARDYN_DATABASE__SCYLLADB_KEYSPACE_PREFIX: 'faults',
         // The load sends far more than a person would: the per-user send limit is not under test.
         GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '100000',
+        GUARDYN_MESSAGING__SEND_BYTES_PER_MINUTE: String(2 ** 30),
         // Short, so that every scenario sees wake-ups and several windows.
         GUARDYN_NOTIFICATION__COLLAPSE_SECONDS: String(collapseSeconds),
         ...providers.env,

@@ -78,11 +78,16 @@ export class Ledger {
     const sends = [...this.sends.values()];
     const succeeded = sends.filter((send) => send.succeededAt !== undefined);
     let delivered = 0;
+    let unconfirmed = 0;
     let duplicates = 0;
-    for (const log of this.devices.values()) {
-      for (const content of log.arrivals.keys()) if (this.sends.has(content)) delivered++;
-      duplicates += log.duplicates.length;
+    for (const [content, send] of this.sends) {
+      for (const device of send.addressed) {
+        if (!this.devices.get(device)?.arrivals.has(content)) continue;
+        if (send.succeededAt === undefined) unconfirmed++;
+        else delivered++;
+      }
     }
+    for (const log of this.devices.values()) duplicates += log.duplicates.length;
     const failureCodes = new Map<string, number>();
     for (const send of sends) {
       for (const code of send.failures) failureCodes.set(code, (failureCodes.get(code) ?? 0) + 1);
@@ -92,6 +97,7 @@ export class Ledger {
       acknowledged: succeeded.length,
       addressed: succeeded.reduce((sum, send) => sum + send.addressed.length, 0),
       delivered,
+      unconfirmed,
       duplicates,
       lost: this.missing().length,
       failedAttempts: Object.fromEntries(failureCodes),
@@ -127,8 +133,10 @@ export interface LedgerSummary {
   readonly acknowledged: number;
   /** Device deliveries those sends addressed. */
   readonly addressed: number;
-  /** Distinct (device, message) arrivals of the load's messages. */
+  /** Distinct (device, message) arrivals of the sends that returned success. */
   readonly delivered: number;
+  /** Distinct (device, message) arrivals of sends that never returned success (partial state). */
+  readonly unconfirmed: number;
   /** Arrivals on a stream after that device had acknowledged the message. */
   readonly duplicates: number;
   /** (device, message) pairs of successful sends never acknowledged by their device. */

@@ -20,7 +20,7 @@ export interface LoadOptions {
   readonly ratePerSecond?: number;
   /** Every how many sends one goes to the group. @default 4 */
   readonly groupEvery?: number;
-  /** How long a send is retried after the load stopped starting new ones. @default 90 s */
+  /** How long a send is retried after the load stopped starting new ones. @default 60 s */
   readonly retryForMs?: number;
 }
 
@@ -29,16 +29,16 @@ export interface RunningLoad {
   stop(): Promise<void>;
 }
 
-/** Starts the senders against the gateway that `url()` names at the time of each attempt. */
+/** Starts the senders; each attempt of send number n goes to the gateway `route(n)` names. */
 export function startLoad(
-  url: () => string,
+  route: (client: number) => string,
   world: LoadWorld,
   ledger: Ledger,
   options: LoadOptions = {},
 ): RunningLoad {
   const rate = options.ratePerSecond ?? 6;
   const groupEvery = options.groupEvery ?? 4;
-  const retryForMs = options.retryForMs ?? 90_000;
+  const retryForMs = options.retryForMs ?? 60_000;
   const run = randomBytes(3).toString('hex');
   const inFlight = new Set<Promise<void>>();
   let stoppedAt: number | undefined;
@@ -82,7 +82,7 @@ export function startLoad(
       ],
     };
     await keepTrying(record, async () => {
-      const outcome = await attempt(url(), SendMessageDocument, { input }, sender.accessToken);
+      const outcome = await attempt(route(n), SendMessageDocument, { input }, sender.accessToken);
       return outcome.ok ? undefined : outcome.failure;
     });
   };
@@ -109,7 +109,12 @@ export function startLoad(
       clientMessageId: `flt-${run}-${n}`,
     };
     await keepTrying(record, async () => {
-      const outcome = await attempt(url(), SendGroupMessageDocument, { input }, sender.accessToken);
+      const outcome = await attempt(
+        route(n),
+        SendGroupMessageDocument,
+        { input },
+        sender.accessToken,
+      );
       return outcome.ok ? undefined : outcome.failure;
     });
   };

@@ -1,26 +1,32 @@
 import { expectData } from '../../support/graphql-client.js';
 import type { LoadWorld } from './world.js';
 
-/** The users that `viewer` (a user of the world, who shares the group with them) sees ONLINE or AWAY. */
+/**
+ * Whether `viewer` sees `userId` ONLINE or AWAY. Unanswered or hidden counts as present: the
+ * check is that everyone is seen OFFLINE, and the viewer shares a conversation with them.
+ */
+export async function seenPresent(url: string, viewerToken: string, userId: string) {
+  try {
+    const { user } = await expectData<{ user: { presence: { status: string } | null } | null }>(
+      url,
+      'query ($id: ID!) { user(id: $id) { presence { status } } }',
+      { id: userId },
+      viewerToken,
+    );
+    return user?.presence?.status !== 'OFFLINE';
+  } catch {
+    return true;
+  }
+}
+
+/** The users of the world whom its first user sees ONLINE or AWAY. */
 export async function presentUsers(url: string, world: LoadWorld): Promise<string[]> {
   const [viewer, ...others] = world.users;
   const token = viewer?.devices[0]?.accessToken;
   if (!token) return [];
   const present: string[] = [];
   for (const user of others) {
-    try {
-      const { user: seen } = await expectData<{
-        user: { presence: { status: string } | null } | null;
-      }>(
-        url,
-        'query ($id: ID!) { user(id: $id) { presence { status } } }',
-        { id: user.userId },
-        token,
-      );
-      if (seen?.presence?.status !== 'OFFLINE') present.push(user.userId);
-    } catch {
-      present.push(user.userId);
-    }
+    if (await seenPresent(url, token, user.userId)) present.push(user.userId);
   }
   return present;
 }

@@ -24,17 +24,25 @@ export interface RunningReceivers {
   stop(): Promise<void>;
 }
 
-/** Subscribes every device through the gateway that `url()` names when a socket (re)opens. */
+/**
+ * Subscribes every device through the gateway that `route(index of the device)` names when its
+ * socket (re)opens or it acknowledges.
+ */
 export function startReceivers(
-  url: () => string,
+  route: (client: number) => string,
   devices: readonly LoadDevice[],
   ledger: Ledger,
 ): RunningReceivers {
   let connections = 0;
-  const receivers = devices.map((device) =>
-    receive(url, device, ledger, () => {
-      connections++;
-    }),
+  const receivers = devices.map((device, index) =>
+    receive(
+      () => route(index),
+      device,
+      ledger,
+      () => {
+        connections++;
+      },
+    ),
   );
   return {
     connections: () => connections,

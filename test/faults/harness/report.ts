@@ -29,11 +29,12 @@ const columns = [
   'sent',
   'acknowledged',
   'delivered',
+  'unconfirmed',
   'duplicates',
   'lost',
   'recover (s)',
   'reconnects',
-  'pushes (after fault)',
+  'pushes (after fault; min gap s)',
   'failed attempts',
 ] as const;
 
@@ -44,11 +45,12 @@ export function formatReports(reports: readonly ScenarioReport[]): string {
     String(report.summary.sent),
     String(report.summary.acknowledged),
     `${report.summary.delivered}/${report.summary.addressed}`,
+    String(report.summary.unconfirmed),
     String(report.summary.duplicates),
     String(report.summary.lost),
     report.recoverySeconds === undefined ? '—' : report.recoverySeconds.toFixed(1),
     String(report.reconnects),
-    `${report.pushes.total} (${report.pushes.afterHeal})`,
+    `${report.pushes.total} (${report.pushes.afterHeal}; ${report.pushes.shortestGapSeconds?.toFixed(1) ?? '—'})`,
     Object.entries(report.summary.failedAttempts)
       .map(([code, count]) => `${code} ${count}`)
       .join(', ') || '—',

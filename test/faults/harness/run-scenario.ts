@@ -17,6 +17,11 @@ import type { ScenarioReport } from './report.js';
 import { refreshTokens, type LoadWorld } from './world.js';
 
 export interface ScenarioOptions {
+  /**
+   * The gateway endpoint a client uses (client: a device's index, or a send's number), asked
+   * at each connection and request. @default the deployment's gateway for all
+   */
+  readonly route?: (client: number) => string;
   readonly load?: LoadOptions;
   /** Load before the fault. @default 3 s */
   readonly beforeMs?: number;
@@ -54,11 +59,12 @@ export async function runScenario(
   const ledger = new Ledger();
   const devices = world.users.flatMap((user) => user.devices);
   const startedAt = Date.now();
-  const receivers = startReceivers(url, devices, ledger);
+  const route = options.route ?? url;
+  const receivers = startReceivers(route, devices, ledger);
   let healedAt = Number.POSITIVE_INFINITY;
   try {
     await until(receivers.connections, (count) => count >= devices.length, 30_000);
-    const load = startLoad(url, world, ledger, options.load);
+    const load = startLoad(route, world, ledger, options.load);
     await sleep(options.beforeMs ?? 3_000);
     await inject();
     healedAt = Date.now();
