@@ -49,7 +49,9 @@ async function scenario(
   reports.push(outcome.report);
   process.stdout.write(`${formatReports([outcome.report])}\n`);
   const { report } = outcome;
-  const gap = report.pushes.shortestGapSeconds;
+  // One offline device: at most one wake-up per collapse window over the scenario. (Counted, not
+  // the gaps at the provider: a push claimed late in one window may arrive just before the next.)
+  const mostWakeUps = Math.ceil(report.durationSeconds / collapseSeconds) + 1;
   expect({
     lost: outcome.missing,
     duplicates: outcome.duplicates,
@@ -61,8 +63,8 @@ async function scenario(
     stillPresent: report.stillPresent,
     // Messages kept reaching the offline device after the fault: its wake-ups went on...
     wakeUpsAfterFault: report.pushes.afterHeal > 0,
-    // ...at most one per collapse window (the provider's clock: a second of slack).
-    wakeUpsCollapsed: gap === undefined || gap >= collapseSeconds - 1,
+    // ...at most one per collapse window.
+    wakeUpsCollapsed: report.pushes.total <= mostWakeUps,
   }).toEqual({
     lost: [],
     duplicates: [],

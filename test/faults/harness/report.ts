@@ -14,6 +14,8 @@ export interface ScenarioReport {
     readonly baseline: Record<string, number>;
     readonly after: Record<string, number>;
   };
+  /** From the sockets' opening to the end of the presence wait. */
+  readonly durationSeconds: number;
   /** Wake-ups the offline devices got during the scenario. */
   readonly pushes: {
     readonly total: number;

@@ -98,6 +98,7 @@ export async function runScenario(
       Object.entries(summary.failedAttempts).filter(([code]) => !isClearFailure(code)),
     ),
     memory: { baseline, after: await residentMemory(deployment.guardyn.ports) },
+    durationSeconds: (Date.now() - startedAt) / 1000,
     pushes: {
       total: pushTimes.length,
       afterHeal: pushTimes.filter((at) => at >= healedAt).length,
