@@ -33,6 +33,9 @@ export async function runSlowConsumers(
 ): Promise<SlowConsumerOutcome> {
   const { url, ports } = deployment.guardyn;
   const gatewayMemory = async () => (await residentMemory(ports))['gateway'] ?? Number.NaN;
+  // The sender goes through a gateway of its own: the measured one only delivers.
+  const senderGateway = await deployment.guardyn.startReplica('gateway');
+  const senderUrl = `${senderGateway.origin}/graphql`;
   const sender = await registerAccount(url);
   const reader = await registerAccount(url);
   // Speaking to the sender lets the sender see the reader's presence.
@@ -57,7 +60,7 @@ export async function runSlowConsumers(
     let sent = 0;
     try {
       for (; sent < messages; sent++) {
-        await sendOpaqueMessage(url, sender, reader, {
+        await sendOpaqueMessage(senderUrl, sender, reader, {
           content: randomBytes(contentBytes),
           deliveryReceipts: false,
         });
@@ -80,5 +83,6 @@ export async function runSlowConsumers(
   } finally {
     await Promise.all([slowSocket.dispose(), goneSocket.dispose()]);
     await Promise.all([slowProxy.close(), frozenProxy.close()]);
+    await senderGateway.kill();
   }
 }
