@@ -13,6 +13,7 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/data/', '/test/bench/'],
+  // test/faults/ runs on its own: `npm run test:faults` (jest.faults.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/data/', '/test/bench/', '/test/faults/'],
   testTimeout: 30000,
 };

@@ -13,6 +13,11 @@
 #
 # Environment: CASSANDRA_VERSION (default 5.0.9), CASSANDRA_HEAP (max heap, default 1g),
 # CASSANDRA_START_TIMEOUT (seconds, default 240), CASSANDRA_HOME (default <project>/.cassandra).
+# A second node beside the first (the fault suite's, test/faults/) takes its own CASSANDRA_HOME
+# (config, data, logs, PID), the first one's jars (CASSANDRA_LIB_DIR, default
+# $CASSANDRA_HOME/<version>/lib) and its own ports: CASSANDRA_CQL_PORT (9042),
+# CASSANDRA_STORAGE_PORT (7000, gossip), CASSANDRA_SSL_STORAGE_PORT (7001) and
+# CASSANDRA_CLUSTER_NAME (guardyn-dev); its seed is itself, so the two never meet.
 set -euo pipefail
 
 project_root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,14 +25,17 @@ version="${CASSANDRA_VERSION:-5.0.9}"
 heap="${CASSANDRA_HEAP:-1g}"
 start_timeout="${CASSANDRA_START_TIMEOUT:-240}"
 home="${CASSANDRA_HOME:-$project_root/.cassandra}"
-lib_dir="$home/$version/lib"
+lib_dir="${CASSANDRA_LIB_DIR:-$home/$version/lib}"
 conf_dir="$home/conf"
 data_dir="$home/data"
 log_dir="$data_dir/logs"
 pid_file="$home/cassandra.pid"
 console_log="$log_dir/console.log"
 cql_host=127.0.0.1
-cql_port=9042
+cql_port="${CASSANDRA_CQL_PORT:-9042}"
+storage_port="${CASSANDRA_STORAGE_PORT:-7000}"
+ssl_storage_port="${CASSANDRA_SSL_STORAGE_PORT:-7001}"
+cluster_name="${CASSANDRA_CLUSTER_NAME:-guardyn-dev}"
 
 say() { echo "cassandra: $*"; }
 fail() {
@@ -79,8 +87,10 @@ fetch_jars() {
   if [[ -f "$lib_dir/.complete" ]]; then return; fi
   command -v mvn >/dev/null || fail "Maven (mvn) is needed to fetch Cassandra $version"
   say "fetching org.apache.cassandra:cassandra-all:$version and its dependencies with Maven (once)"
-  mkdir -p "$home/$version"
-  cat >"$home/$version/pom.xml" <<EOF
+  local maven_dir
+  maven_dir="$(dirname "$lib_dir")"
+  mkdir -p "$maven_dir"
+  cat >"$maven_dir/pom.xml" <<EOF
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>guardyn.dev</groupId>
@@ -98,10 +108,10 @@ fetch_jars() {
 EOF
   rm -rf "$lib_dir"
   # Resolution may log an error about a \${jmc5.path} system path; it is harmless.
-  if ! mvn -B -q -f "$home/$version/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$lib_dir" >"$home/$version/maven.log" 2>&1; then
-    tail -n 40 "$home/$version/maven.log" >&2
-    fail "Maven could not fetch Cassandra $version (log: $home/$version/maven.log)"
+  if ! mvn -B -q -f "$maven_dir/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$lib_dir" >"$maven_dir/maven.log" 2>&1; then
+    tail -n 40 "$maven_dir/maven.log" >&2
+    fail "Maven could not fetch Cassandra $version (log: $maven_dir/maven.log)"
   fi
   [[ -f "$lib_dir/cassandra-all-$version.jar" ]] || fail "cassandra-all-$version.jar is missing after the download"
   touch "$lib_dir/.complete"
@@ -111,15 +121,17 @@ write_config() {
   mkdir -p "$conf_dir" "$data_dir"/{data,commitlog,saved_caches,hints,cdc_raw} "$log_dir"
   cat >"$conf_dir/cassandra.yaml" <<EOF
 # Written by scripts/cassandra.sh: one node on loopback for development and CI.
-cluster_name: guardyn-dev
+cluster_name: $cluster_name
 num_tokens: 1
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
 endpoint_snitch: SimpleSnitch
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1"
+      - seeds: "127.0.0.1:$storage_port"
 listen_address: 127.0.0.1
+storage_port: $storage_port
+ssl_storage_port: $ssl_storage_port
 rpc_address: 127.0.0.1
 native_transport_port: $cql_port
 start_native_transport: true

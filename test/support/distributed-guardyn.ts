@@ -8,7 +8,11 @@ import { projectRoot } from '../../shared/supergraph/index.js';
 import { freePorts } from './free-ports.js';
 import { deleteNatsNamespace } from './nats-namespace.js';
 
-const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+/**
+ * `node --import tsx`, not the tsx binary: that one runs the service in a child process of its
+ * own, which a SIGKILL of the binary would leave running (and holding the port).
+ */
+const nodeWithTsx = [process.execPath, '--import', 'tsx'] as const;
 
 /** The six services as separate processes, as in a distributed deployment. */
 export interface DistributedGuardyn {
@@ -21,17 +25,33 @@ export interface DistributedGuardyn {
   readonly logs: () => string;
   /** Stops one service's process (SIGTERM, as a deployment would) and waits for it to exit. */
   stopService(name: ServiceName): Promise<void>;
+  /** Kills one service's process with SIGKILL (a crash: no shutdown hooks) and waits for it to exit. */
+  killService(name: ServiceName): Promise<void>;
   /** Starts a stopped service again, on its port, and waits until it is healthy. */
   startService(name: ServiceName): Promise<void>;
+  /**
+   * Starts one more process of `name` on a port of its own (`env` on top of the shared
+   * variables, e.g. another GUARDYN_GATEWAY__MESSAGING_URL), stopped by `dispose` too.
+   */
+  startReplica(name: ServiceName, env?: Record<string, string>): Promise<ServiceReplica>;
   dispose(): Promise<void>;
 }
 
-/** Sends SIGTERM (unless it has exited) and resolves once the process is gone. */
-function terminate(child: ChildProcess): Promise<void> {
+/** A second process of a service (see startReplica). */
+export interface ServiceReplica {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** SIGKILL, and resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** Sends `signal` (unless it has exited) and resolves once the process is gone. */
+function terminate(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   return new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -57,10 +77,12 @@ async function waitForHealth(
  * Starts gateway, auth, messaging, presence, media and notification as one process each, with
  * GUARDYN_SERVICE_NAME, talking over HTTP and the NATS server at `natsUrl` (in a namespace of
  * their own). `env` adds variables to every process (e.g. GUARDYN_DATABASE__SCYLLADB_NODES).
+ * `startTimeoutMs` (default 60 s) bounds each service's wait for a healthy `/health`.
  */
 export async function startDistributedGuardyn(
   natsUrl: string,
   env: Record<string, string> = {},
+  { startTimeoutMs = 60_000 } = {},
 ): Promise<DistributedGuardyn> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-distributed-'));
   const namespace = `dist${randomBytes(6).toString('hex')}`;
@@ -85,23 +107,40 @@ export async function startDistributedGuardyn(
     ...env,
   };
   const children = new Map<ServiceName, ChildProcess>();
+  const replicas = new Set<ChildProcess>();
   let output = '';
   const dispose = async () => {
-    await Promise.all([...children.values()].map(terminate));
+    await Promise.all([...children.values(), ...replicas].map((child) => terminate(child)));
     await rm(dataDir, { recursive: true, force: true });
     await deleteNatsNamespace(natsUrl, namespace);
   };
-  const start = async (name: ServiceName) => {
-    const child = spawn(tsx, [path.join(projectRoot, 'main.ts')], {
+  /** Spawns one process of `name` on `port` and waits until it is healthy. */
+  const launch = async (
+    name: ServiceName,
+    port: number,
+    label: string,
+    extraEnv: Record<string, string> = {},
+  ) => {
+    const [node, ...flags] = nodeWithTsx;
+    const child = spawn(node, [...flags, path.join(projectRoot, 'main.ts')], {
       cwd: projectRoot,
-      env: { ...shared, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(ports[name]) },
+      env: { ...shared, ...extraEnv, GUARDYN_SERVICE_NAME: name, GUARDYN_PORT: String(port) },
     });
-    child.stdout?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
-    child.stderr?.on('data', (chunk: Buffer) => (output += `[${name}] ${chunk.toString()}`));
+    child.stdout?.on('data', (chunk: Buffer) => (output += `[${label}] ${chunk.toString()}`));
+    child.stderr?.on('data', (chunk: Buffer) => (output += `[${label}] ${chunk.toString()}`));
+    return {
+      child,
+      ready: waitForHealth(`http://127.0.0.1:${port}`, child, startTimeoutMs).catch(
+        (error: unknown) => {
+          throw new Error(`${label} did not start: ${String(error)}\n${output}`);
+        },
+      ),
+    };
+  };
+  const start = async (name: ServiceName) => {
+    const { child, ready } = await launch(name, ports[name], name);
     children.set(name, child);
-    await waitForHealth(origin(name), child, 60_000).catch((error: unknown) => {
-      throw new Error(`${name} did not start: ${String(error)}\n${output}`);
-    });
+    await ready;
   };
   try {
     // Auth first (it creates the signing keys the others fetch), the gateway last.
@@ -121,7 +160,22 @@ export async function startDistributedGuardyn(
       const child = children.get(name);
       if (child) await terminate(child);
     },
+    async killService(name) {
+      const child = children.get(name);
+      if (child) await terminate(child, 'SIGKILL');
+    },
     startService: start,
+    async startReplica(name, env = {}) {
+      const [port = 0] = await freePorts(1);
+      const { child, ready } = await launch(name, port, `${name}@${port}`, env);
+      replicas.add(child);
+      await ready;
+      return {
+        port,
+        origin: `http://127.0.0.1:${port}`,
+        kill: () => terminate(child, 'SIGKILL'),
+      };
+    },
     dispose,
   };
 }

@@ -1,0 +1,33 @@
+import { ackEnvelopes, readInbox } from '../../support/messaging-client.js';
+import type { Ledger } from './ledger.js';
+import type { LoadWorld } from './world.js';
+
+/**
+ * Reads and acknowledges the mailbox of every offline device (no socket: it learns of messages
+ * from wake-ups and fetches them, as an app woken by a push would). Returns false when the
+ * gateway did not answer; the caller tries again.
+ */
+export async function drainOfflineInboxes(
+  url: string,
+  world: LoadWorld,
+  ledger: Ledger,
+): Promise<boolean> {
+  try {
+    for (const user of world.users) {
+      const device = user.offline;
+      if (!device) continue;
+      const envelopes = await readInbox(url, device.accessToken);
+      for (const envelope of envelopes) ledger.arrived(device.key, envelope.content);
+      if (envelopes.length === 0) continue;
+      await ackEnvelopes(
+        url,
+        device.accessToken,
+        envelopes.map((envelope) => envelope.id),
+      );
+      for (const envelope of envelopes) ledger.acknowledged(device.key, envelope.content);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
