@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { connect } from 'nats';
 import { freePorts } from './free-ports.js';
 
 const binary = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
@@ -40,7 +40,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
       started.once('error', reject);
       started.once('exit', (code) => reject(new Error(`nats-server exited with ${code}`)));
     });
-    await Promise.race([untilListening(port), exited]);
+    await Promise.race([untilJetStreamAnswers(`nats://127.0.0.1:${port}`), exited]);
   };
   const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
     const running = child;
@@ -62,20 +62,24 @@ export async function startPrivateNats(): Promise<PrivateNats> {
   };
 }
 
-/** Resolves once the port accepts a connection; rejects after `timeoutMs`. */
-async function untilListening(port: number, timeoutMs = 10_000): Promise<void> {
+/**
+ * Resolves once JetStream answers (it recovers its store after the port opens, so a listening
+ * port is not enough); rejects after `timeoutMs`.
+ */
+async function untilJetStreamAnswers(url: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nats-server not listening on ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    try {
+      const connection = await connect({ servers: url, timeout: 1_000, reconnect: false });
+      try {
+        await (await connection.jetstreamManager()).getAccountInfo();
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`nats-server at ${url}: ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }

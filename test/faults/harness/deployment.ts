@@ -7,7 +7,7 @@ import {
   type LoopbackPushProviders,
 } from '../../support/push-providers/index.js';
 import { startPrivateCassandra, type PrivateCassandra } from './private-cassandra.js';
-import { startPrivateNats, type PrivateNats } from './private-nats.js';
+import { startPrivateNats, type PrivateNats } from '../../support/private-nats.js';
 
 /**
  * What the fault suite breaks: the six services as processes, on a NATS server and a Cassandra
