@@ -20,12 +20,21 @@ export interface SendRecord {
   readonly failures: string[];
 }
 
+/** One subscription stream of a device: a subscribe on one socket connection. */
+export interface StreamKey {
+  readonly id: string;
+  /** When the stream began (ms, `Date.now()`): the later of the subscribe and the connection. */
+  readonly startedAt: number;
+}
+
 interface DeviceLog {
   /** Content → how many times it arrived on this device's streams. */
   readonly arrivals: Map<string, number>;
-  /** Contents whose envelope this device acknowledged (ackEnvelopes returned). */
-  readonly acked: Set<string>;
-  /** Contents that arrived again after they were acknowledged. */
+  /** `stream id` + content of every arrival, to see a stream repeat itself. */
+  readonly onStream: Set<string>;
+  /** Content → when this device's acknowledgement of it returned (ackEnvelopes succeeded). */
+  readonly acked: Map<string, number>;
+  /** Contents delivered twice to one stream, or to a stream begun after their ack returned. */
   readonly duplicates: string[];
 }
 
@@ -40,16 +49,26 @@ export class Ledger {
     return entry;
   }
 
-  /** An envelope arrived on `device`'s stream. */
-  arrived(device: DeviceKey, content: string): void {
+  /**
+   * An envelope arrived on one of `device`'s streams. The promise is exactly once per stream
+   * after acks: a stream must not repeat an envelope, and a stream begun after the device's ack
+   * returned must not see it (the ack deleted it first). A stream that began before the ack may
+   * have read the mailbox before the deletion, and delivers it once more: not a duplicate.
+   */
+  arrived(device: DeviceKey, content: string, stream: StreamKey): void {
     const log = this.logOf(device);
     log.arrivals.set(content, (log.arrivals.get(content) ?? 0) + 1);
-    if (log.acked.has(content)) log.duplicates.push(content);
+    const onStream = `${stream.id} ${content}`;
+    const ackedAt = log.acked.get(content);
+    if (log.onStream.has(onStream) || (ackedAt !== undefined && ackedAt < stream.startedAt))
+      log.duplicates.push(content);
+    log.onStream.add(onStream);
   }
 
   /** `device` acknowledged the envelope carrying `content` (the server deleted it). */
   acknowledged(device: DeviceKey, content: string): void {
-    this.logOf(device).acked.add(content);
+    const log = this.logOf(device);
+    if (!log.acked.has(content)) log.acked.set(content, Date.now());
   }
 
   /** The sends that returned success and a device they addressed that has not acked them yet. */
@@ -119,7 +138,7 @@ export class Ledger {
   private logOf(device: DeviceKey): DeviceLog {
     let log = this.devices.get(device);
     if (!log) {
-      log = { arrivals: new Map(), acked: new Set(), duplicates: [] };
+      log = { arrivals: new Map(), onStream: new Set(), acked: new Map(), duplicates: [] };
       this.devices.set(device, log);
     }
     return log;

@@ -7,6 +7,8 @@ import type { LoadWorld } from './world.js';
  * from wake-ups and fetches them, as an app woken by a push would). Returns false when the
  * gateway did not answer; the caller tries again.
  */
+let inboxReads = 0;
+
 export async function drainOfflineInboxes(
   url: string,
   world: LoadWorld,
@@ -16,8 +18,10 @@ export async function drainOfflineInboxes(
     for (const user of world.users) {
       const device = user.offline;
       if (!device) continue;
+      // Each read of the inbox is a stream of its own, begun when the read was asked.
+      const stream = { id: `inbox ${++inboxReads}`, startedAt: Date.now() };
       const envelopes = await readInbox(url, device.accessToken);
-      for (const envelope of envelopes) ledger.arrived(device.key, envelope.content);
+      for (const envelope of envelopes) ledger.arrived(device.key, envelope.content, stream);
       if (envelopes.length === 0) continue;
       await ackEnvelopes(
         url,

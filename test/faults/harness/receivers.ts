@@ -56,6 +56,10 @@ function receive(url: () => string, device: LoadDevice, ledger: Ledger, onConnec
   let stopped = false;
   /** Envelope id → content, arrived and not yet acknowledged. */
   const unacked = new Map<string, string>();
+  // graphql-ws resubscribes on every new connection: each connection starts new streams.
+  let connection = 0;
+  let connectedAt = 0;
+  let subscriptions = 0;
   const client: Client = createClient({
     url: () => wsUrl(url()),
     webSocketImpl: WebSocket,
@@ -67,17 +71,28 @@ function receive(url: () => string, device: LoadDevice, ledger: Ledger, onConnec
       await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** retries, 3_000)));
     },
     connectionParams: () => ({ authorization: `Bearer ${device.accessToken}` }),
-    on: { connected: onConnected },
+    on: {
+      connected: () => {
+        connection++;
+        connectedAt = Date.now();
+        onConnected();
+      },
+    },
   });
 
   const subscribe = () => {
+    const subscription = ++subscriptions;
+    const subscribedAt = Date.now();
     client.subscribe<MessageReceivedSubscription>(
       { query: sourceOf(MessageReceivedDocument) },
       {
         next: ({ data }) => {
           if (!data) return;
           const { id, content } = data.messageReceived;
-          ledger.arrived(device.key, content);
+          ledger.arrived(device.key, content, {
+            id: `${subscription}/${connection}`,
+            startedAt: Math.max(subscribedAt, connectedAt),
+          });
           unacked.set(id, content);
         },
         // The server ended the subscription (e.g. a service behind it was down): subscribe again.
