@@ -5,6 +5,9 @@ import cassandra from 'cassandra-driver';
  * connection is up; `ping()` throws it too, so /health reports the reason.
  */
 export class CqlUnavailableError extends Error {
+  /** A retry may succeed (shared/errors shows clients SERVICE_UNAVAILABLE). */
+  readonly transient = true;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CqlUnavailableError';
@@ -13,21 +16,43 @@ export class CqlUnavailableError extends Error {
 
 /**
  * A CQL statement failed (a timeout, an unavailable replica, a refused query). The message names the
- * statement; the driver's error is the `cause`. Not a GuardynError, so clients see only `INTERNAL`
- * and the server log keeps the cause.
+ * statement; the driver's error is the `cause`. Not a GuardynError: the server log keeps the
+ * cause, and clients see SERVICE_UNAVAILABLE when the cluster did not answer (`transient`: no
+ * node, a timeout, too few replicas, an overloaded or starting node), INTERNAL otherwise.
  */
 export class CqlQueryError extends Error {
+  readonly transient: boolean;
+
   constructor(
     readonly statement: string,
     cause: unknown,
   ) {
     super(`CQL statement "${statement}" failed: ${describeError(cause)}`, { cause });
     this.name = 'CqlQueryError';
+    this.transient = isUnansweredStatement(cause);
   }
+}
+
+/** The cluster did not answer the statement, as opposed to refusing it (a bug, a bad schema). */
+function isUnansweredStatement(error: unknown): boolean {
+  const { errors, types } = cassandra;
+  if (error instanceof errors.NoHostAvailableError) return true;
+  if (error instanceof errors.OperationTimedOutError) return true;
+  if (!(error instanceof errors.ResponseError)) return false;
+  const codes = types.responseErrorCodes;
+  return [
+    codes.unavailableException,
+    codes.overloaded,
+    codes.isBootstrapping,
+    codes.readTimeout,
+    codes.writeTimeout,
+  ].includes(error.code);
 }
 
 /** A compare-and-set kept losing to other writers; the caller may retry later. */
 export class CqlContentionError extends Error {
+  readonly transient = true;
+
   constructor(what: string) {
     super(`gave up on ${what} after repeated lightweight-transaction contention`);
     this.name = 'CqlContentionError';

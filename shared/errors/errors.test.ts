@@ -52,6 +52,21 @@ describe('formatClientError', () => {
     expect(format(new InternalError('disk full')).message).toBe('Internal server error');
   });
 
+  it('shows a store that did not answer as SERVICE_UNAVAILABLE, without its details', () => {
+    const hidden: unknown[] = [];
+    const unanswered = Object.assign(new Error('no CQL node answered (10.0.0.7:9042: refused)'), {
+      transient: true,
+    });
+    expect(format(new Error('messaging: store failed', { cause: unanswered }), hidden)).toEqual({
+      message: 'A store did not answer; retry shortly',
+      path: ['field'],
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
+    expect(hidden).toHaveLength(1);
+    const refused = Object.assign(new Error('unconfigured table'), { transient: false });
+    expect(format(refused).extensions).toEqual({ code: 'INTERNAL' });
+  });
+
   it('turns request errors that never reached a resolver into BAD_USER_INPUT', () => {
     const formatted = formatClientError(
       { message: 'Cannot query field "nope"', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },

@@ -112,6 +112,20 @@ export class ServiceUnavailableError extends GuardynError {
   }
 }
 
+/**
+ * A failure a retry may cure: a store that does not answer now (its errors carry
+ * `transient: true`, so this module need not know the store). Clients see SERVICE_UNAVAILABLE
+ * rather than INTERNAL, and a send retried with its clientMessageId is safe.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    if ((current as { transient?: unknown }).transient === true) return true;
+    current = (current as { originalError?: unknown }).originalError ?? current.cause;
+  }
+  return false;
+}
+
 /** A failure whose details must not reach clients; the cause is logged, not shown. */
 export class InternalError extends GuardynError {
   constructor(message = 'Internal server error', options?: ErrorOptions) {

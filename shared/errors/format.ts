@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { errorCodes, isErrorCode, type ErrorCode } from './codes.js';
-import { GuardynError } from './errors.js';
+import { GuardynError, isTransientFailure } from './errors.js';
 
 /** Apollo's own codes for requests that never reached a resolver; clients see BAD_USER_INPUT. */
 const requestErrorCodes = new Set([
@@ -14,6 +14,7 @@ const requestErrorCodes = new Set([
 ]);
 
 const internalMessage = 'Internal server error';
+const unavailableMessage = 'A store did not answer; retry shortly';
 /** Said instead of a request error whose text came from a JavaScript error (e.g. a stack overflow). */
 const malformedRequestMessage = 'The request is malformed or nested too deeply';
 
@@ -71,6 +72,10 @@ export function formatClientError(
     path: formatted.path,
   };
 
+  if ((!guardynError || !errorCodes[guardynError.code].safe) && isTransientFailure(error)) {
+    onHidden(error);
+    return { ...base, message: unavailableMessage, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
   if (guardynError) {
     if (!errorCodes[guardynError.code].safe) {
       onHidden(error);
