@@ -142,3 +142,15 @@ export async function loginDevice(
   await device.replenishPreKeys();
   return device;
 }
+
+/** Opens the device in `store` with its saved tokens (refreshed when expired or refused). */
+export async function resumeDevice(
+  url: string,
+  store: GuardynStore,
+  upkeep: KeyUpkeep,
+): Promise<Device> {
+  const device = await Device.open(url, store, upkeep);
+  await device.rotateSignedPreKeysIfOld();
+  await device.replenishPreKeys();
+  return device;
+}

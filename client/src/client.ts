@@ -3,7 +3,7 @@
  * it. The modules beside this one do the work: auth.ts (devices come to be), direct-send.ts and
  * mailbox.ts (one-to-one and receiving), group.ts (MLS), attachments.ts, realtime.ts.
  */
-import { linkNewDevice, loginDevice, registerDevice } from './auth.js';
+import { linkNewDevice, loginDevice, registerDevice, resumeDevice } from './auth.js';
 import { downloadAttachment, uploadAttachment, type AttachmentPointer } from './attachments.js';
 import { defaultKeyUpkeep, type Device, type KeyUpkeep } from './device.js';
 import { sendDirect, type SendReceipt } from './direct-send.js';
@@ -42,7 +42,7 @@ export class GuardynClient {
   readonly #onError: (error: unknown, context: string) => void;
   #receiving = false;
 
-  private constructor(device: Device, options: ConnectOptions) {
+  private constructor(device: Device, options: Pick<ConnectOptions, 'onError'>) {
     this.#device = device;
     this.#socket = new DeviceSocket(device.session);
     this.#onError = options.onError ?? (() => undefined);
@@ -59,6 +59,17 @@ export class GuardynClient {
     options: ConnectOptions & { readonly store: GuardynStore },
   ): Promise<GuardynClient> {
     const device = await loginDevice(options.url, options.store, upkeepOf(options), options);
+    return new GuardynClient(device, options);
+  }
+
+  /**
+   * The device kept in `store`, without a password (what an app does when it starts again): its
+   * saved tokens, refreshed when expired. UNAUTHENTICATED once the session was revoked.
+   */
+  static async resume(
+    options: Omit<ConnectOptions, 'username' | 'password'> & { readonly store: GuardynStore },
+  ): Promise<GuardynClient> {
+    const device = await resumeDevice(options.url, options.store, upkeepOf(options));
     return new GuardynClient(device, options);
   }
 
@@ -158,6 +169,6 @@ function storeOf(options: ConnectOptions): GuardynStore {
   return options.store ?? new MemoryStore();
 }
 
-function upkeepOf(options: ConnectOptions): KeyUpkeep {
+function upkeepOf(options: Pick<ConnectOptions, 'keys'>): KeyUpkeep {
   return { ...defaultKeyUpkeep, ...options.keys };
 }

@@ -4,6 +4,7 @@ import { useTestGuardyn } from '../support/use-test-guardyn.js';
 import { sdkAttachmentsAndRealtimeScenario } from './scenarios/sdk-attachments-realtime.js';
 import { sdkDirectMessagesScenario } from './scenarios/sdk-direct-messages.js';
 import { sdkGroupsScenario } from './scenarios/sdk-groups.js';
+import { sdkKeyUpkeepScenario } from './scenarios/sdk-key-upkeep.js';
 import { sdkReconnectsScenario } from './scenarios/sdk-reconnects.js';
 
 /**
@@ -36,5 +37,10 @@ it(
 it(
   'delivers hundreds of messages in order, once each, across reconnects',
   () => sdkReconnectsScenario(world.guardyn),
+  timeoutMs,
+);
+it(
+  'replenishes one-time prekeys, rotates signed prekeys and refreshes tokens',
+  () => sdkKeyUpkeepScenario(world.guardyn),
   timeoutMs,
 );

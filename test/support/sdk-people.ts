@@ -29,3 +29,12 @@ export async function nextMessages(client: GuardynClient, count: number): Promis
   }
   return messages;
 }
+
+/** The access token a client keeps in its store, to call the API beside it in a test. */
+export async function accessTokenOf(client: GuardynClient): Promise<string> {
+  const account = JSON.parse((await client.store.get('account', 'device')) ?? '{}') as {
+    tokens?: { accessToken?: string };
+  };
+  if (!account.tokens?.accessToken) throw new Error('the store holds no device');
+  return account.tokens.accessToken;
+}

@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import { GuardynClient, MemoryStore } from '@guardyn/client';
 import { readInbox } from '../../support/messaging-client.js';
-import { nextMessages, registerPerson } from '../../support/sdk-people.js';
+import { accessTokenOf, nextMessages, registerPerson } from '../../support/sdk-people.js';
 import type { E2eTarget } from './target.js';
 
 /**
@@ -18,7 +18,7 @@ export async function sdkDirectMessagesScenario(target: E2eTarget): Promise<void
 
   await alice.send(bob.userId, 'hello bob');
   // The server holds ciphertext only.
-  const stored = await readInbox(url, await bobToken(bob));
+  const stored = await readInbox(url, await accessTokenOf(bob));
   expect(stored.map((e) => e.type)).toEqual(['PREKEY_MESSAGE']);
   expect(Buffer.from(stored[0]?.content ?? '', 'base64').toString('latin1')).not.toContain('hello');
 
@@ -61,15 +61,7 @@ export async function sdkDirectMessagesScenario(target: E2eTarget): Promise<void
     [bobPhone.deviceId, 'hi from the phone'],
     [bobPhone.deviceId, 'and again'],
   ]);
-  expect(await readInbox(url, await bobToken(bob))).toEqual([]);
+  expect(await readInbox(url, await accessTokenOf(bob))).toEqual([]);
 
   await Promise.all([alice, aliceLaptop, bob, bobPhoneAgain].map((client) => client.close()));
-}
-
-/** A fresh access token of Bob's first device, to read its inbox as the server keeps it. */
-async function bobToken(bob: GuardynClient): Promise<string> {
-  const account = JSON.parse((await bob.store.get('account', 'device')) ?? '{}') as {
-    tokens: { accessToken: string };
-  };
-  return account.tokens.accessToken;
 }
