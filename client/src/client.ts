@@ -17,6 +17,7 @@ import {
   type PresenceEvent,
   type TypingEvent,
 } from './realtime.js';
+import { forgetIdentity, safetyNumber } from './safety-number.js';
 import { DeviceSocket } from './socket.js';
 import { MemoryStore, type GuardynStore } from './store.js';
 
@@ -151,6 +152,19 @@ export class GuardynClient {
   /** Calls `listener` when these users' presence changes; returns the function that stops. */
   onPresence(userIds: readonly string[], listener: (event: PresenceEvent) => void): () => void {
     return onPresence(this.#socket, userIds, listener, (error) => this.#onError(error, 'presence'));
+  }
+
+  /**
+   * The 60-digit safety number with a peer's device (the same on both sides when no one sits in
+   * between), or null before any session with it. See client/README.md, "Pinning keys".
+   */
+  safetyNumber(userId: string, deviceId = 1): Promise<string | null> {
+    return safetyNumber(this.#device, userId, deviceId);
+  }
+
+  /** Accepts a peer device's changed identity key (after verifying its new safety number). */
+  forgetIdentity(userId: string, deviceId: number): Promise<void> {
+    return forgetIdentity(this.#device, userId, deviceId);
   }
 
   /** Drops the socket so it reconnects, as a network change would (subscriptions resume). */

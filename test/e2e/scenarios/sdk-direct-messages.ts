@@ -45,6 +45,11 @@ export async function sdkDirectMessagesScenario(target: E2eTarget): Promise<void
     first?.conversationId,
   ]);
 
+  // Both sides compute the same safety number, to compare out of band.
+  const safety = await alice.safetyNumber(bob.userId, 1);
+  expect(safety).toMatch(/^\d{60}$/);
+  expect(await bob.safetyNumber(alice.userId, 1)).toBe(safety);
+
   // Bob answers from his phone, then the phone restarts from its store and answers again.
   await bobPhone.send(alice.userId, 'hi from the phone');
   await bobPhone.close();
