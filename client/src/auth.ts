@@ -25,6 +25,11 @@ import type { GuardynStore } from './store.js';
 
 type AuthPayload = RegisterMutation['register'];
 
+interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
 /** The first ids: the last-resort Kyber prekey takes 1, one-time Kyber prekeys follow. */
 const FIRST_IDS = { signedPreKeyId: 1, kyberPreKeyId: 1, nextPreKeyId: 1, nextKyberPreKeyId: 2 };
 
@@ -77,48 +82,26 @@ export async function enrolDevice(
   return device;
 }
 
-export function registerDevice(
-  url: string,
-  store: GuardynStore,
-  upkeep: KeyUpkeep,
-  credentials: {
-    readonly username: string;
-    readonly password: string;
-    readonly deviceName?: string;
-  },
-): Promise<Device> {
-  const { username, password } = credentials;
-  return enrolDevice(
-    url,
-    store,
-    upkeep,
-    username,
-    async (device) =>
-      (await request(url, RegisterDocument, { input: { username, password, device } })).register,
-    credentials.deviceName,
-  );
-}
+/** Who signs a new device up: a new account (`register`) or an existing one (`link`). */
+export type Enrolment = 'register' | 'link';
 
-export function linkNewDevice(
+export function newDevice(
+  kind: Enrolment,
   url: string,
   store: GuardynStore,
   upkeep: KeyUpkeep,
-  credentials: {
-    readonly username: string;
-    readonly password: string;
-    readonly deviceName?: string;
-  },
+  credentials: Credentials & { readonly deviceName?: string },
 ): Promise<Device> {
   const { username, password } = credentials;
-  return enrolDevice(
-    url,
-    store,
-    upkeep,
-    username,
-    async (newDevice) =>
-      (await request(url, LinkDeviceDocument, { input: { username, password, newDevice } })).login,
-    credentials.deviceName,
-  );
+  const enrol = async (device: DeviceKeysInput): Promise<AuthPayload> =>
+    kind === 'register'
+      ? (await request(url, RegisterDocument, { input: { username, password, device } })).register
+      : (
+          await request(url, LinkDeviceDocument, {
+            input: { username, password, newDevice: device },
+          })
+        ).login;
+  return enrolDevice(url, store, upkeep, username, enrol, credentials.deviceName);
 }
 
 /** Signs in again as the device in `store`, then rotates and replenishes keys as needed. */
@@ -126,7 +109,7 @@ export async function loginDevice(
   url: string,
   store: GuardynStore,
   upkeep: KeyUpkeep,
-  credentials: { readonly username: string; readonly password: string },
+  credentials: Credentials,
 ): Promise<Device> {
   const account = await loadAccount(store);
   if (account === undefined) throw new Error('the store holds no device: register or link one');

@@ -3,7 +3,7 @@
  * it. The modules beside this one do the work: auth.ts (devices come to be), direct-send.ts and
  * mailbox.ts (one-to-one and receiving), group.ts (MLS), attachments.ts, realtime.ts.
  */
-import { linkNewDevice, loginDevice, registerDevice, resumeDevice } from './auth.js';
+import { loginDevice, newDevice, resumeDevice } from './auth.js';
 import { downloadAttachment, uploadAttachment, type AttachmentPointer } from './attachments.js';
 import { defaultKeyUpkeep, type Device, type KeyUpkeep } from './device.js';
 import { sendDirect, type SendReceipt } from './direct-send.js';
@@ -51,7 +51,13 @@ export class GuardynClient {
 
   /** A new account with this device as its first: keys generated here, public halves uploaded. */
   static async register(options: ConnectOptions): Promise<GuardynClient> {
-    const device = await registerDevice(options.url, storeOf(options), upkeepOf(options), options);
+    const device = await newDevice(
+      'register',
+      options.url,
+      storeOf(options),
+      upkeepOf(options),
+      options,
+    );
     return new GuardynClient(device, options);
   }
 
@@ -76,7 +82,13 @@ export class GuardynClient {
 
   /** A new device of an existing account (at most 6 per account). */
   static async linkDevice(options: ConnectOptions): Promise<GuardynClient> {
-    const device = await linkNewDevice(options.url, storeOf(options), upkeepOf(options), options);
+    const device = await newDevice(
+      'link',
+      options.url,
+      storeOf(options),
+      upkeepOf(options),
+      options,
+    );
     return new GuardynClient(device, options);
   }
 

@@ -11,3 +11,15 @@ export type { AttachmentPointer } from './attachments.js';
 export type { SendReceipt } from './direct-send.js';
 export type { KeyUpkeep } from './device.js';
 export type { PresenceEvent, PresenceStatus, TypingEvent } from './realtime.js';
+
+// Building blocks, for apps (and this repository's tests) that drive libsignal themselves.
+export { signalStores, type SignalStores } from './signal-stores.js';
+export {
+  decryptFrom,
+  encryptFor,
+  startSession,
+  type ClaimedBundle,
+  type DeviceAddress,
+  type SignalEnvelopeType,
+  type SignalParty,
+} from './signal-sessions.js';

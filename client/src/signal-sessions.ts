@@ -22,6 +22,13 @@ import {
 } from '../../schema/generated/operations.js';
 import type { Device } from './device.js';
 import { fromBase64, toBase64 } from './encoding.js';
+import type { SignalStores } from './signal-stores.js';
+
+/** Who holds a libsignal session: a device's address and its stores (a Device is one). */
+export interface SignalParty {
+  readonly address: ProtocolAddress;
+  readonly signal: SignalStores;
+}
 
 /** A user's device. */
 export interface DeviceAddress {
@@ -37,10 +44,10 @@ export function protocolAddress(address: DeviceAddress): ProtocolAddress {
 
 /** The registration id of the device's current session with `address`, or null when none. */
 export async function sessionRegistrationId(
-  device: Device,
+  party: SignalParty,
   address: DeviceAddress,
 ): Promise<number | null> {
-  const record = await device.signal.sessions.getSession(protocolAddress(address));
+  const record = await party.signal.sessions.getSession(protocolAddress(address));
   return record?.hasCurrentState() ? record.remoteRegistrationId() : null;
 }
 
@@ -59,7 +66,7 @@ export async function startSessions(
 }
 
 /** Starts a session from one claimed bundle; libsignal throws on a bad signature. */
-export async function startSession(device: Device, bundle: ClaimedBundle): Promise<void> {
+export async function startSession(party: SignalParty, bundle: ClaimedBundle): Promise<void> {
   const preKeyBundle = PreKeyBundle.new(
     bundle.registrationId,
     bundle.deviceId,
@@ -76,9 +83,9 @@ export async function startSession(device: Device, bundle: ClaimedBundle): Promi
   await processPreKeyBundle(
     preKeyBundle,
     protocolAddress(bundle),
-    device.address,
-    device.signal.sessions,
-    device.signal.identity,
+    party.address,
+    party.signal.sessions,
+    party.signal.identity,
   );
 }
 
@@ -86,16 +93,16 @@ export type SignalEnvelopeType = 'PREKEY_MESSAGE' | 'SIGNAL_MESSAGE';
 
 /** Encrypts for a device with a session: PREKEY_MESSAGE until it answers, then SIGNAL_MESSAGE. */
 export async function encryptFor(
-  device: Device,
+  party: SignalParty,
   recipient: DeviceAddress,
   plaintext: Uint8Array<ArrayBuffer>,
 ): Promise<{ type: SignalEnvelopeType; content: string }> {
   const message = await signalEncrypt(
     plaintext,
     protocolAddress(recipient),
-    device.address,
-    device.signal.sessions,
-    device.signal.identity,
+    party.address,
+    party.signal.sessions,
+    party.signal.identity,
   );
   const type = message.type();
   if (type !== CiphertextMessageType.PreKey && type !== CiphertextMessageType.Whisper) {
@@ -109,18 +116,18 @@ export async function encryptFor(
 
 /** Decrypts a one-to-one message; a PREKEY_MESSAGE also sets up the session and uses up prekeys. */
 export async function decryptFrom(
-  device: Device,
+  party: SignalParty,
   sender: DeviceAddress,
   type: SignalEnvelopeType,
   content: string,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const bytes = fromBase64(content);
-  const { signal } = device;
+  const { signal } = party;
   if (type === 'PREKEY_MESSAGE') {
     return signalDecryptPreKey(
       PreKeySignalMessage.deserialize(bytes),
       protocolAddress(sender),
-      device.address,
+      party.address,
       signal.sessions,
       signal.identity,
       signal.preKeys,
@@ -131,7 +138,7 @@ export async function decryptFrom(
   return signalDecrypt(
     SignalMessage.deserialize(bytes),
     protocolAddress(sender),
-    device.address,
+    party.address,
     signal.sessions,
     signal.identity,
   );
