@@ -14,6 +14,7 @@ import { fromBase64 } from './encoding.js';
 import { Session, type Tokens } from './graphql.js';
 import { cipherSuite, generateKeyPackages, type MlsIdentity } from './mls-keys.js';
 import { generateOneTimePreKeys, generateSignedPreKeys } from './prekeys.js';
+import { Serial } from './serial.js';
 import { signalStores, type SignalStores } from './signal-stores.js';
 import type { GuardynStore } from './store.js';
 
@@ -41,6 +42,8 @@ export const defaultKeyUpkeep: KeyUpkeep = {
 
 export class Device {
   #account: AccountRecord;
+  /** Where session and group state changes run, one at a time. */
+  readonly serial = new Serial();
 
   private constructor(
     readonly store: GuardynStore,

@@ -40,7 +40,7 @@ export async function sendDirect(
   lists.get(own.userId)?.delete(own.deviceId);
   const clientMessageId = randomUUID();
   for (let attempt = 1; ; attempt += 1) {
-    const envelopes = await encryptForAll(device, lists, plaintext);
+    const envelopes = await device.serial.run(() => encryptForAll(device, lists, plaintext));
     try {
       const { sendMessage } = await device.session.request(SendMessageDocument, {
         input: { recipientId, clientMessageId, envelopes, deliveryReceipts: false },

@@ -63,7 +63,11 @@ export class Group {
   }
 
   /** Encrypts for the group's current epoch and sends to every other member device. */
-  async send(body: Uint8Array | string): Promise<{ messageId: string; recipients: number }> {
+  send(body: Uint8Array | string): Promise<{ messageId: string; recipients: number }> {
+    return this.device.serial.run(() => this.#send(body));
+  }
+
+  async #send(body: Uint8Array | string): Promise<{ messageId: string; recipients: number }> {
     const state = await this.#state();
     const result = await createApplicationMessage(
       state,
@@ -97,15 +101,15 @@ export class Group {
       proposalType: 'add',
       add: { keyPackage: decodeKeyPackageMessage(fromBase64(claim.keyPackage)) },
     }));
-    await this.#commit(proposals, { addedUserIds: [...userIds] });
+    await this.#commit(() => proposals, { addedUserIds: [...userIds] });
   }
 
   /** Removes every device of each user. */
   async remove(userIds: readonly string[]): Promise<void> {
-    const state = await this.#state();
-    const proposals: Proposal[] = memberLeaves(state)
-      .filter((leaf) => userIds.some((userId) => leaf.identity.startsWith(`${userId}.`)))
-      .map((leaf) => ({ proposalType: 'remove', remove: { removed: leaf.leafIndex } }));
+    const proposals = (state: ClientState): Proposal[] =>
+      memberLeaves(state)
+        .filter((leaf) => userIds.some((userId) => leaf.identity.startsWith(`${userId}.`)))
+        .map((leaf) => ({ proposalType: 'remove', remove: { removed: leaf.leafIndex } }));
     await this.#commit(proposals, { removedUserIds: [...userIds] });
   }
 
@@ -115,14 +119,22 @@ export class Group {
     await this.device.store.delete('groups', this.id);
   }
 
-  async #commit(
-    proposals: Proposal[],
+  /** Commits the proposals made from the current state (both under the device's serial line). */
+  #commit(
+    proposals: (state: ClientState) => Proposal[],
+    members: { addedUserIds?: string[]; removedUserIds?: string[] },
+  ): Promise<void> {
+    return this.device.serial.run(() => this.#commitNow(proposals, members));
+  }
+
+  async #commitNow(
+    proposals: (state: ClientState) => Proposal[],
     members: { addedUserIds?: string[]; removedUserIds?: string[] },
   ): Promise<void> {
     const state = await this.#state();
     const result = await createCommit(
       { state, cipherSuite: this.device.mls.cipherSuite },
-      { extraProposals: proposals, ratchetTreeExtension: true },
+      { extraProposals: proposals(state), ratchetTreeExtension: true },
     );
     const welcome =
       result.welcome === undefined

@@ -100,7 +100,7 @@ async function openOrRecall(
   const saved = await device.store.get('pending', envelope.id);
   if (saved !== undefined) return JSON.parse(saved) as PendingRecord;
   try {
-    const opened = await open(device, envelope);
+    const opened = await device.serial.run(() => open(device, envelope));
     if (opened === null) return null;
     await device.store.set('pending', opened.id, JSON.stringify(opened));
     return opened;
