@@ -23,3 +23,4 @@ export {
   type SignalEnvelopeType,
   type SignalParty,
 } from './signal-sessions.js';
+export { decodeKeyPackageMessage } from './mls-keys.js';
