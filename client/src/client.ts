@@ -35,6 +35,8 @@ export interface ConnectOptions {
   readonly keys?: Partial<KeyUpkeep>;
   /** Told about envelopes that cannot be decrypted (they are acknowledged and skipped). */
   readonly onError?: (error: unknown, context: string) => void;
+  /** Called each time the realtime socket is up: at first, then after every reconnect. */
+  readonly onConnected?: () => void;
 }
 
 export class GuardynClient {
@@ -43,9 +45,9 @@ export class GuardynClient {
   readonly #onError: (error: unknown, context: string) => void;
   #receiving = false;
 
-  private constructor(device: Device, options: Pick<ConnectOptions, 'onError'>) {
+  private constructor(device: Device, options: Pick<ConnectOptions, 'onError' | 'onConnected'>) {
     this.#device = device;
-    this.#socket = new DeviceSocket(device.session);
+    this.#socket = new DeviceSocket(device.session, options.onConnected);
     this.#onError = options.onError ?? (() => undefined);
   }
 

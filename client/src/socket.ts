@@ -20,7 +20,8 @@ export interface SubscriptionSink<TData> {
 export class DeviceSocket {
   readonly #client: Client;
 
-  constructor(session: Session) {
+  /** `onConnected` runs each time a socket is up and acknowledged (the first time and after each reconnect). */
+  constructor(session: Session, onConnected: () => void = () => undefined) {
     this.#client = createClient({
       url: session.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
@@ -29,6 +30,7 @@ export class DeviceSocket {
       // Every close is worth another try: an expired token is refreshed by connectionParams.
       shouldRetry: () => true,
       connectionParams: async () => ({ authorization: `Bearer ${await session.accessToken()}` }),
+      on: { connected: () => onConnected() },
     });
   }
 

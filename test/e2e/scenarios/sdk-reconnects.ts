@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import type { Message } from '@guardyn/client';
+import { GuardynClient, type Message } from '@guardyn/client';
 import { nextMessages, registerPerson } from '../../support/sdk-people.js';
 import type { E2eTarget } from './target.js';
 
@@ -10,7 +10,16 @@ import type { E2eTarget } from './target.js';
 export async function sdkReconnectsScenario(target: E2eTarget, count = 200): Promise<void> {
   const { url } = target;
   const alice = await registerPerson(url, 'alice');
-  const bob = await registerPerson(url, 'bob');
+  const bobAccount = await registerPerson(url, 'bob');
+  await bobAccount.close();
+  // Bob's device again, counting its sockets.
+  let connections = 0;
+  const bob = await GuardynClient.login({
+    url,
+    ...bobAccount.credentials,
+    store: bobAccount.store,
+    onConnected: () => (connections += 1),
+  });
   const texts = Array.from({ length: count }, (_, i) => `message ${i}`);
 
   const sending = (async () => {
@@ -26,6 +35,7 @@ export async function sdkReconnectsScenario(target: E2eTarget, count = 200): Pro
   await sending;
   expect(received.map((m) => m.text)).toEqual(texts);
   expect(new Set(received.map((m) => m.id)).size).toBe(count);
+  expect(connections).toBeGreaterThanOrEqual(count / 40);
   // Nothing is left to show.
   await alice.send(bob.userId, 'the end');
   expect((await nextMessages(bob, 1))[0]?.text).toBe('the end');
