@@ -11,7 +11,10 @@ export default {
       },
     ],
   },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^@guardyn/client$': '<rootDir>/client/src/index.ts',
+  },
   testMatch: ['<rootDir>/**/*.test.ts'],
   // test/faults/ runs on its own: `npm run test:faults` (jest.faults.config.js).
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/data/', '/test/bench/', '/test/faults/'],

@@ -1,9 +1,5 @@
-import { afterAll, beforeAll, it } from '@jest/globals';
-import { cqlTestTarget, dropTestKeyspaces } from '../../shared/cql/testing.js';
-import {
-  startDistributedGuardyn,
-  type DistributedGuardyn,
-} from '../support/distributed-guardyn.js';
+import { it } from '@jest/globals';
+import { useDistributedGuardyn } from '../support/use-distributed-guardyn.js';
 import { traceProbe } from '../support/user-traces.js';
 import { accountDeletionScenario, sentMailStaysScenario } from './scenarios/account-deletion.js';
 import { deletionCatchUpScenario } from './scenarios/deletion-catch-up.js';
@@ -18,65 +14,46 @@ import { signalBundleSessionScenario } from './scenarios/signal-bundle-session.j
  * (our ScyllaDB stand-in). CI always provides both; elsewhere, without a CQL node, the stores
  * stay on SQLite and the reason is printed.
  */
-const natsUrl = process.env['GUARDYN_MESSAGING__NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const cassandra = await cqlTestTarget('e2e');
-if (!cassandra.available)
-  process.stderr.write(`e2e/distributed: stores on SQLite: ${cassandra.reason}\n`);
-
-let guardyn: DistributedGuardyn;
-beforeAll(async () => {
-  guardyn = await startDistributedGuardyn(
-    natsUrl,
-    cassandra.available
-      ? {
-          GUARDYN_DATABASE__SCYLLADB_NODES: cassandra.database.scyllaNodes.join(','),
-          GUARDYN_DATABASE__SCYLLADB_KEYSPACE_PREFIX: cassandra.database.scyllaKeyspacePrefix,
-        }
-      : {},
-  );
-}, 180_000);
-afterAll(async () => {
-  await guardyn?.dispose();
-  if (cassandra.available) await dropTestKeyspaces(cassandra.database);
-});
+const world = await useDistributedGuardyn('e2e');
+const { cassandra } = world;
 
 it(
   'builds a real PQXDH session from a bundle the API handed out',
-  () => signalBundleSessionScenario(guardyn),
+  () => signalBundleSessionScenario(world.guardyn),
   60_000,
 );
 it(
   'delivers libsignal messages to every device, as ciphertext only',
-  () => directMessagesScenario(guardyn),
+  () => directMessagesScenario(world.guardyn),
   60_000,
 );
 it(
   'runs a real MLS group: welcome, messages, removal, racing commits',
-  () => mlsGroupScenario(guardyn),
+  () => mlsGroupScenario(world.guardyn),
   60_000,
 );
 it(
   'delivers messages, typing, presence and revocations in real time',
-  () => realtimeScenario(guardyn),
+  () => realtimeScenario(world.guardyn),
   60_000,
 );
 
 /** The stores as this deployment runs them: CQL rows (else SQLite rows) and every file. */
 const probe = () =>
-  traceProbe(guardyn.dataDir, cassandra.available ? cassandra.database : undefined);
+  traceProbe(world.guardyn.dataDir, cassandra.available ? cassandra.database : undefined);
 it(
   'deletes an account from every service’s store',
-  () => accountDeletionScenario(guardyn, probe()),
+  () => accountDeletionScenario(world.guardyn, probe()),
   90_000,
 );
 it(
   'keeps what a deleted user sent in its recipients’ mailboxes',
-  () => sentMailStaysScenario(guardyn),
+  () => sentMailStaysScenario(world.guardyn),
   60_000,
 );
 // Last: it stops and restarts the messaging process.
 it(
   'deletes the mailbox of a deleted account once a stopped messaging process returns',
-  () => deletionCatchUpScenario(guardyn, probe()),
+  () => deletionCatchUpScenario(world.guardyn, probe()),
   180_000,
 );

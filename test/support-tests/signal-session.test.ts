@@ -9,6 +9,7 @@ import {
   toDeviceKeysInput,
   toPreKeyBundleResponse,
 } from '../support/signal-device.js';
+import { storedIds } from '../support/signal-stores.js';
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
@@ -26,8 +27,8 @@ describe('a PQXDH session from a generated bundle', () => {
     // Version 4 is PQXDH: the Kyber prekey took part in the key agreement.
     expect(PreKeySignalMessage.deserialize(fromBase64(first.content)).version()).toBe(4);
     expect(text(await decryptFrom(bob, alice, first.content, first.type))).toBe('hello bob');
-    expect(bob.stores.preKeys.ids()).toEqual([2, 3]);
-    expect(bob.stores.kyberPreKeys.ids()).toEqual([1, 3]);
+    expect(await storedIds(bob.stores, 'preKeys')).toEqual([2, 3]);
+    expect(await storedIds(bob.stores, 'kyberPreKeys')).toEqual([1, 3]);
 
     const reply = await encryptFor(bob, alice, 'hello alice');
     expect(reply.type).toBe('SIGNAL_MESSAGE');
@@ -48,7 +49,7 @@ describe('a PQXDH session from a generated bundle', () => {
     expect(await decryptFrom(bob, alice, message.content, message.type)).toEqual(
       new Uint8Array([1, 2, 3]),
     );
-    expect(bob.stores.kyberPreKeys.ids()).toEqual([1]);
+    expect(await storedIds(bob.stores, 'kyberPreKeys')).toEqual([1]);
   });
 
   it('refuses a bundle whose Kyber prekey signature is not the identity key', async () => {

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  decodeMlsMessage,
   defaultCapabilities,
   encodeMlsMessage,
   generateKeyPackageWithKey,
@@ -23,6 +22,7 @@ import type {
   PrivateKeyPackage,
 } from 'ts-mls';
 import { makeKeyPackageRef, signKeyPackage } from 'ts-mls/keyPackage.js';
+import { decodeKeyPackageMessage } from '@guardyn/client';
 import { UploadKeyPackagesDocument } from '../../schema/generated/operations.js';
 import { expectData } from './graphql-client.js';
 import { toBase64 } from './signal-device.js';
@@ -204,14 +204,8 @@ export function encodeKeyPackageMessage(keyPackage: KeyPackage): Uint8Array {
   return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage });
 }
 
-/** Decodes an `MLSMessage` that must hold a KeyPackage (a claimed one, say). */
-export function decodeKeyPackageMessage(bytes: Uint8Array): KeyPackage {
-  const decoded = decodeMlsMessage(bytes, 0);
-  if (decoded === undefined || decoded[0].wireformat !== 'mls_key_package') {
-    throw new Error('not an MLSMessage holding a KeyPackage');
-  }
-  return decoded[0].keyPackage;
-}
+/** Decodes an `MLSMessage` that must hold a KeyPackage (a claimed one, say): the SDK's. */
+export { decodeKeyPackageMessage };
 
 function toSeconds(date: Date): bigint {
   return BigInt(Math.floor(date.getTime() / 1000));

@@ -5,23 +5,19 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import {
-  CiphertextMessageType,
+  decryptFrom as sdkDecryptFrom,
+  encryptFor as sdkEncryptFor,
+  startSession,
+  type SignalParty,
+} from '@guardyn/client';
+import {
   IdentityKeyPair,
   KEMKeyPair,
-  KEMPublicKey,
-  PreKeyBundle,
   PreKeyRecord,
-  PreKeySignalMessage,
   PrivateKey,
   ProtocolAddress,
-  PublicKey,
-  SignalMessage,
   SignedPreKeyRecord,
   KyberPreKeyRecord,
-  processPreKeyBundle,
-  signalDecrypt,
-  signalDecryptPreKey,
-  signalEncrypt,
 } from '@signalapp/libsignal-client';
 import { createSignalProtocolStores } from './signal-stores.js';
 import type { SignalProtocolStores } from './signal-stores.js';
@@ -223,29 +219,8 @@ export async function buildSessionFromBundle(
   sender: TestDevice,
   bundle: PreKeyBundleResponse,
 ): Promise<SignalAddress> {
-  const identityKey = PublicKey.deserialize(fromBase64(bundle.identityKey));
-  const preKeyBundle = PreKeyBundle.new(
-    bundle.registrationId,
-    bundle.deviceId,
-    bundle.preKey?.keyId ?? null,
-    bundle.preKey === null ? null : PublicKey.deserialize(fromBase64(bundle.preKey.publicKey)),
-    bundle.signedPreKey.keyId,
-    PublicKey.deserialize(fromBase64(bundle.signedPreKey.publicKey)),
-    fromBase64(bundle.signedPreKey.signature),
-    identityKey,
-    bundle.kyberPreKey.keyId,
-    KEMPublicKey.deserialize(fromBase64(bundle.kyberPreKey.publicKey)),
-    fromBase64(bundle.kyberPreKey.signature),
-  );
-  const recipient = { userId: bundle.userId, deviceId: bundle.deviceId };
-  await processPreKeyBundle(
-    preKeyBundle,
-    protocolAddress(recipient),
-    sender.address,
-    sender.stores.sessions,
-    sender.stores.identity,
-  );
-  return recipient;
+  await startSession(party(sender), bundle);
+  return { userId: bundle.userId, deviceId: bundle.deviceId };
 }
 
 /** The `EnvelopeType`s a one-to-one Signal message travels as. */
@@ -262,26 +237,14 @@ export interface SignalEnvelope {
  * Encrypts for a device the sender has a session with: a `PREKEY_MESSAGE` until the recipient
  * answers, then `SIGNAL_MESSAGE`s.
  */
-export async function encryptFor(
+export function encryptFor(
   sender: TestDevice,
   recipient: SignalAddress,
   plaintext: Uint8Array | string,
 ): Promise<SignalEnvelope> {
-  const message = await signalEncrypt(
-    typeof plaintext === 'string' ? new TextEncoder().encode(plaintext) : new Uint8Array(plaintext),
-    protocolAddress(recipient),
-    sender.address,
-    sender.stores.sessions,
-    sender.stores.identity,
-  );
-  const type = message.type();
-  if (type !== CiphertextMessageType.PreKey && type !== CiphertextMessageType.Whisper) {
-    throw new Error(`unexpected ciphertext message type ${type}`);
-  }
-  return {
-    type: type === CiphertextMessageType.PreKey ? 'PREKEY_MESSAGE' : 'SIGNAL_MESSAGE',
-    content: toBase64(message.serialize()),
-  };
+  const bytes =
+    typeof plaintext === 'string' ? new TextEncoder().encode(plaintext) : new Uint8Array(plaintext);
+  return sdkEncryptFor(party(sender), recipient, bytes);
 }
 
 /**
@@ -291,33 +254,18 @@ export async function encryptFor(
  * @param content base64, as an `Envelope.content`.
  * @returns the plaintext bytes.
  */
-export async function decryptFrom(
+export function decryptFrom(
   receiver: TestDevice,
   sender: SignalAddress,
   content: string,
   type: SignalEnvelopeType,
 ): Promise<Uint8Array> {
-  const bytes = fromBase64(content);
-  const { stores } = receiver;
-  if (type === 'PREKEY_MESSAGE') {
-    return signalDecryptPreKey(
-      PreKeySignalMessage.deserialize(bytes),
-      protocolAddress(sender),
-      receiver.address,
-      stores.sessions,
-      stores.identity,
-      stores.preKeys,
-      stores.signedPreKeys,
-      stores.kyberPreKeys,
-    );
-  }
-  return signalDecrypt(
-    SignalMessage.deserialize(bytes),
-    protocolAddress(sender),
-    receiver.address,
-    stores.sessions,
-    stores.identity,
-  );
+  return sdkDecryptFrom(party(receiver), sender, type, content);
+}
+
+/** A test device as the SDK's session functions take it. */
+function party(device: TestDevice): SignalParty {
+  return { address: device.address, signal: device.stores };
 }
 
 /** Standard base64, as the `Base64` scalar carries bytes. */
