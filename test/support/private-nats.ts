@@ -78,7 +78,8 @@ async function untilJetStreamAnswers(url: string, timeoutMs = 20_000): Promise<v
         await connection.close();
       }
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`nats-server at ${url}: ${String(error)}`);
+      if (Date.now() > deadline)
+        throw new Error(`nats-server at ${url}: ${String(error)}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
