@@ -1,6 +1,7 @@
 import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
 import { mailboxSubject } from '../../shared/bus/index.js';
 import { EventQueue } from './event-queue.js';
+import { firstPageSize, nextPageSize } from './mailbox-pages.js';
 import { PerSelection } from './per-selection.js';
 import { bridgeVariable, delegatedQuery, rootField } from '../execution/delegated-query.js';
 import type { SubscriptionField } from './subscription-field.js';
@@ -11,8 +12,6 @@ import {
   type StreamResult,
 } from './stream-deps.js';
 import type { Subscriber } from './subscriber.js';
-
-const pageSize = 100;
 
 const leaf = (name: string): FieldNode => ({
   kind: Kind.FIELD,
@@ -66,6 +65,7 @@ export function messageStream(
     ),
   );
   let cursor: string | null = null;
+  let pageSize = firstPageSize;
   let reading = false;
   let again = false;
   let rewind = false;
@@ -134,6 +134,7 @@ export function messageStream(
             if (typeof id === 'string') remember(id);
             queue.push({ data: { [field.responseKey]: envelope } });
           }
+          if (page.edges.length > 0) pageSize = nextPageSize(page.edges);
           cursor = page.cursor ?? cursor;
           hasMore = page.hasMore;
         }

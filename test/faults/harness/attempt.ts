@@ -1,19 +1,5 @@
 import { sourceOf, type Operation } from '../../support/graphql-client.js';
-
-/** The codes of docs/api.md: an answer carrying one of them is a clear error. */
-const documentedCodes = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'PAYLOAD_TOO_LARGE',
-  'MISMATCHED_DEVICES',
-  'STALE_DEVICES',
-  'STALE_EPOCH',
-  'INTERNAL',
-]);
+import { isErrorCode } from '../../../shared/errors/index.js';
 
 /** What one attempt gave: data, or why not (an error code, `network`, or `http-<status>`). */
 export type AttemptOutcome<TData> =
@@ -54,7 +40,10 @@ export async function attempt<TData, TVariables>(
   return { ok: true, data: body.data };
 }
 
-/** Whether a failure is one a client can act on: a documented code, or no answer at all. */
+/**
+ * Whether a failure is one a client can act on: a code of the error registry (documented in
+ * docs/api.md), or no answer at all.
+ */
 export function isClearFailure(failure: string): boolean {
-  return documentedCodes.has(failure) || failure === 'network' || failure === 'http-503';
+  return isErrorCode(failure) || failure === 'network' || failure === 'http-503';
 }
