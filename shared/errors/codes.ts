@@ -24,7 +24,7 @@ export const errorCodes = {
   STALE_EPOCH: { description: 'The MLS epoch is not the group’s current epoch.', safe: true },
   SERVICE_UNAVAILABLE: {
     description:
-      'The server is starting, or a store it needs does not answer now; retry shortly (a send with the same clientMessageId is safe).',
+      'The server is starting, or a store or service it needs does not answer now; retry shortly (a send with the same clientMessageId is safe).',
     safe: true,
   },
   INTERNAL: { description: 'Something failed on the server; no details are shown.', safe: false },

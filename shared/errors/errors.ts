@@ -132,3 +132,11 @@ export class InternalError extends GuardynError {
     super('INTERNAL', message, {}, options);
   }
 }
+
+/**
+ * A service this one calls did not answer, or answered that it cannot now: INTERNAL in the log,
+ * SERVICE_UNAVAILABLE to clients (`transient`), since a retry may succeed once it is back.
+ */
+export class DependencyUnavailableError extends InternalError {
+  readonly transient = true;
+}

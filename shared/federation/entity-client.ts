@@ -1,4 +1,4 @@
-import { InternalError } from '../errors/index.js';
+import { DependencyUnavailableError, InternalError } from '../errors/index.js';
 import { postJson } from '../http/post-json.js';
 import { fetchWithSpan } from '../tracing/index.js';
 
@@ -38,7 +38,8 @@ export class EntityClient {
 
   /**
    * Runs one operation against the subgraph (its own fields, `@inaccessible` ones included, which
-   * the gateway never exposes) and returns its data; INTERNAL on any error. `label` names the span.
+   * the gateway never exposes) and returns its data; INTERNAL on any error (SERVICE_UNAVAILABLE
+   * to clients when the subgraph did not answer or cannot now). `label` names the span.
    */
   async query<T>(
     label: string,
@@ -63,7 +64,10 @@ export class EntityClient {
       );
       body = JSON.parse(response.body) as typeof body;
     } catch (cause) {
-      throw new InternalError(`could not reach the subgraph for ${label}`, { cause });
+      throw new DependencyUnavailableError(`could not reach the subgraph for ${label}`, { cause });
+    }
+    if (body.errors?.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) {
+      throw new DependencyUnavailableError(`${label}: the subgraph cannot answer now`);
     }
     if (!body.data || body.errors?.length) {
       throw new InternalError(

@@ -27,9 +27,14 @@ export interface SlowConsumerOutcome {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * 480 messages of 96 KiB (about 120 MiB for the two devices): enough that a gateway keeping what
+ * it cannot deliver would stand out from V8's own growth under a burst of reads (its young
+ * generation alone may take some 30 MiB of RSS), which 160 (40 MiB) did not.
+ */
 export async function runSlowConsumers(
   deployment: FaultDeployment,
-  { messages = 160, contentBytes = 96 * 1024, presenceMs = 120_000 } = {},
+  { messages = 480, contentBytes = 96 * 1024, presenceMs = 120_000 } = {},
 ): Promise<SlowConsumerOutcome> {
   const { url, ports } = deployment.guardyn;
   const gatewayMemory = async () => (await residentMemory(ports))['gateway'] ?? Number.NaN;
