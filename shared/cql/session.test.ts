@@ -190,7 +190,7 @@ describe('CqlSession against a CQL node', () => {
     await expect(live.session.ping()).resolves.toBeUndefined();
   });
 
-  it('turns a statement timeout into an INTERNAL error that is logged with its cause', async () => {
+  it('turns a statement timeout into SERVICE_UNAVAILABLE, logged with its cause', async () => {
     const query = 'SELECT * FROM system_schema.columns';
     await live.session.execute(query); // prepared now: the timeout below is the execution's own
     live.proxy.freeze();
@@ -208,9 +208,10 @@ describe('CqlSession against a CQL node', () => {
       failure,
       (error) => hidden.push(error),
     );
+    // The node did not answer: a retry may succeed, so clients are told so, without details.
     expect(formatted).toMatchObject({
-      message: 'Internal server error',
-      extensions: { code: 'INTERNAL' },
+      message: 'A store did not answer; retry shortly',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
     expect(hidden).toEqual([failure]);
     expect((hidden[0] as Error).cause).toBeInstanceOf(Error);
