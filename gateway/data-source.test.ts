@@ -1,6 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
+import {
+  DependencyUnavailableError,
+  formatClientError,
+  isTransientFailure,
+} from '../shared/errors/index.js';
 import { closeServer, listen, type ListeningServer } from '../shared/http/index.js';
 import { AuthorizingDataSource } from './data-source.js';
 import { InflightQueries } from './inflight-queries.js';
@@ -85,6 +90,26 @@ describe('the subgraph data source', () => {
     expect(broken.extensions['code']).toBeUndefined();
     const forbidden = (await call('/forbidden').catch((thrown: unknown) => thrown)) as GraphQLError;
     expect(forbidden.extensions['code']).toBe('FORBIDDEN');
+  });
+
+  it('calls a subgraph that does not answer unavailable, so clients may retry', async () => {
+    const gone = await listen(() => undefined, '127.0.0.1', 0);
+    await closeServer(gone.server);
+    const source = new AuthorizingDataSource({
+      url: `${gone.origin}/graphql`,
+      subgraphName: 'auth',
+    });
+    const options = {
+      kind: 'loading schema',
+      request: { query: '{ me { id } }' },
+      context: {},
+    } as unknown as Parameters<AuthorizingDataSource['process']>[0];
+    const error = await source.process(options).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(isTransientFailure(error)).toBe(true);
+    const formatted = formatClientError({ message: String(error) }, error, () => undefined);
+    expect(formatted.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE' });
+    expect(formatted.message).not.toContain('127.0.0.1');
   });
 
   it('refuses a 200 answer that is not a JSON object', async () => {

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { isErrorCode } from '../shared/errors/index.js';
+import { DependencyUnavailableError, isErrorCode } from '../shared/errors/index.js';
 import { postJson, type JsonPostResponse } from '../shared/http/index.js';
 import { fetchWithSpan, withinTrace } from '../shared/tracing/index.js';
 import type { GatewayContext } from './context.js';
@@ -115,7 +115,16 @@ export class AuthorizingDataSource implements GraphQLDataSource<GatewayContext> 
       operationName: request.operationName,
       extensions: request.extensions,
     });
-    const response = await this.send(options, headers, body);
+    let response: JsonPostResponse;
+    try {
+      response = await this.send(options, headers, body);
+    } catch (cause) {
+      // Refused, reset or timed out: nothing answered, so a retry may succeed once the subgraph
+      // is back (SERVICE_UNAVAILABLE to clients; the cause is logged, never shown).
+      throw new DependencyUnavailableError(`the ${this.subgraphName} subgraph did not answer`, {
+        cause,
+      });
+    }
     if (response.status < 200 || response.status > 299) {
       throw errorFromResponse(this.url, response);
     }

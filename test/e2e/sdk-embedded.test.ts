@@ -1,11 +1,6 @@
-import { it } from '@jest/globals';
 import { manyRegistrations } from '../support/test-guardyn.js';
 import { useTestGuardyn } from '../support/use-test-guardyn.js';
-import { sdkAttachmentsAndRealtimeScenario } from './scenarios/sdk-attachments-realtime.js';
-import { sdkDirectMessagesScenario } from './scenarios/sdk-direct-messages.js';
-import { sdkGroupsScenario } from './scenarios/sdk-groups.js';
-import { sdkKeyUpkeepScenario } from './scenarios/sdk-key-upkeep.js';
-import { sdkReconnectsScenario } from './scenarios/sdk-reconnects.js';
+import { describeSdkScenarios } from './scenarios/sdk-scenarios.js';
 
 /**
  * The SDK (@guardyn/client) end to end against the embedded supergraph; sdk-distributed.test.ts
@@ -17,30 +12,4 @@ const world = useTestGuardyn({
   env: { GUARDYN_MESSAGING__SEND_RATE_PER_MINUTE: '1000' },
 });
 // Real crypto on two cores: generous timeouts, no timing assertions.
-const timeoutMs = 120_000;
-
-it(
-  'sends one-to-one to every device, retrying MISMATCHED_DEVICES, and resumes from the store',
-  () => sdkDirectMessagesScenario(world.guardyn),
-  timeoutMs,
-);
-it(
-  'runs an MLS group: create, messages, add, remove, leave',
-  () => sdkGroupsScenario(world.guardyn),
-  timeoutMs,
-);
-it(
-  'sends an encrypted attachment, typing and presence',
-  () => sdkAttachmentsAndRealtimeScenario(world.guardyn),
-  timeoutMs,
-);
-it(
-  'delivers hundreds of messages in order, once each, across reconnects',
-  () => sdkReconnectsScenario(world.guardyn),
-  timeoutMs,
-);
-it(
-  'replenishes one-time prekeys, rotates signed prekeys and refreshes tokens',
-  () => sdkKeyUpkeepScenario(world.guardyn),
-  timeoutMs,
-);
+describeSdkScenarios(() => world.guardyn, 120_000);
