@@ -19,4 +19,8 @@ export default {
   // test/faults/ runs on its own: `npm run test:faults` (jest.faults.config.js).
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/data/', '/test/bench/', '/test/faults/'],
   testTimeout: 30000,
+  // A leak seen once in CI held jest open past its limit after every test had passed: exit
+  // anyway, and name what was left open (test/support/open-handles-report.ts).
+  forceExit: true,
+  globalTeardown: '<rootDir>/test/support/open-handles-report.ts',
 };

@@ -11,16 +11,25 @@ import { linkDevice, registerAccount } from '../../support/accounts.js';
 import { sendOpaqueMessage } from '../../support/messaging-client.js';
 import { collect, connectSubscriptions } from '../../support/subscriptions-client.js';
 import type { FaultDeployment } from './deployment.js';
-import { residentMemory } from './memory.js';
+import { memoryOf, type MemorySample } from './memory.js';
 import { seenPresent } from './presence.js';
 import { startThrottlingProxy } from './throttling-proxy.js';
+
+/** The gateway's memory at one moment of the run, with how many messages were sent by then. */
+export interface MemoryPoint extends MemorySample {
+  readonly sent: number;
+}
 
 export interface SlowConsumerOutcome {
   readonly sent: number;
   /** MiB of content the sender stored for the two devices together (base64, as sent). */
   readonly sentMiB: number;
-  /** The gateway's resident memory before, at its highest while sending, and after (MiB). */
-  readonly gateway: { readonly baseline: number; readonly peak: number; readonly after: number };
+  /** The measured gateway's memory before sending. */
+  readonly baseline: MemorySample;
+  /** Sampled every second while sending. */
+  readonly whileSending: readonly MemoryPoint[];
+  /** Once both sockets ended: the lowest of a few samples (a collection may fall between). */
+  readonly after: MemorySample;
   /** Whether the user was still seen present when the wait ended. */
   readonly stillPresent: boolean;
 }
@@ -37,7 +46,7 @@ export async function runSlowConsumers(
   { messages = 480, contentBytes = 96 * 1024, presenceMs = 120_000 } = {},
 ): Promise<SlowConsumerOutcome> {
   const { url, ports } = deployment.guardyn;
-  const gatewayMemory = async () => (await residentMemory(ports))['gateway'] ?? Number.NaN;
+  const gatewayMemory = () => memoryOf(ports.gateway);
   // The sender goes through a gateway of its own: the measured one only delivers.
   const senderGateway = await deployment.guardyn.startReplica('gateway');
   const senderUrl = `${senderGateway.origin}/graphql`;
@@ -58,11 +67,12 @@ export async function runSlowConsumers(
     slowProxy.setMode('slow');
     frozenProxy.setMode('frozen');
     const baseline = await gatewayMemory();
-    let peak = baseline;
-    const sampling = setInterval(() => {
-      void gatewayMemory().then((mib) => (peak = Math.max(peak, mib)));
-    }, 1_000);
+    const whileSending: MemoryPoint[] = [];
     let sent = 0;
+    const sampling = setInterval(() => {
+      const at = sent;
+      void gatewayMemory().then((sample) => whileSending.push({ ...sample, sent: at }));
+    }, 1_000);
     try {
       for (; sent < messages; sent++) {
         await sendOpaqueMessage(senderUrl, sender, reader, {
@@ -79,10 +89,20 @@ export async function runSlowConsumers(
       await sleep(1_000);
       present = await seenPresent(url, sender.accessToken, reader.userId);
     }
+    const after: MemorySample[] = [];
+    for (let sample = 0; sample < 5; sample++) {
+      after.push(await gatewayMemory());
+      await sleep(1_000);
+    }
     return {
       sent,
       sentMiB: Math.round((sent * 2 * Math.ceil(contentBytes / 3) * 4) / 2 ** 20),
-      gateway: { baseline, peak, after: await gatewayMemory() },
+      baseline,
+      whileSending,
+      after: {
+        rss: Math.min(...after.map((sample) => sample.rss)),
+        live: Math.min(...after.map((sample) => sample.live)),
+      },
       stillPresent: present,
     };
   } finally {
@@ -90,4 +110,34 @@ export async function runSlowConsumers(
     await Promise.all([slowProxy.close(), frozenProxy.close()]);
     await senderGateway.kill();
   }
+}
+
+/** How the gateway's memory moved over a slow-consumer run (MiB). */
+export interface SlowConsumerGrowth {
+  /** Highest RSS over the first half of the sends, above the baseline. */
+  readonly firstHalf: number;
+  /** Highest RSS over the second half, above the first half's highest. */
+  readonly secondHalf: number;
+  /** Live memory (heap used plus external) once the sockets ended, above the baseline. */
+  readonly liveAfter: number;
+}
+
+export function slowConsumerGrowth(outcome: SlowConsumerOutcome): SlowConsumerGrowth {
+  const half = outcome.sent / 2;
+  const highest = (points: readonly MemoryPoint[]) =>
+    Math.max(outcome.baseline.rss, ...points.map((point) => point.rss));
+  const firstPeak = highest(outcome.whileSending.filter((point) => point.sent < half));
+  const secondPeak = highest(outcome.whileSending.filter((point) => point.sent >= half));
+  return {
+    firstHalf: firstPeak - outcome.baseline.rss,
+    secondHalf: Math.max(0, secondPeak - firstPeak),
+    liveAfter: outcome.after.live - outcome.baseline.live,
+  };
+}
+
+export function formatGrowth(growth: SlowConsumerGrowth): string {
+  return (
+    `RSS +${growth.firstHalf} MiB over the first half of the sends, +${growth.secondHalf} over ` +
+    `the second; live memory after ${growth.liveAfter >= 0 ? '+' : ''}${growth.liveAfter} MiB`
+  );
 }
