@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from '@jest/globals';
 import { GuardynClient } from '@guardyn/client';
 import {
+  PreKeyCountDocument,
   SealedSenderTrustRootDocument,
   SetUnidentifiedAccessDocument,
 } from '../../../schema/generated/operations.js';
@@ -19,7 +20,15 @@ import type { E2eTarget } from './target.js';
 export async function sdkSealedSenderScenario(target: E2eTarget): Promise<void> {
   const { url } = target;
   const alice = await registerPerson(url, 'alice');
-  const aliceLaptop = await GuardynClient.linkDevice({ url, ...alice.credentials });
+  // Few one-time prekeys, so that opening a PreKeySignalMessage shows in the server's count.
+  const aliceLaptop = await GuardynClient.linkDevice({
+    url,
+    ...alice.credentials,
+    keys: { preKeyBatch: 2, preKeyLowWater: 3 },
+  });
+  const laptopPreKeys = async () =>
+    (await expectData(url, PreKeyCountDocument, {}, await accessTokenOf(aliceLaptop))).preKeyCount
+      .ecOneTime;
   // Bob's app pins the trust root it was built with; Alice's trusts the server's on first use.
   const { sealedSenderTrustRoot } = await expectData(url, SealedSenderTrustRootDocument, {});
   const bobCredentials = {
@@ -49,9 +58,12 @@ export async function sdkSealedSenderScenario(target: E2eTarget): Promise<void> 
   expect((await nextMessages(bobPhone, 1))[0]?.text).toBe('hello bob');
   expect((await nextMessages(aliceLaptop, 1))[0]).toMatchObject({ conversationId });
 
-  // Bob's answer: he learnt Alice's key from her message, so it is sealed already.
+  // Bob's answer: he learnt Alice's key from her message, so it is sealed already. He has no
+  // session with the laptop yet: it gets a PreKeySignalMessage inside the seal.
+  const beforeBob = await laptopPreKeys();
   await bob.send(alice.userId, 'hi alice');
   expectSealed(await inboxOf(alice));
+  expect(await laptopPreKeys()).toBe(beforeBob - 1);
   for (const device of [alice, aliceLaptop]) {
     expect((await nextMessages(device, 1))[0]).toMatchObject({
       senderId: bob.userId,
@@ -61,6 +73,8 @@ export async function sdkSealedSenderScenario(target: E2eTarget): Promise<void> 
       text: 'hi alice',
     });
   }
+  // Opening it used a one-time prekey, and the laptop topped them up (below 3: a batch of 2).
+  expect(await laptopPreKeys()).toBe(beforeBob - 1 + 2);
   // Bob's phone got a sealed copy too (and learnt Bob's own key from it).
   expect((await nextMessages(bobPhone, 1))[0]).toMatchObject({
     senderId: bob.userId,
