@@ -18,6 +18,7 @@ import {
   type TypingEvent,
 } from './realtime.js';
 import { forgetIdentity, safetyNumber } from './safety-number.js';
+import { createAccessKey, pinTrustRoot } from './sealed-sender.js';
 import { DeviceSocket } from './socket.js';
 import { MemoryStore, type GuardynStore } from './store.js';
 
@@ -37,6 +38,12 @@ export interface ConnectOptions {
   readonly onError?: (error: unknown, context: string) => void;
   /** Called each time the realtime socket is up: at first, then after every reconnect. */
   readonly onConnected?: () => void;
+  /**
+   * Sealed sender's trust root as the app ships it (base64, `Query.sealedSenderTrustRoot` fetched
+   * at build time). Without it the first sealed message makes the client fetch it from the server
+   * and keep it (trust on first use). See client/README.md, "Sealed sender".
+   */
+  readonly trustRoot?: string;
 }
 
 export class GuardynClient {
@@ -60,7 +67,8 @@ export class GuardynClient {
       upkeepOf(options),
       options,
     );
-    return new GuardynClient(device, options);
+    await createAccessKey(device);
+    return GuardynClient.#ready(device, options);
   }
 
   /** The device kept in `store`, signed in again. */
@@ -68,7 +76,7 @@ export class GuardynClient {
     options: ConnectOptions & { readonly store: GuardynStore },
   ): Promise<GuardynClient> {
     const device = await loginDevice(options.url, options.store, upkeepOf(options), options);
-    return new GuardynClient(device, options);
+    return GuardynClient.#ready(device, options);
   }
 
   /**
@@ -79,7 +87,7 @@ export class GuardynClient {
     options: Omit<ConnectOptions, 'username' | 'password'> & { readonly store: GuardynStore },
   ): Promise<GuardynClient> {
     const device = await resumeDevice(options.url, options.store, upkeepOf(options));
-    return new GuardynClient(device, options);
+    return GuardynClient.#ready(device, options);
   }
 
   /** A new device of an existing account (at most 6 per account). */
@@ -91,6 +99,14 @@ export class GuardynClient {
       upkeepOf(options),
       options,
     );
+    return GuardynClient.#ready(device, options);
+  }
+
+  static async #ready(
+    device: Device,
+    options: Pick<ConnectOptions, 'onError' | 'onConnected' | 'trustRoot'>,
+  ): Promise<GuardynClient> {
+    if (options.trustRoot !== undefined) await pinTrustRoot(device, options.trustRoot);
     return new GuardynClient(device, options);
   }
 

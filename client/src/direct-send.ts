@@ -1,118 +1,78 @@
 /**
- * `send(userId, body)`: one envelope per device of the recipient and per other device of the
- * sender, each encrypted on its own libsignal session. The device lists come from the API; when
- * the server says they changed (MISMATCHED_DEVICES, STALE_DEVICES: nothing was stored), the lists
- * are corrected from the error's extensions, sessions are rebuilt from fresh bundles, and the
- * same clientMessageId is sent again. See docs/delivery.md.
+ * `send(userId, body)`: the body framed (client/README.md, "The frame") and sent to every device
+ * of the recipient and to the account's other devices. Sealed (the server stores no sender) when
+ * this device knows the recipient's access key and the account's own; otherwise, or when the
+ * server refuses the key, with the device's token, which also tells the peer our key in the frame.
  */
 import { randomUUID } from 'node:crypto';
 import {
-  RecipientDevicesDocument,
-  SendMessageDocument,
-  type OutgoingEnvelope,
-} from '../../schema/generated/operations.js';
+  accessKeyOf,
+  cachedConversation,
+  directConversation,
+  forgetAccessKey,
+} from './contacts.js';
 import type { Device } from './device.js';
-import { GuardynError } from './graphql.js';
-import { encryptFor, sessionRegistrationId, startSessions } from './signal-sessions.js';
+import { encodeFrame } from './frame.js';
+import { isRefused, sendSealed } from './sealed-send.js';
+import { sendSigned, type SendReceipt } from './signed-send.js';
 
-/** Corrections tried before giving up (each answers one change of the device lists). */
-const MAX_ATTEMPTS = 4;
-
-/** The devices one envelope set must cover, by user. */
-type DeviceLists = Map<string, Map<number, number | null>>;
-
-export interface SendReceipt {
-  readonly messageId: string;
-  readonly serverTimestamp: Date;
-  readonly recipients: number;
-}
+export type { SendReceipt } from './signed-send.js';
 
 export async function sendDirect(
   device: Device,
   recipientId: string,
-  plaintext: Uint8Array<ArrayBuffer>,
+  body: Uint8Array<ArrayBuffer>,
 ): Promise<SendReceipt> {
-  const own = device.account;
-  const lists: DeviceLists = new Map([
-    [recipientId, await currentDevices(device, recipientId)],
-    [own.userId, await currentDevices(device, own.userId)],
-  ]);
-  lists.get(own.userId)?.delete(own.deviceId);
+  const ownId = device.account.userId;
+  const toSelf = recipientId === ownId;
+  const ownKey = await accessKeyOf(device, ownId);
+  const recipientKey = toSelf ? null : await accessKeyOf(device, recipientId);
   const clientMessageId = randomUUID();
-  for (let attempt = 1; ; attempt += 1) {
-    const envelopes = await device.serial.run(() => encryptForAll(device, lists, plaintext));
+  const frame = (accessKey: Uint8Array | null, conversationId: string | null) =>
+    encodeFrame({ kind: 'message', accessKey, conversationId, payload: body });
+
+  if (recipientKey !== null && ownKey !== null) {
+    const conversationId = await directConversation(device, recipientId);
     try {
-      const { sendMessage } = await device.session.request(SendMessageDocument, {
-        input: { recipientId, clientMessageId, envelopes, deliveryReceipts: false },
-      });
-      return { ...sendMessage, serverTimestamp: new Date(sendMessage.serverTimestamp) };
+      return await sendSealed(
+        device,
+        {
+          recipientId,
+          recipientKey,
+          ownKey,
+          clientMessageId,
+          plaintext: frame(ownKey, conversationId),
+        },
+        // The account's key was replaced by another of its devices: copies go unsealed, keyless.
+        async () => {
+          await forgetAccessKey(device, ownId);
+          return sendSigned(device, ownId, frame(null, conversationId), clientMessageId);
+        },
+      );
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !correct(lists, recipientId, own.userId, error)) throw error;
+      if (!isRefused(error)) throw error;
+      await forgetAccessKey(device, recipientId);
     }
   }
+
+  const known = toSelf ? null : await cachedConversation(device, recipientId);
+  const receipt = await sendSigned(device, recipientId, frame(ownKey, known), clientMessageId);
+  // The send made the direct conversation if it was new: learn its id for the next frames.
+  if (!toSelf && known === null) await directConversation(device, recipientId);
+  return receipt;
 }
 
-/** Device id to registration id (null: learn it from a fresh bundle). */
-async function currentDevices(device: Device, userId: string): Promise<Map<number, number | null>> {
-  const { user } = await device.session.request(RecipientDevicesDocument, { id: userId });
-  if (!user) throw new GuardynError(`no user ${userId}`, 'NOT_FOUND');
-  return new Map(user.devices.map((d) => [d.deviceId, d.registrationId]));
-}
-
-async function encryptForAll(
+/** Sends an MLS Welcome to the account's other devices (the server only sends it to added users). */
+export function sendWelcomeToOwnDevices(
   device: Device,
-  lists: DeviceLists,
-  plaintext: Uint8Array<ArrayBuffer>,
-): Promise<OutgoingEnvelope[]> {
-  const envelopes: OutgoingEnvelope[] = [];
-  for (const [userId, devices] of lists) {
-    // A session is reused only while it is with the same installation (same registration id).
-    const needSession: number[] = [];
-    for (const [deviceId, registrationId] of devices) {
-      const sessionId = await sessionRegistrationId(device, { userId, deviceId });
-      if (sessionId === null || (registrationId !== null && sessionId !== registrationId)) {
-        needSession.push(deviceId);
-      }
-    }
-    await startSessions(device, userId, needSession);
-    for (const deviceId of devices.keys()) {
-      const address = { userId, deviceId };
-      const registrationId = await sessionRegistrationId(device, address);
-      if (registrationId === null) throw new Error(`no session with ${userId}.${deviceId}`);
-      devices.set(deviceId, registrationId);
-      envelopes.push({
-        ...(userId === device.account.userId ? { userId } : {}),
-        deviceId,
-        registrationId,
-        ...(await encryptFor(device, address, plaintext)),
-      });
-    }
-  }
-  return envelopes;
-}
-
-/** Applies a MISMATCHED_DEVICES or STALE_DEVICES refusal to the lists; false for other errors. */
-function correct(lists: DeviceLists, recipientId: string, ownId: string, error: unknown): boolean {
-  if (!(error instanceof GuardynError)) return false;
-  const ids = (name: string): number[] => {
-    const value = error.extensions[name];
-    return Array.isArray(value) ? value.filter((id): id is number => typeof id === 'number') : [];
-  };
-  const recipient = lists.get(recipientId);
-  const own = lists.get(ownId);
-  if (recipient === undefined || own === undefined) return false;
-  if (error.code === 'MISMATCHED_DEVICES') {
-    ids('missingDevices').forEach((id) => recipient.set(id, null));
-    ids('extraDevices').forEach((id) => recipient.delete(id));
-    ids('missingOwnDevices').forEach((id) => own.set(id, null));
-    ids('extraOwnDevices').forEach((id) => own.delete(id));
-    return true;
-  }
-  if (error.code === 'STALE_DEVICES') {
-    // -1 matches no session, so a fresh bundle is claimed: the device was reinstalled.
-    ids('staleDevices').forEach((id) => recipient.set(id, -1));
-    ids('staleOwnDevices').forEach((id) => own.set(id, -1));
-    return true;
-  }
-  return false;
+  conversationId: string,
+  welcome: Uint8Array,
+): Promise<SendReceipt> {
+  const plaintext = encodeFrame({
+    kind: 'welcome',
+    accessKey: null,
+    conversationId,
+    payload: welcome,
+  });
+  return sendSigned(device, device.account.userId, plaintext, randomUUID());
 }

@@ -23,7 +23,9 @@ import {
 import type { Device } from './device.js';
 import { bodyBytes, fromBase64, toBase64 } from './encoding.js';
 import { loadGroupState, memberLeaves, memberUserIds, saveGroupState } from './group-state.js';
-import { decodeKeyPackageMessage, newKeyPackage } from './mls-keys.js';
+import { currentDevices } from './device-lists.js';
+import { sendWelcomeToOwnDevices } from './direct-send.js';
+import { decodeKeyPackageMessage, forgetKeyPackage, newKeyPackage } from './mls-keys.js';
 
 export class Group {
   constructor(
@@ -48,7 +50,13 @@ export class Group {
     );
     await saveGroupState(device.store, createGroup.id, state);
     const group = new Group(device, createGroup.id);
-    if (userIds.length > 0) await group.add(userIds);
+    // The account's other devices are members too: every device of every member reads the group.
+    const ownOthers = [...(await currentDevices(device, device.account.userId)).keys()].filter(
+      (id) => id !== device.account.deviceId,
+    );
+    if (userIds.length > 0 || ownOthers.length > 0) {
+      await group.#add(userIds, ownOthers.length > 0);
+    }
     return group;
   }
 
@@ -93,15 +101,39 @@ export class Group {
   }
 
   /** Adds every device of each user (one claimed KeyPackage each); they get the Welcome. */
-  async add(userIds: readonly string[]): Promise<void> {
+  add(userIds: readonly string[]): Promise<void> {
+    return this.#add(userIds, false);
+  }
+
+  /**
+   * With `withOwnDevices`, the account's other devices too: the server sends Welcomes to added
+   * users only, so theirs goes to them in a one-to-one note to self once the commit is accepted.
+   */
+  async #add(userIds: readonly string[], withOwnDevices: boolean): Promise<void> {
+    const own = this.device.account;
     const { claimKeyPackages } = await this.device.session.request(ClaimKeyPackagesDocument, {
-      userIds: [...userIds],
+      userIds: withOwnDevices ? [...userIds, own.userId] : [...userIds],
     });
-    const proposals: Proposal[] = claimKeyPackages.map((claim) => ({
+    const claims = [];
+    for (const claim of claimKeyPackages) {
+      const keyPackage = decodeKeyPackageMessage(fromBase64(claim.keyPackage));
+      if (claim.userId === own.userId && claim.deviceId === own.deviceId) {
+        // This device's own KeyPackage came with its account's: it is not needed, replace it.
+        if (await forgetKeyPackage(this.device.store, this.device.mls, keyPackage)) {
+          await this.device.uploadKeyPackages(1);
+        }
+      } else {
+        claims.push({ userId: claim.userId, keyPackage });
+      }
+    }
+    const proposals: Proposal[] = claims.map((claim) => ({
       proposalType: 'add',
-      add: { keyPackage: decodeKeyPackageMessage(fromBase64(claim.keyPackage)) },
+      add: { keyPackage: claim.keyPackage },
     }));
-    await this.#commit(() => proposals, { addedUserIds: [...userIds] });
+    const welcome = await this.#commit(() => proposals, { addedUserIds: [...userIds] });
+    if (welcome !== undefined && claims.some((claim) => claim.userId === own.userId)) {
+      await sendWelcomeToOwnDevices(this.device, this.id, welcome);
+    }
   }
 
   /** Removes every device of each user. */
@@ -123,14 +155,15 @@ export class Group {
   #commit(
     proposals: (state: ClientState) => Proposal[],
     members: { addedUserIds?: string[]; removedUserIds?: string[] },
-  ): Promise<void> {
+  ): Promise<Uint8Array | undefined> {
     return this.device.serial.run(() => this.#commitNow(proposals, members));
   }
 
+  /** Returns the encoded Welcome, when the commit added anyone. */
   async #commitNow(
     proposals: (state: ClientState) => Proposal[],
     members: { addedUserIds?: string[]; removedUserIds?: string[] },
-  ): Promise<void> {
+  ): Promise<Uint8Array | undefined> {
     const state = await this.#state();
     const result = await createCommit(
       { state, cipherSuite: this.device.mls.cipherSuite },
@@ -139,24 +172,25 @@ export class Group {
     const welcome =
       result.welcome === undefined
         ? undefined
-        : toBase64(
-            encodeMlsMessage({
-              version: 'mls10',
-              wireformat: 'mls_welcome',
-              welcome: result.welcome,
-            }),
-          );
+        : encodeMlsMessage({
+            version: 'mls10',
+            wireformat: 'mls_welcome',
+            welcome: result.welcome,
+          });
+    // The server takes a Welcome only for added users (none when only own devices are added).
+    const forServer = welcome !== undefined && (members.addedUserIds?.length ?? 0) > 0;
     await this.device.session.request(CommitGroupDocument, {
       input: {
         conversationId: this.id,
         epoch: Number(state.groupContext.epoch),
         commit: toBase64(encodeMlsMessage(result.commit)),
-        ...(welcome === undefined ? {} : { welcome }),
+        ...(forServer ? { welcome: toBase64(welcome) } : {}),
         ...members,
       },
     });
     // Only now: a commit the server refused (STALE_EPOCH) must not move this device on.
     await saveGroupState(this.device.store, this.id, result.newState);
+    return welcome;
   }
 
   async #state(): Promise<ClientState> {

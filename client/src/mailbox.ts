@@ -10,10 +10,10 @@ import {
   MailboxEnvelopesDocument,
   type MailboxEnvelopesSubscription,
 } from '../../schema/generated/operations.js';
+import { openDirect } from './direct-receive.js';
 import type { Device } from './device.js';
 import { fromBase64, textOf, toBase64 } from './encoding.js';
 import { joinFromWelcome, processGroupMessage } from './group-receive.js';
-import { decryptFrom } from './signal-sessions.js';
 import type { DeviceSocket } from './socket.js';
 import { AsyncQueue } from './async-queue.js';
 
@@ -112,17 +112,15 @@ async function openOrRecall(
 
 /** Decrypts a message, or applies a Welcome or a commit (null: nothing to show). */
 async function open(device: Device, envelope: Envelope): Promise<PendingRecord | null> {
-  const senderId = envelope.sender?.id;
-  const senderDeviceId = envelope.senderDeviceId;
-  const conversationId = envelope.conversation?.id;
-  if (senderId === undefined || senderDeviceId == null || conversationId === undefined) {
-    return null; // sealed sender and receipts are not handled by this client yet
-  }
-  const record = (body: Uint8Array, groupId: string | null): PendingRecord => ({
+  const record = (
+    from: { senderId: string; senderDeviceId: number; conversationId: string },
+    body: Uint8Array,
+    groupId: string | null,
+  ): PendingRecord => ({
     id: envelope.id,
-    senderId,
-    senderDeviceId,
-    conversationId,
+    senderId: from.senderId,
+    senderDeviceId: from.senderDeviceId,
+    conversationId: from.conversationId,
     groupId,
     body: toBase64(body),
     sentAt: envelope.serverTimestamp,
@@ -130,24 +128,44 @@ async function open(device: Device, envelope: Envelope): Promise<PendingRecord |
   });
   switch (envelope.type) {
     case 'PREKEY_MESSAGE':
-    case 'SIGNAL_MESSAGE': {
-      const sender = { userId: senderId, deviceId: senderDeviceId };
-      const body = await decryptFrom(device, sender, envelope.type, envelope.content);
-      // A PreKeySignalMessage used up one-time prekeys: top them up when they run low.
-      if (envelope.type === 'PREKEY_MESSAGE') await device.replenishPreKeys();
-      return record(body, null);
+    case 'SIGNAL_MESSAGE':
+    case 'SEALED_SENDER': {
+      const message = await openDirect(device, envelope);
+      return message === null ? null : record(message, message.body, null);
     }
     case 'MLS_WELCOME':
-      await joinFromWelcome(device, conversationId, envelope.content);
-      return null;
     case 'MLS_COMMIT':
-    case 'MLS_APPLICATION': {
-      const body = await processGroupMessage(device, conversationId, envelope.content);
-      return body === null ? null : record(body, conversationId);
-    }
+    case 'MLS_APPLICATION':
+      return openGroup(device, envelope, record);
     default:
+      // RECEIPT: this client asks for none (deliveryReceipts: false); any that come are only acked.
       return null;
   }
+}
+
+async function openGroup(
+  device: Device,
+  envelope: Envelope,
+  record: (
+    from: { senderId: string; senderDeviceId: number; conversationId: string },
+    body: Uint8Array,
+    groupId: string,
+  ) => PendingRecord,
+): Promise<PendingRecord | null> {
+  const senderId = envelope.sender?.id;
+  const senderDeviceId = envelope.senderDeviceId;
+  const conversationId = envelope.conversation?.id;
+  if (senderId === undefined || senderDeviceId == null || conversationId === undefined) {
+    throw new Error('a group envelope names no sender or conversation');
+  }
+  if (envelope.type === 'MLS_WELCOME') {
+    await joinFromWelcome(device, conversationId, envelope.content);
+    return null;
+  }
+  const body = await processGroupMessage(device, conversationId, envelope.content);
+  return body === null
+    ? null
+    : record({ senderId, senderDeviceId, conversationId }, body, conversationId);
 }
 
 async function acknowledge(device: Device, envelopeId: string): Promise<void> {

@@ -107,6 +107,19 @@ export async function findKeyPackage(
   };
 }
 
+/** Deletes a KeyPackage of this device that was claimed but will not be used (not a last-resort one). */
+export async function forgetKeyPackage(
+  store: GuardynStore,
+  mls: MlsIdentity,
+  keyPackage: KeyPackage,
+): Promise<boolean> {
+  const key = hex(await makeKeyPackageRef(keyPackage, mls.cipherSuite.hash));
+  const text = await store.get('keyPackages', key);
+  if (text === undefined || (JSON.parse(text) as StoredKeyPackage).lastResort) return false;
+  await store.delete('keyPackages', key);
+  return true;
+}
+
 /** Decodes an `MLSMessage` that must hold a KeyPackage (a claimed one, say). */
 export function decodeKeyPackageMessage(bytes: Uint8Array): KeyPackage {
   const decoded = decodeMlsMessage(bytes, 0);

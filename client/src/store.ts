@@ -25,7 +25,11 @@ export type StoreSection =
   /** MLS group states by conversation id. */
   | 'groups'
   /** Decrypted messages not yet acknowledged, by envelope id: each is shown once, even after a crash. */
-  | 'pending';
+  | 'pending'
+  /** Per user id (this account's own included): their sealed-sender access key, the direct conversation. */
+  | 'contacts'
+  /** Sealed sender: the trust root (pinned or trusted on first use) and the cached sender certificate. */
+  | 'sealedSender';
 
 /** Where a client keeps its device. Writes must be durable when the promise resolves. */
 export interface GuardynStore {

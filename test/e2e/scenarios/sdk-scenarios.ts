@@ -4,6 +4,7 @@ import { sdkDirectMessagesScenario } from './sdk-direct-messages.js';
 import { sdkGroupsScenario } from './sdk-groups.js';
 import { sdkKeyUpkeepScenario } from './sdk-key-upkeep.js';
 import { sdkReconnectsScenario } from './sdk-reconnects.js';
+import { sdkSealedSenderScenario } from './sdk-sealed-sender.js';
 import type { E2eTarget } from './target.js';
 
 /**
@@ -16,7 +17,14 @@ export function describeSdkScenarios(target: () => E2eTarget, timeoutMs: number)
       'sends one-to-one to every device, retrying MISMATCHED_DEVICES, and resumes from the store',
       sdkDirectMessagesScenario,
     ],
-    ['runs an MLS group: create, messages, add, remove, leave', sdkGroupsScenario],
+    [
+      'sends sealed once both sides know the other’s access key, and falls back when it is refused',
+      sdkSealedSenderScenario,
+    ],
+    [
+      'runs an MLS group on every device of each member: create, messages, add, remove, leave',
+      sdkGroupsScenario,
+    ],
     ['sends an encrypted attachment, typing and presence', sdkAttachmentsAndRealtimeScenario],
     [
       'delivers hundreds of messages in order, once each, across reconnects',
