@@ -131,6 +131,42 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
       },
     );
 
+    it('keeps an envelope acked between a failed attempt and its retry acked', async () => {
+      const recipient = randomUUID();
+      const record: SentMessageRecord = {
+        senderUserId: randomUUID(),
+        senderDeviceId: 1,
+        clientMessageId: randomUUID(),
+        messageId: '',
+        serverTimestamp: new Date(),
+        recipients: devices.length,
+      };
+      // The envelopes are written, the record is not: the client is told the send failed.
+      const first = attempt(record, recipient);
+      await faulty.inject('sent record');
+      expect(
+        await failure(faulty.store.storeMessageWithinQuota(first.sent, first.envelopes, roomy)),
+      ).toMatch(/injected fault/);
+      await faulty.heal();
+      // Device 1 reads and acks what it finds (SQLite kept nothing of the failed attempt).
+      const read = async (deviceId: number) =>
+        (await faulty.store.readMailbox(recipient, deviceId, null, 10, new Date())).envelopes;
+      const acked = (await read(1)).map((envelope) => envelope.id);
+      await faulty.store.deleteEnvelopes(recipient, 1, acked);
+
+      const retry = attempt(record, recipient);
+      const outcome = await faulty.store.storeMessageWithinQuota(
+        retry.sent,
+        retry.envelopes,
+        roomy,
+      );
+      if (outcome.kind !== 'stored') throw new Error(`retry: ${outcome.kind}`);
+      const again = (await read(1)).map((envelope) => envelope.id);
+      // An acked envelope never comes back; one never delivered is delivered.
+      expect(again).toEqual(acked.length > 0 ? [] : [outcome.envelopes[0]?.id]);
+      for (const deviceId of [2, 3]) expect(await read(deviceId)).toHaveLength(1);
+    });
+
     it.each(['sealed claim', 'envelope write', 'sealed record'] as const)(
       'stores a sealed send once when its first attempt failed at the %s',
       async (fault) => {

@@ -50,12 +50,15 @@ export class ExpiryIndex {
     private readonly ks: string,
   ) {}
 
-  /** Indexes an envelope, for `ttlSeconds` (its own) plus the sweep's grace. */
-  async add(envelope: IndexedEnvelope, ttlSeconds: number): Promise<void> {
+  /**
+   * Indexes an envelope, for `ttlSeconds` (its own) plus the sweep's grace, at the mailbox row's
+   * write time (`writtenAt`, microseconds), so the two rows are shadowed by the same deletes.
+   */
+  async add(envelope: IndexedEnvelope, ttlSeconds: number, writtenAt: bigint): Promise<void> {
     const { bucket, shard } = partitionOf(envelope);
     await this.db.execute(
       `INSERT INTO ${this.ks}.mailbox_expiry (bucket, shard, expires_at, user_id, device_id, id)
-       VALUES (?, ?, ?, ?, ?, ?) USING TTL ?`,
+       VALUES (?, ?, ?, ?, ?, ?) USING TTL ? AND TIMESTAMP ?`,
       [
         BigInt(bucket),
         shard,
@@ -64,6 +67,7 @@ export class ExpiryIndex {
         envelope.recipientDeviceId,
         envelope.id,
         ttlSeconds + sweepGraceMs / 1000,
+        writtenAt,
       ],
     );
   }

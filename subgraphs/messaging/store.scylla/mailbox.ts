@@ -23,8 +23,12 @@ const deletePageSize = 500;
 
 const mailboxInsert = (ks: string) =>
   `INSERT INTO ${ks}.mailbox (${envelopeColumnNames(mailboxColumns)})
-   VALUES (${placeholders(12)}) USING TTL ?`;
+   VALUES (${placeholders(12)}) USING TTL ? AND TIMESTAMP ?`;
 const oneEnvelope = 'WHERE user_id = ? AND device_id = ? AND id = ?';
+
+/** A cell's write time in CQL's unit (microseconds since the epoch): the envelope's server time. */
+const writeTimestamp = (envelope: EnvelopeRecord): bigint =>
+  BigInt(envelope.serverTimestamp.getTime()) * 1000n;
 
 /**
  * The mailboxes: `mailbox` (the envelopes, one partition per device, `USING TTL` their expiry),
@@ -41,24 +45,31 @@ export class Mailboxes {
     this.expiry = new ExpiryIndex(db, ks);
   }
 
-  /** Each envelope into its mailbox (TTL = its expiry), its size row and the expiry index. */
+  /**
+   * Each envelope into its mailbox (TTL = its expiry), its size row and the expiry index, written
+   * at the envelope's server time (`USING TIMESTAMP`), not the clock of this attempt: a retry that
+   * writes a send's envelopes again (see sends.ts) then cannot bring back one its device acked in
+   * between, since the ack's delete is later than the send and shadows the rewrite.
+   */
   async write(envelopes: readonly EnvelopeRecord[]): Promise<void> {
     const now = new Date();
     await mapLimited(envelopes, concurrency, async (envelope) => {
       const ttl = ttlSeconds(envelope.expiresAt, now);
+      const writtenAt = writeTimestamp(envelope);
       // Three partitions, written at once; the mailbox row alone makes the envelope readable.
       await Promise.all([
-        this.db.execute(mailboxInsert(this.ks), [...envelopeValues(envelope), ttl]),
-        this.expiry.add(envelope, ttl),
+        this.db.execute(mailboxInsert(this.ks), [...envelopeValues(envelope), ttl, writtenAt]),
+        this.expiry.add(envelope, ttl, writtenAt),
         this.db.execute(
           `INSERT INTO ${this.ks}.mailbox_sizes (user_id, device_id, id, size) VALUES (?, ?, ?, ?)
-           USING TTL ?`,
+           USING TTL ? AND TIMESTAMP ?`,
           [
             envelope.recipientUserId,
             envelope.recipientDeviceId,
             envelope.id,
             BigInt(envelope.content.length),
             ttl,
+            writtenAt,
           ],
         ),
       ]);

@@ -112,32 +112,42 @@ export async function runSlowConsumers(
   }
 }
 
-/** How the gateway's memory moved over a slow-consumer run (MiB). */
+/** How the gateway's memory moved over a slow-consumer run (MiB above its baseline). */
 export interface SlowConsumerGrowth {
-  /** Highest RSS over the first half of the sends, above the baseline. */
-  readonly firstHalf: number;
-  /** Highest RSS over the second half, above the first half's highest. */
-  readonly secondHalf: number;
-  /** Live memory (heap used plus external) once the sockets ended, above the baseline. */
+  /** The highest RSS while sending. */
+  readonly peakRss: number;
+  /** The highest live memory over the first half of the sends, and over the second half. */
+  readonly liveFirstHalf: number;
+  readonly liveSecondHalf: number;
+  /** Live memory once the sockets ended. */
   readonly liveAfter: number;
 }
 
+/**
+ * RSS alone cannot tell: V8 and malloc keep what they once took, and a burst of reads grows it
+ * for good. Live memory (heap used plus external) saws up and down with each collection, so it is
+ * compared by its highs: a gateway that holds what it cannot deliver raises them by half the
+ * volume from one half of the sends to the next; a bounded one stays level once its buffers fill.
+ */
 export function slowConsumerGrowth(outcome: SlowConsumerOutcome): SlowConsumerGrowth {
+  const { baseline, whileSending } = outcome;
   const half = outcome.sent / 2;
-  const highest = (points: readonly MemoryPoint[]) =>
-    Math.max(outcome.baseline.rss, ...points.map((point) => point.rss));
-  const firstPeak = highest(outcome.whileSending.filter((point) => point.sent < half));
-  const secondPeak = highest(outcome.whileSending.filter((point) => point.sent >= half));
+  const highest = (values: readonly number[]) => Math.max(0, ...values.filter(Number.isFinite));
+  const liveHigh = (points: readonly MemoryPoint[]) =>
+    highest(points.map((point) => point.live - baseline.live));
   return {
-    firstHalf: firstPeak - outcome.baseline.rss,
-    secondHalf: Math.max(0, secondPeak - firstPeak),
-    liveAfter: outcome.after.live - outcome.baseline.live,
+    peakRss: highest(whileSending.map((point) => point.rss - baseline.rss)),
+    liveFirstHalf: liveHigh(whileSending.filter((point) => point.sent < half)),
+    liveSecondHalf: liveHigh(whileSending.filter((point) => point.sent >= half)),
+    liveAfter: outcome.after.live - baseline.live,
   };
 }
 
-export function formatGrowth(growth: SlowConsumerGrowth): string {
+export function formatGrowth(outcome: SlowConsumerOutcome, growth: SlowConsumerGrowth): string {
+  const { baseline } = outcome;
   return (
-    `RSS +${growth.firstHalf} MiB over the first half of the sends, +${growth.secondHalf} over ` +
-    `the second; live memory after ${growth.liveAfter >= 0 ? '+' : ''}${growth.liveAfter} MiB`
+    `baseline RSS ${baseline.rss} MiB (live ${baseline.live}); RSS peak +${growth.peakRss}; ` +
+    `live highs +${growth.liveFirstHalf} over the first half of the sends, ` +
+    `+${growth.liveSecondHalf} over the second; live after ${growth.liveAfter} MiB`
   );
 }
