@@ -56,6 +56,7 @@ export default tseslint.config(
       '.cassandra/**',
       'coverage/**',
       'schema/generated/**',
+      'client/src/generated/**',
     ],
   },
   js.configs.recommended,

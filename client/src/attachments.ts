@@ -10,7 +10,7 @@ import {
   AttachmentDownloadDocument,
   UploadAttachmentDocument,
   type UploadAttachmentMutation,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import type { Device } from './device.js';
 import { dataOf, GuardynError } from './graphql.js';
 

@@ -13,7 +13,7 @@ import {
   RegisterDocument,
   type DeviceKeysInput,
   type RegisterMutation,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import { loadAccount, saveAccount } from './account.js';
 import { Device, type KeyUpkeep } from './device.js';
 import { toBase64 } from './encoding.js';

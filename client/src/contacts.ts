@@ -3,7 +3,7 @@
  * key (learned from the frames of their messages; this account's own key under its own user id)
  * and the direct conversation with them (from the server's envelopes or `conversations`).
  */
-import { ConversationsDocument } from '../../schema/generated/operations.js';
+import { ConversationsDocument } from './generated/operations.js';
 import type { Device } from './device.js';
 import { fromBase64, toBase64 } from './encoding.js';
 

@@ -4,7 +4,7 @@
  * corrected from MISMATCHED_DEVICES and STALE_DEVICES refusals (nothing was stored, the same
  * clientMessageId is sent again), and sessions are started where a device has none.
  */
-import { RecipientDevicesDocument } from '../../schema/generated/operations.js';
+import { RecipientDevicesDocument } from './generated/operations.js';
 import type { Device } from './device.js';
 import { GuardynError } from './graphql.js';
 import { sessionRegistrationId, startSessions, type DeviceAddress } from './signal-sessions.js';

@@ -8,7 +8,7 @@ import {
   PreKeyCountDocument,
   UploadKeyPackagesDocument,
   UploadPreKeysDocument,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import { loadAccount, saveAccount, type AccountRecord } from './account.js';
 import { fromBase64 } from './encoding.js';
 import { Session, type Tokens } from './graphql.js';

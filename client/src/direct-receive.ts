@@ -9,7 +9,7 @@ import {
   sealedSenderDecryptMessage,
   sealedSenderDecryptToUsmc,
 } from '@signalapp/libsignal-client';
-import type { MailboxEnvelopesSubscription } from '../../schema/generated/operations.js';
+import type { MailboxEnvelopesSubscription } from './generated/operations.js';
 import { cachedConversation, rememberAccessKey, rememberConversation } from './contacts.js';
 import type { Device } from './device.js';
 import { fromBase64, toBase64 } from './encoding.js';

@@ -1,11 +1,11 @@
 /**
- * The HTTP side of the client: typed operations from schema/operations (schema/generated) posted
+ * The HTTP side of the client: typed operations from schema/operations (generated into ./generated) posted
  * to the gateway, with the device's access token refreshed before it expires and once more when
  * the server answers UNAUTHENTICATED.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { RefreshSessionDocument } from '../../schema/generated/operations.js';
+import { RefreshSessionDocument } from './generated/operations.js';
 
 /** A refusal from the server, with the `extensions.code` and extensions of docs/api.md. */
 export class GuardynError extends Error {

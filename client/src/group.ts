@@ -19,7 +19,7 @@ import {
   CreateGroupDocument,
   LeaveGroupDocument,
   SendGroupMessageDocument,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import type { Device } from './device.js';
 import { bodyBytes, fromBase64, toBase64 } from './encoding.js';
 import { loadGroupState, memberLeaves, memberUserIds, saveGroupState } from './group-state.js';

@@ -9,7 +9,7 @@ import {
   AckEnvelopesDocument,
   MailboxEnvelopesDocument,
   type MailboxEnvelopesSubscription,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import { openDirect } from './direct-receive.js';
 import type { Device } from './device.js';
 import { fromBase64, textOf, toBase64 } from './encoding.js';

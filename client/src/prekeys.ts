@@ -12,7 +12,7 @@ import {
   SignedPreKeyRecord,
   type IdentityKeyPair,
 } from '@signalapp/libsignal-client';
-import type { PreKeyInput, SignedPreKeyInput } from '../../schema/generated/operations.js';
+import type { PreKeyInput, SignedPreKeyInput } from './generated/operations.js';
 import { toBase64 } from './encoding.js';
 import type { SignalStores } from './signal-stores.js';
 

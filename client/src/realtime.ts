@@ -3,7 +3,7 @@ import {
   PresenceChangedDocument,
   SetTypingDocument,
   TypingEventsDocument,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import type { Device } from './device.js';
 import type { DeviceSocket } from './socket.js';
 

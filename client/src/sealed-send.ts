@@ -6,10 +6,7 @@
  * use one clientMessageId, so a retry stores nothing twice. See docs/delivery.md, "Sealed sender".
  */
 import { sealedSenderEncryptMessage, type SenderCertificate } from '@signalapp/libsignal-client';
-import {
-  SendSealedMessageDocument,
-  type SealedEnvelope,
-} from '../../schema/generated/operations.js';
+import { SendSealedMessageDocument, type SealedEnvelope } from './generated/operations.js';
 import type { Device } from './device.js';
 import {
   MAX_ATTEMPTS,

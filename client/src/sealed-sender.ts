@@ -10,7 +10,7 @@ import {
   SealedSenderTrustRootDocument,
   SenderCertificateDocument,
   SetUnidentifiedAccessDocument,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import { rememberAccessKey } from './contacts.js';
 import type { Device } from './device.js';
 import { fromBase64, toBase64 } from './encoding.js';

@@ -19,7 +19,7 @@ import {
 import {
   ClaimPreKeyBundlesDocument,
   type ClaimPreKeyBundlesMutation,
-} from '../../schema/generated/operations.js';
+} from './generated/operations.js';
 import type { Device } from './device.js';
 import { fromBase64, toBase64 } from './encoding.js';
 import type { SignalStores } from './signal-stores.js';

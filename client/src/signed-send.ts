@@ -4,7 +4,7 @@
  * encrypted on its own libsignal session, the device lists corrected and the same clientMessageId
  * sent again when the server says they changed. See docs/delivery.md.
  */
-import { SendMessageDocument, type OutgoingEnvelope } from '../../schema/generated/operations.js';
+import { SendMessageDocument, type OutgoingEnvelope } from './generated/operations.js';
 import type { Device } from './device.js';
 import {
   MAX_ATTEMPTS,
