@@ -99,7 +99,10 @@ export function answerOf(
   formatError: ErrorFormatter,
 ): OperationResponse {
   if (!result.errors?.length) return { status: 200, result };
-  const { formatted, status, unformatted } = formatErrors(result.errors, formatError);
+  // @apollo/gateway passes on what a subgraph call threw as it is (not always a GraphQLError):
+  // wrapped as Apollo Server's ensureGraphQLError does, the cause kept as `originalError`.
+  const errors: readonly unknown[] = result.errors;
+  const { formatted, status, unformatted } = formatErrors(errors.map(asGraphQLError), formatError);
   return {
     status: status ?? (result.data === undefined ? 400 : 200),
     result: { ...result, errors: formatted },

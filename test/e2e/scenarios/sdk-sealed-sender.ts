@@ -6,6 +6,8 @@ import {
   SealedSenderTrustRootDocument,
   SetUnidentifiedAccessDocument,
 } from '../../../schema/generated/operations.js';
+import { PrivateKey } from '@signalapp/libsignal-client';
+import { eventually, until } from '../../support/eventually.js';
 import { expectData } from '../../support/graphql-client.js';
 import { readInbox } from '../../support/messaging-client.js';
 import { accessTokenOf, nextMessages, registerPerson } from '../../support/sdk-people.js';
@@ -83,9 +85,33 @@ export async function sdkSealedSenderScenario(target: E2eTarget): Promise<void> 
     text: 'hi alice',
   });
 
-  // Now Alice's send is sealed: the server stores it with no sender, for both of Bob's devices
-  // and for Alice's laptop; each device learns the sender from the certificate inside.
+  // A device of Bob's pinned to another trust root (a server that signs its own certificates
+  // would look like this to it) refuses every sealed message: reported, acknowledged, not shown.
+  const refusals: string[] = [];
+  const bobTablet = await GuardynClient.linkDevice({
+    url,
+    ...bobCredentials,
+    trustRoot: Buffer.from(PrivateKey.generate().getPublicKey().serialize()).toString('base64'),
+    onError: (_error, context) => refusals.push(context),
+  });
+  const shownOnTablet: string[] = [];
+  const tabletReading = (async () => {
+    for await (const message of bobTablet.messages()) shownOnTablet.push(message.text ?? '');
+  })();
+
+  // Now Alice's send is sealed: the server stores it with no sender, for Bob's devices and for
+  // Alice's laptop; each device learns the sender from the certificate inside.
   await alice.send(bob.userId, 'sealed hello');
+  await until(
+    () => refusals.length,
+    (count) => count > 0,
+    30_000,
+  );
+  expect(refusals).toEqual([expect.stringMatching(/^envelope /)]);
+  expect(await eventually(async () => (await inboxOf(bobTablet)).length, 0)).toBe(0);
+  await bobTablet.close();
+  await tabletReading;
+  expect(shownOnTablet).toEqual([]);
   expectSealed(await inboxOf(bob));
   expectSealed(await inboxOf(bobPhone));
   expectSealed(await inboxOf(aliceLaptop));
