@@ -42,8 +42,13 @@ export async function attempt<TData, TVariables>(
 
 /**
  * Whether a failure is one a client can act on: a code of the error registry (documented in
- * docs/api.md), or no answer at all.
+ * docs/api.md) but INTERNAL, which tells a client nothing it could do (a part that is down is
+ * SERVICE_UNAVAILABLE, to retry), or no answer at all.
  */
 export function isClearFailure(failure: string): boolean {
-  return isErrorCode(failure) || failure === 'network' || failure === 'http-503';
+  return (
+    (isErrorCode(failure) && failure !== 'INTERNAL') ||
+    failure === 'network' ||
+    failure === 'http-503'
+  );
 }
