@@ -26,6 +26,18 @@ export interface FaultyStore {
 const roomy = { maxEnvelopes: 1000, maxBytes: 1 << 30 };
 const devices = [1, 2, 3];
 
+/** A send of a new sender device and clientMessageId, before any attempt gave it a message id. */
+function newSendRecord(): SentMessageRecord {
+  return {
+    senderUserId: randomUUID(),
+    senderDeviceId: 1,
+    clientMessageId: randomUUID(),
+    messageId: '',
+    serverTimestamp: new Date(),
+    recipients: devices.length,
+  };
+}
+
 /** One attempt at a send, as Delivery makes it: a message id of its own, ids derived from it. */
 function attempt(record: SentMessageRecord, recipient: string) {
   const sent = { ...record, messageId: uuid7(), serverTimestamp: new Date() };
@@ -75,6 +87,18 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
     });
     afterEach(() => faulty.close());
 
+    /** A further attempt at `record`'s send, which must store it. */
+    async function storedRetry(record: SentMessageRecord, recipient: string) {
+      const retry = attempt(record, recipient);
+      const outcome = await faulty.store.storeMessageWithinQuota(
+        retry.sent,
+        retry.envelopes,
+        roomy,
+      );
+      if (outcome.kind !== 'stored') throw new Error(`retry: ${outcome.kind}`);
+      return outcome;
+    }
+
     async function expectOneEnvelopePerDevice(recipient: string, messageId: string) {
       for (const deviceId of devices) {
         const { envelopes } = await faulty.store.readMailbox(
@@ -92,14 +116,7 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
       'stores a send once when its first attempt failed at the %s',
       async (fault) => {
         const recipient = randomUUID();
-        const record: SentMessageRecord = {
-          senderUserId: randomUUID(),
-          senderDeviceId: 1,
-          clientMessageId: randomUUID(),
-          messageId: '',
-          serverTimestamp: new Date(),
-          recipients: devices.length,
-        };
+        const record = newSendRecord();
         const first = attempt(record, recipient);
         await faulty.inject(fault);
         expect(
@@ -111,13 +128,7 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
           await faulty.store.findSentMessage(senderUserId, senderDeviceId, clientMessageId),
         ).toBeNull();
 
-        const retry = attempt(record, recipient);
-        const outcome = await faulty.store.storeMessageWithinQuota(
-          retry.sent,
-          retry.envelopes,
-          roomy,
-        );
-        if (outcome.kind !== 'stored') throw new Error(`retry: ${outcome.kind}`);
+        const outcome = await storedRetry(record, recipient);
         expect(outcome.envelopes.map((envelope) => envelope.messageId)).toEqual(
           devices.map(() => outcome.sent.messageId),
         );
@@ -133,14 +144,7 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
 
     it('keeps an envelope acked between a failed attempt and its retry acked', async () => {
       const recipient = randomUUID();
-      const record: SentMessageRecord = {
-        senderUserId: randomUUID(),
-        senderDeviceId: 1,
-        clientMessageId: randomUUID(),
-        messageId: '',
-        serverTimestamp: new Date(),
-        recipients: devices.length,
-      };
+      const record = newSendRecord();
       // The envelopes are written, the record is not: the client is told the send failed.
       const first = attempt(record, recipient);
       await faulty.inject('sent record');
@@ -154,13 +158,7 @@ export function sendFailuresContract(adapter: string, open: () => Promise<Faulty
       const acked = (await read(1)).map((envelope) => envelope.id);
       await faulty.store.deleteEnvelopes(recipient, 1, acked);
 
-      const retry = attempt(record, recipient);
-      const outcome = await faulty.store.storeMessageWithinQuota(
-        retry.sent,
-        retry.envelopes,
-        roomy,
-      );
-      if (outcome.kind !== 'stored') throw new Error(`retry: ${outcome.kind}`);
+      const outcome = await storedRetry(record, recipient);
       const again = (await read(1)).map((envelope) => envelope.id);
       // An acked envelope never comes back; one never delivered is delivered.
       expect(again).toEqual(acked.length > 0 ? [] : [outcome.envelopes[0]?.id]);
