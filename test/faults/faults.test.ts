@@ -39,6 +39,15 @@ afterAll(async () => {
   await deployment?.dispose();
 }, 120_000);
 
+/** The last lines one service's processes printed (its replicas' included). */
+function lastLogLines(service: string, count = 60): string {
+  const lines = deployment.guardyn
+    .logs()
+    .split('\n')
+    .filter((line) => line.startsWith(`[${service}]`) || line.startsWith(`[${service}@`));
+  return [`--- ${service}: last ${count} lines ---`, ...lines.slice(-count)].join('\n');
+}
+
 /** Runs a scenario, records its report and checks the invariants every scenario shares. */
 async function scenario(
   name: string,
@@ -49,6 +58,11 @@ async function scenario(
   reports.push(outcome.report);
   process.stdout.write(`${formatReports([outcome.report])}\n`);
   const { report } = outcome;
+  // A service whose /metrics did not answer after the scenario died or hangs: show its last words.
+  const unanswered = Object.entries(report.memory.after)
+    .filter(([, mib]) => Number.isNaN(mib))
+    .map(([service]) => service);
+  for (const service of unanswered) process.stdout.write(`${lastLogLines(service)}\n`);
   // One offline device: at most one wake-up per collapse window over the scenario. (Counted, not
   // the gaps at the provider: a push claimed late in one window may arrive just before the next.)
   const mostWakeUps = Math.ceil(report.durationSeconds / collapseSeconds) + 1;
@@ -60,6 +74,7 @@ async function scenario(
     unconfirmedDeliveries: report.summary.unconfirmed,
     unclearFailures: report.unclearFailures,
     grownMemory: grownServices(report.memory.baseline, report.memory.after),
+    unanswered,
     stillPresent: report.stillPresent,
     // Messages kept reaching the offline device after the fault: its wake-ups went on...
     wakeUpsAfterFault: report.pushes.afterHeal > 0,
@@ -72,6 +87,7 @@ async function scenario(
     unconfirmedDeliveries: 0,
     unclearFailures: {},
     grownMemory: [],
+    unanswered: [],
     stillPresent: [],
     wakeUpsAfterFault: true,
     wakeUpsCollapsed: true,

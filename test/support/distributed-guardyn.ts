@@ -128,6 +128,11 @@ export async function startDistributedGuardyn(
     });
     child.stdout?.on('data', (chunk: Buffer) => (output += `[${label}] ${chunk.toString()}`));
     child.stderr?.on('data', (chunk: Buffer) => (output += `[${label}] ${chunk.toString()}`));
+    // A crash shows in the logs as an exit nobody asked for (kills and stops show too).
+    child.on(
+      'exit',
+      (code, signal) => (output += `[${label}] exited: code ${code}, signal ${signal}\n`),
+    );
     return {
       child,
       ready: waitForHealth(`http://127.0.0.1:${port}`, child, startTimeoutMs).catch(
