@@ -266,6 +266,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createProcessLogger(config);
+  // A crash leaves a log line that names it (as JSON, with the stack) before the process exits
+  // 1, as Node would without these; the orchestrator restarts it.
+  const crash = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error }, `crashed: ${kind}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
   let guardyn: Guardyn;
   try {
     guardyn = await startGuardyn(config, { logger });
