@@ -54,7 +54,17 @@ async function scenario(
   inject: () => Promise<void>,
   { storeUp = false, route }: { storeUp?: boolean; route?: (client: number) => string } = {},
 ): Promise<ScenarioOutcome> {
+  const crashesBefore = deployment.guardyn.crashes().length;
   const outcome = await runScenario(deployment, world, name, inject, route ? { route } : {});
+  // A crash is restarted (as an orchestrator would) and reported here, with its last words; the
+  // checks below then say whether the promise held through it.
+  const crashed = deployment.guardyn.crashes().slice(crashesBefore);
+  for (const crash of crashed) {
+    process.stdout.write(
+      `CRASH during ${name}: ${crash.service} exited on its own (code ${crash.code}, ` +
+        `signal ${crash.signal}), restarted\n${lastLogLines(crash.service)}\n`,
+    );
+  }
   reports.push(outcome.report);
   process.stdout.write(`${formatReports([outcome.report])}\n`);
   const { report } = outcome;

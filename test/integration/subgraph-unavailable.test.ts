@@ -4,6 +4,7 @@ import {
   startDistributedGuardyn,
   type DistributedGuardyn,
 } from '../support/distributed-guardyn.js';
+import { until } from '../support/eventually.js';
 import { expectErrorCode } from '../support/graphql-client.js';
 import { sendOpaqueMessage } from '../support/messaging-client.js';
 
@@ -18,7 +19,7 @@ let alice: TestAccount;
 let bob: TestAccount;
 
 beforeAll(async () => {
-  guardyn = await startDistributedGuardyn(natsUrl);
+  guardyn = await startDistributedGuardyn(natsUrl, {}, { restartCrashed: true });
   [alice, bob] = await Promise.all([registerAccount(guardyn.url), registerAccount(guardyn.url)]);
 }, 120_000);
 afterAll(() => guardyn?.dispose(), 60_000);
@@ -40,4 +41,26 @@ it('answers SERVICE_UNAVAILABLE while auth, which every token check needs, is do
   const { code } = await expectErrorCode(guardyn.url, '{ me { id } }', {}, alice.accessToken);
   expect(code).toBe('SERVICE_UNAVAILABLE');
   await guardyn.startService('auth');
+}, 120_000);
+
+it('the harness starts a process that died on its own again, as an orchestrator would', async () => {
+  const pid = guardyn.pidOf('notification');
+  if (pid === undefined) throw new Error('no notification process');
+  process.kill(pid, 'SIGKILL');
+  const healthy = await until(
+    async () => {
+      const restarted = guardyn.pidOf('notification');
+      if (restarted === undefined || restarted === pid) return false;
+      return fetch(`http://127.0.0.1:${guardyn.ports.notification}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    },
+    (ok) => ok,
+    60_000,
+  );
+  expect(healthy).toBe(true);
+  expect(guardyn.crashes()).toEqual([
+    expect.objectContaining({ service: 'notification', signal: 'SIGKILL' }),
+  ]);
 }, 120_000);

@@ -34,7 +34,19 @@ export interface DistributedGuardyn {
    * variables, e.g. another GUARDYN_GATEWAY__MESSAGING_URL), stopped by `dispose` too.
    */
   startReplica(name: ServiceName, env?: Record<string, string>): Promise<ServiceReplica>;
+  /** Services that exited without being stopped or killed, in order (see `restartCrashed`). */
+  crashes(): readonly ServiceCrash[];
+  /** The process id of a service's main process (to crash it from outside, in tests). */
+  pidOf(name: ServiceName): number | undefined;
   dispose(): Promise<void>;
+}
+
+/** A main service process that exited on its own. */
+export interface ServiceCrash {
+  readonly service: ServiceName;
+  readonly at: number;
+  readonly code: number | null;
+  readonly signal: string | null;
 }
 
 /** A second process of a service (see startReplica). */
@@ -82,7 +94,17 @@ async function waitForHealth(
 export async function startDistributedGuardyn(
   natsUrl: string,
   env: Record<string, string> = {},
-  { startTimeoutMs = 60_000 } = {},
+  {
+    startTimeoutMs = 60_000,
+    restartCrashed = false,
+  }: {
+    startTimeoutMs?: number;
+    /**
+     * Starts a service whose main process exited on its own again, as an orchestrator's restart
+     * policy would (the crash is recorded in `crashes()` and its exit in the logs).
+     */
+    restartCrashed?: boolean;
+  } = {},
 ): Promise<DistributedGuardyn> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'guardyn-distributed-'));
   const namespace = `dist${randomBytes(6).toString('hex')}`;
@@ -107,9 +129,15 @@ export async function startDistributedGuardyn(
     ...env,
   };
   const children = new Map<ServiceName, ChildProcess>();
+  /** Main processes being stopped or killed on purpose: their exit is no crash. */
+  const ending = new Set<ChildProcess>();
+  const crashes: ServiceCrash[] = [];
+  let disposed = false;
   const replicas = new Set<ChildProcess>();
   let output = '';
   const dispose = async () => {
+    disposed = true;
+    for (const child of children.values()) ending.add(child);
     await Promise.all([...children.values(), ...replicas].map((child) => terminate(child)));
     await rm(dataDir, { recursive: true, force: true });
     await deleteNatsNamespace(natsUrl, namespace);
@@ -142,10 +170,26 @@ export async function startDistributedGuardyn(
       ),
     };
   };
-  const start = async (name: ServiceName) => {
+  const start = async (name: ServiceName): Promise<void> => {
     const { child, ready } = await launch(name, ports[name], name);
     children.set(name, child);
+    child.once('exit', (code, signal) => {
+      if (ending.has(child) || disposed) return;
+      crashes.push({ service: name, at: Date.now(), code, signal });
+      if (restartCrashed) {
+        start(name).catch((error: unknown) => {
+          output += `[${name}] restart after a crash failed: ${String(error)}\n`;
+        });
+      }
+    });
     await ready;
+  };
+  /** Ends a main process on purpose (its exit is then no crash). */
+  const end = async (name: ServiceName, signal: 'SIGTERM' | 'SIGKILL') => {
+    const child = children.get(name);
+    if (!child) return;
+    ending.add(child);
+    await terminate(child, signal);
   };
   try {
     // Auth first (it creates the signing keys the others fetch), the gateway last.
@@ -161,14 +205,10 @@ export async function startDistributedGuardyn(
     dataDir,
     ports,
     logs: () => output,
-    async stopService(name) {
-      const child = children.get(name);
-      if (child) await terminate(child);
-    },
-    async killService(name) {
-      const child = children.get(name);
-      if (child) await terminate(child, 'SIGKILL');
-    },
+    stopService: (name) => end(name, 'SIGTERM'),
+    killService: (name) => end(name, 'SIGKILL'),
+    crashes: () => crashes,
+    pidOf: (name) => children.get(name)?.pid,
     startService: start,
     async startReplica(name, env = {}) {
       const [port = 0] = await freePorts(1);

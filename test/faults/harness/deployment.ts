@@ -52,7 +52,9 @@ export async function startFaultDeployment(): Promise<FaultDeployment> {
         ...providers.env,
       },
       // On a busy 2-core machine, four services migrating a fresh keyspace each take a while.
-      { startTimeoutMs: 180_000 },
+      // A process that dies on its own is started again, as Kubernetes' restart policy would
+      // (k8s/): the suite reports the crash and checks the promise as deployed.
+      { startTimeoutMs: 180_000, restartCrashed: true },
     );
     disposers.push(guardyn.dispose);
     return { nats, cassandra, guardyn, providers, dispose };
