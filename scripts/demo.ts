@@ -104,6 +104,9 @@ async function showStored(reader: GuardynClient, type: string | undefined, text:
   console.log(
     `Server stored for ${names.get(reader.userId)}'s device: ${envelope.type}, ${content.length} bytes ${hex(content.subarray(0, 24))}…`,
   );
+  // Sealed sender: only the certificate inside the ciphertext names the sender.
+  const sender = envelope.sender ? (names.get(envelope.sender.id) ?? envelope.sender.id) : null;
+  console.log(`  sender known to the server? ${sender ?? 'no (sealed sender)'}`);
   console.log(`  contains the plaintext? ${contains(content, text) ? 'YES' : 'no'}`);
 }
 
