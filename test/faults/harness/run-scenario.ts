@@ -6,7 +6,7 @@
  */
 import { until } from '../../support/eventually.js';
 import { isClearFailure } from './attempt.js';
-import type { FaultDeployment } from './deployment.js';
+import { collapseSeconds, type FaultDeployment } from './deployment.js';
 import { Ledger } from './ledger.js';
 import { startLoad, type LoadOptions } from './load.js';
 import { residentMemory } from './memory.js';
@@ -25,7 +25,11 @@ export interface ScenarioOptions {
   readonly load?: LoadOptions;
   /** Load before the fault. @default 3 s */
   readonly beforeMs?: number;
-  /** Load after the fault healed. @default 5 s */
+  /**
+   * Load after the fault healed. @default two collapse windows and 2 s: a push just before the
+   * heal (a restarted notification pushes before its /health is green) closes one window, and a
+   * message for the offline device must still arrive in the next for a wake-up to follow.
+   */
   readonly afterMs?: number;
   /** How long deliveries may take to complete once the load stopped. @default 60 s */
   readonly drainMs?: number;
@@ -68,7 +72,7 @@ export async function runScenario(
     await sleep(options.beforeMs ?? 3_000);
     await inject();
     healedAt = Date.now();
-    await sleep(options.afterMs ?? 5_000);
+    await sleep(options.afterMs ?? 2 * collapseSeconds * 1000 + 2_000);
     await load.stop();
     const drainUntil = Date.now() + (options.drainMs ?? 60_000);
     while (Date.now() < drainUntil) {
