@@ -37,6 +37,9 @@ export class CqlQueryError extends Error {
 function isUnansweredStatement(error: unknown): boolean {
   const { errors, types } = cassandra;
   if (error instanceof errors.NoHostAvailableError) return true;
+  // The node's connection closed under the statement (a node killed mid-write): the driver retries
+  // idempotent statements elsewhere and hands this back for the others (lightweight transactions).
+  if (isSocketError(error)) return true;
   if (error instanceof errors.OperationTimedOutError) return true;
   if (!(error instanceof errors.ResponseError)) return false;
   const codes = types.responseErrorCodes;
@@ -47,6 +50,17 @@ function isUnansweredStatement(error: unknown): boolean {
     codes.readTimeout,
     codes.writeTimeout,
   ].includes(error.code);
+}
+
+/**
+ * The driver's mark on a request whose connection failed (`DriverError('Socket was closed')`):
+ * `isSocketError`, with `requestNotWritten` when it never left the client.
+ */
+function isSocketError(error: unknown): boolean {
+  return (
+    error instanceof cassandra.errors.DriverError &&
+    (error as { isSocketError?: unknown }).isSocketError === true
+  );
 }
 
 /** A compare-and-set kept losing to other writers; the caller may retry later. */
@@ -82,6 +96,9 @@ function firstLine(text: string): string {
 export function isUnknownWriteOutcome(error: unknown): boolean {
   const cause = error instanceof CqlQueryError ? error.cause : error;
   if (cause instanceof cassandra.errors.OperationTimedOutError) return true;
+  // Written, then the connection closed before the answer: the node may have applied it.
+  if (isSocketError(cause) && !(cause as { requestNotWritten?: unknown }).requestNotWritten)
+    return true;
   if (cause instanceof cassandra.errors.ResponseError) {
     const codes = cassandra.types.responseErrorCodes;
     return (

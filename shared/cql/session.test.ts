@@ -225,6 +225,36 @@ describe('CqlSession through an outage of its node', () => {
   }
   const live = proxiedSession(target.database, 'outage-test');
 
+  it('reports a statement whose connection closed under it as transient, its outcome unknown', async () => {
+    const query = 'SELECT * FROM system_schema.columns';
+    await live.session.execute(query);
+    // Written to the node, then the node goes away before answering (as a SIGKILL does): the
+    // driver does not retry a non-idempotent statement and hands back its socket error.
+    live.proxy.freeze();
+    const pending = live.session
+      .execute(query, [], { timeoutMs: 10_000, idempotent: false })
+      .catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await live.proxy.goAway();
+    live.proxy.thaw();
+    const failure = await pending;
+    expect(failure).toBeInstanceOf(CqlQueryError);
+    expect((failure as CqlQueryError).transient).toBe(true);
+    expect(isUnknownWriteOutcome(failure)).toBe(true);
+    const formatted = formatClientError(
+      { message: (failure as Error).message } satisfies GraphQLFormattedError,
+      failure,
+      () => undefined,
+    );
+    expect(formatted.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE' });
+    await live.proxy.comeBack();
+    await until(
+      () => live.session.isReady,
+      15_000,
+      async () => void (await live.session.ping().catch(() => undefined)),
+    );
+  });
+
   it('answers again once the node comes back after an outage', async () => {
     await live.proxy.goAway();
     const during = await live.session.ping().catch((error: unknown) => error);
