@@ -236,9 +236,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         };
       },
       onNext(ctx) {
-        if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
-          ctx.extra.socket.close(CloseCode.SlowConsumer, 'Slow consumer');
-        }
+        if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) dropSlow(ctx.extra.socket);
       },
       context: (ctx) => ({ subscriber: states.get(ctx)?.subscriber, socket: ctx.extra.socket }),
       subscribe: (args: ExecutionArgs) => subscribe(args),
@@ -251,15 +249,23 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       onSocketError: (error) =>
         logger.debug({ err: error }, 'subscription socket closed on a protocol error'),
       onServerError: (error) => logger.error({ err: error }, 'subscription server error'),
+      onUnansweredPing: () => options.metrics?.dropped('unanswered_ping'),
     },
   );
+
+  /** Ends a socket that fell too far behind (once: later events find it closing). */
+  function dropSlow(socket: WebSocket): void {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.close(CloseCode.SlowConsumer, 'Slow consumer');
+    options.metrics?.dropped('slow_consumer');
+  }
 
   async function subscribe(
     args: ExecutionArgs,
   ): Promise<AsyncIterableIterator<StreamResult> | StreamResult> {
     const { subscriber, socket } = args.contextValue as {
       subscriber?: Subscriber;
-      socket: { close(code: number, reason: string): void };
+      socket: WebSocket;
     };
     if (!subscriber) return errorResult('Not authenticated', 'UNAUTHENTICATED');
     const field = readSubscriptionField(
@@ -282,7 +288,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       maxQueuedResults: limits.maxQueuedResults,
       mailboxPolls,
       rechecks,
-      onSlowConsumer: () => socket.close(CloseCode.SlowConsumer, 'Slow consumer'),
+      onSlowConsumer: () => dropSlow(socket),
       onError: (error) =>
         logger.error({ err: error, subscription: field.fieldName }, 'subscription event failed'),
     };

@@ -22,6 +22,7 @@ async function start() {
     throw error;
   });
   const socketErrors: Error[] = [];
+  let unansweredPings = 0;
   const served = serveGraphqlWs({ schema }, webSocketServer, {
     extra: (socket) => ({ socket }),
     keepAlive,
@@ -29,6 +30,7 @@ async function start() {
     onServerError: (error) => {
       throw error;
     },
+    onUnansweredPing: () => unansweredPings++,
   });
   cleanup.push(async () => {
     keepAlive.dispose();
@@ -36,7 +38,7 @@ async function start() {
     await new Promise((resolve) => httpServer.close(resolve));
   });
   const url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
-  return { url, keepAlive, socketErrors };
+  return { url, keepAlive, socketErrors, unansweredPings: () => unansweredPings };
 }
 
 function connect(url: string, autoPong: boolean) {
@@ -56,15 +58,17 @@ const pings = (socket: WebSocket, count: number) =>
 
 describe('serveGraphqlWs', () => {
   it('pings each socket from the wheel, keeps a socket that answers and ends one that does not', async () => {
-    const { url, keepAlive } = await start();
+    const { url, keepAlive, unansweredPings } = await start();
     const answering = connect(url, true);
     const silent = connect(url, false);
     await Promise.all([answering.opened, silent.opened]);
     expect(keepAlive.size).toBe(2);
     // Unanswered, the second ping finds the first unanswered: the socket is terminated.
     expect(await silent.closed).toBe(1006);
+    expect(unansweredPings()).toBe(1);
     await pings(answering.socket, 3);
     expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+    expect(unansweredPings()).toBe(1);
     answering.socket.close();
     await answering.closed;
     // A closed socket leaves the wheel.

@@ -15,6 +15,8 @@ export interface TransportOptions<E> {
   readonly onSocketError: (error: Error) => void;
   /** The server's own error (e.g. the HTTP server failed). */
   readonly onServerError: (error: Error) => void;
+  /** A socket ended because it left a ping unanswered until the next one. */
+  readonly onUnansweredPing?: () => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export function serveGraphqlWs<
       if (socket.readyState !== socket.OPEN) return;
       if (!answered) {
         socket.terminate();
+        transport.onUnansweredPing?.();
         return;
       }
       answered = false;

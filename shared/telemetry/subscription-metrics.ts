@@ -1,4 +1,4 @@
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { ServiceMetrics } from './metrics.js';
 
 /** What the gateway's subscription server reports to its metrics. */
@@ -7,7 +7,15 @@ export interface SubscriptionMetrics {
   started(field: string, operationName: string | null | undefined): () => void;
   /** Counts a subscription refused when it started (its error went to the client). */
   refused(operationName: string | null | undefined): void;
+  /** Counts a socket the gateway ended because its client could not keep up or went silent. */
+  dropped(reason: DropReason): void;
 }
+
+/**
+ * Why the gateway ended a socket on its own: it fell more than the buffer limit behind
+ * (`slow_consumer`, close 4413), or it left a keep-alive ping unanswered (`unanswered_ping`).
+ */
+export type DropReason = 'slow_consumer' | 'unanswered_ping';
 
 /**
  * Open subscription sockets (read at scrape time) and active subscriptions by field. Fields are
@@ -31,7 +39,16 @@ export function subscriptionMetrics(
     labelNames: ['field'] as const,
     registers: [registry],
   });
+  const dropped = new Counter({
+    name: 'guardyn_subscription_sockets_dropped_total',
+    help: 'Sockets the gateway ended because the client fell behind or stopped answering pings',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   return {
+    dropped(reason) {
+      dropped.inc({ reason });
+    },
     refused(operationName) {
       operations.count('subscription', operationName, 'error');
     },

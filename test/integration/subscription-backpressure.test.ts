@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { CloseCode } from '../../gateway/index.js';
 import { registerAccount } from '../support/accounts.js';
 import { sendOpaqueMessage } from '../support/messaging-client.js';
+import { samplesOf, scrape } from '../support/metrics-text.js';
 import { wsUrl } from '../support/subscriptions-client.js';
 import { useTestGuardyn } from '../support/use-test-guardyn.js';
 
@@ -51,4 +52,12 @@ it('disconnects a consumer that stops reading instead of buffering without bound
   }
   (client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
   expect(await client.closed).toBe(CloseCode.SlowConsumer);
+  // Operators see it: one socket dropped as a slow consumer (counted once, however many events
+  // found it behind).
+  const gateway = await scrape(world.guardyn.gateway?.origin ?? '');
+  expect(
+    samplesOf(gateway, 'guardyn_subscription_sockets_dropped_total', {
+      reason: 'slow_consumer',
+    }).map((sample) => sample.value),
+  ).toEqual([1]);
 }, 60_000);
