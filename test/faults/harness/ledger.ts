@@ -38,6 +38,16 @@ interface DeviceLog {
   readonly duplicates: string[];
 }
 
+/** A send that returned success and a device it addressed that has not acked it. */
+export interface MissingDelivery {
+  readonly tag: string;
+  readonly device: DeviceKey;
+  readonly content: string;
+  readonly send: Readonly<SendRecord>;
+  /** Whether it arrived on one of the device's streams (then only its ack is missing). */
+  readonly arrived: boolean;
+}
+
 export class Ledger {
   private readonly sends = new Map<string, SendRecord>();
   private readonly devices = new Map<DeviceKey, DeviceLog>();
@@ -72,12 +82,20 @@ export class Ledger {
   }
 
   /** The sends that returned success and a device they addressed that has not acked them yet. */
-  missing(): { tag: string; device: DeviceKey }[] {
-    const missing: { tag: string; device: DeviceKey }[] = [];
+  missing(): MissingDelivery[] {
+    const missing: MissingDelivery[] = [];
     for (const [content, send] of this.sends) {
       if (send.succeededAt === undefined) continue;
       for (const device of send.addressed) {
-        if (!this.devices.get(device)?.acked.has(content)) missing.push({ tag: send.tag, device });
+        const log = this.devices.get(device);
+        if (!log?.acked.has(content))
+          missing.push({
+            tag: send.tag,
+            device,
+            content,
+            send,
+            arrived: log?.arrivals.has(content) ?? false,
+          });
       }
     }
     return missing;

@@ -35,3 +35,16 @@ export async function drainOfflineInboxes(
     return false;
   }
 }
+
+/** Whether the device's mailbox holds an envelope carrying `content` now (undefined: no answer). */
+export async function inMailbox(
+  url: string,
+  token: string,
+  content: string,
+): Promise<boolean | undefined> {
+  try {
+    return (await readInbox(url, token)).some((envelope) => envelope.content === content);
+  } catch {
+    return undefined;
+  }
+}

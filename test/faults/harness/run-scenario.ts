@@ -7,14 +7,14 @@
 import { until } from '../../support/eventually.js';
 import { isClearFailure } from './attempt.js';
 import { collapseSeconds, type FaultDeployment } from './deployment.js';
-import { Ledger } from './ledger.js';
+import { Ledger, type MissingDelivery } from './ledger.js';
 import { startLoad, type LoadOptions } from './load.js';
 import { residentMemory } from './memory.js';
-import { drainOfflineInboxes } from './offline-inbox.js';
+import { drainOfflineInboxes, inMailbox } from './offline-inbox.js';
 import { waitUntilAbsent } from './presence.js';
 import { startReceivers } from './receivers.js';
 import type { ScenarioReport } from './report.js';
-import { refreshTokens, type LoadWorld } from './world.js';
+import { allDevices, refreshTokens, type LoadWorld } from './world.js';
 
 export interface ScenarioOptions {
   /**
@@ -65,11 +65,13 @@ export async function runScenario(
   const startedAt = Date.now();
   const route = options.route ?? url;
   const receivers = startReceivers(route, devices, ledger);
+  let faultAt = Number.POSITIVE_INFINITY;
   let healedAt = Number.POSITIVE_INFINITY;
   try {
     await until(receivers.connections, (count) => count >= devices.length, 30_000);
     const load = startLoad(route, world, ledger, options.load);
     await sleep(options.beforeMs ?? 3_000);
+    faultAt = Date.now();
     await inject();
     healedAt = Date.now();
     await sleep(options.afterMs ?? 2 * collapseSeconds * 1000 + 2_000);
@@ -112,10 +114,12 @@ export async function runScenario(
   };
   return {
     report,
-    missing: ledger
-      .missing()
-      .slice(0, 20)
-      .map(({ tag, device }) => `${tag} → ${device}`),
+    missing: await Promise.all(
+      ledger
+        .missing()
+        .slice(0, 20)
+        .map((missing) => describeMissing(url(), world, missing, { faultAt, healedAt })),
+    ),
     duplicates: ledger.duplicateList().slice(0, 20),
   };
 }
@@ -127,4 +131,31 @@ function shortestGap(times: readonly number[]): number | undefined {
     if (shortest === undefined || gap < shortest) shortest = gap;
   }
   return shortest;
+}
+
+/**
+ * `tag → device`, with what tells a store that lost the envelope from a delivery that missed it:
+ * the send's attempts (failures, and when it succeeded against the fault and the heal), whether the envelope
+ * arrived at all, and whether it is in the device's mailbox now.
+ */
+async function describeMissing(
+  url: string,
+  world: LoadWorld,
+  { tag, device, content, send, arrived }: MissingDelivery,
+  times: { readonly faultAt: number; readonly healedAt: number },
+): Promise<string> {
+  const owner = allDevices(world).find((each) => each.key === device);
+  const stored = owner ? await inMailbox(url, owner.accessToken, content) : undefined;
+  const offset = (at: number, what: string) => {
+    const seconds = ((send.succeededAt ?? at) - at) / 1000;
+    return `${seconds >= 0 ? '+' : ''}${seconds.toFixed(2)} s from the ${what}`;
+  };
+  const succeeded =
+    send.succeededAt === undefined
+      ? 'never'
+      : `${offset(times.faultAt, 'fault')}, ${offset(times.healedAt, 'heal')}`;
+  return (
+    `${tag} → ${device} (attempts ${send.attempts}: ${send.failures.join(', ') || 'none failed'}; ` +
+    `succeeded ${succeeded}; arrived ${arrived ? 'yes' : 'no'}; in its mailbox now ${stored ?? 'unknown'})`
+  );
 }
