@@ -143,21 +143,29 @@ export async function benchRealtime(): Promise<void> {
 
     // Each round times a typing start; a stop between rounds (untimed) resets the indicator.
     const fanOut: number[] = [];
+    // The server's CPU over each round (this process holds the server alone): what the round
+    // cost it, apart from the time the clients' processes took to read their frames.
+    const serverCpu: number[] = [];
     await profiled('fan-out', async () => {
       for (let round = 0; round < 5; round++) {
         await setTyping(false);
         await settle(1000);
         const allReached = await pool.typingStarted();
+        const cpuBefore = process.cpuUsage();
         const start = performance.now();
         await setTyping();
         await allReached();
         fanOut.push(performance.now() - start);
+        const cpu = process.cpuUsage(cpuBefore);
+        serverCpu.push((cpu.user + cpu.system) / 1000);
       }
     });
     printTable(
       `typing fan-out: setTyping → event at all ${fanOutSockets} subscribers, 5 rounds (ms)`,
-      { fanOut: percentiles(fanOut) },
+      { fanOut: percentiles(fanOut), serverCpu: percentiles(serverCpu) },
     );
+    const perSocketUs = (percentiles(serverCpu).p50 * 1000) / fanOutSockets;
+    console.log(`server CPU per subscribed socket and event (p50): ${perSocketUs.toFixed(1)} µs`);
 
     if (memorySockets > fanOutSockets) {
       await open(memorySockets - fanOutSockets);
