@@ -45,6 +45,49 @@ describe('UsageEstimates', () => {
     expect(box.reads()).toBe(2);
   });
 
+  it('lets concurrent sends to a device share one exact read, and reads again once it ended', async () => {
+    const held = { envelopes: 3, bytes: 30 };
+    let reads = 0;
+    let answer: () => void = () => undefined;
+    const readExact = async (devices: readonly DeviceAddress[]) => {
+      reads++;
+      await new Promise<void>((resolve) => (answer = resolve));
+      return devices.map((d) => ({ ...d, ...held }));
+    };
+    // Every send would leave the device over half full: each needs an exact read.
+    const estimates = new UsageEstimates(5_000, 10, () => 0);
+    const sends = Array.from({ length: 50 }, () => estimates.usage(adding(3), quota, readExact));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(1);
+    answer();
+    for (const usage of await Promise.all(sends)) expect(usage).toEqual(adding(3));
+
+    const later = estimates.usage(adding(3), quota, readExact);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(2);
+    answer();
+    await later;
+  });
+
+  it('hands a failed shared read to every send that waited for it, and reads afresh after', async () => {
+    let reads = 0;
+    let fail: (error: Error) => void = () => undefined;
+    const readExact = async (devices: readonly DeviceAddress[]) => {
+      reads++;
+      if (reads === 1) await new Promise<void>((_, reject) => (fail = reject));
+      return devices.map((d) => ({ ...d, envelopes: 0, bytes: 0 }));
+    };
+    const estimates = new UsageEstimates(5_000, 10, () => 0);
+    const sends = [1, 2, 3].map(() => estimates.usage(adding(1), quota, readExact));
+    await new Promise((resolve) => setImmediate(resolve));
+    fail(new Error('no node answered'));
+    for (const send of sends) await expect(send).rejects.toThrow('no node answered');
+    expect(await estimates.usage(adding(1), quota, readExact)).toEqual([
+      { ...device, envelopes: 0, bytes: 0 },
+    ]);
+    expect(reads).toBe(2);
+  });
+
   it('reads again once the estimate is older than its age', async () => {
     const box = mailbox();
     let now = 0;
